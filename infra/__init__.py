@@ -1,0 +1,1 @@
+"""Infrastructure: the shared CloudFormation template, the local stack and the `portal` CLI."""

@@ -1,0 +1,98 @@
+"""The ``portal`` command: run the local stack, mint local tokens, operate the catalogue."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from infra import paths
+
+ROLES = ("citizen", "official", "operator", "system")
+
+
+def _token(args: argparse.Namespace) -> int:
+    from services.core import tokens
+
+    if args.role in ("official", "system") and not args.agency:
+        print("portal token: --agency is required for official and system", file=sys.stderr)
+        return 2
+    pem = tokens.load_or_create_private_key(paths.signing_key_file())
+    print(tokens.mint(pem, roles=[args.role], sub=args.sub, agency_id=args.agency))
+    return 0
+
+
+def _use_local_stack(endpoint_url: str | None) -> None:
+    """Point boto3 at ``endpoint_url``, or at the running local stack when none is given."""
+    if endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+        return
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        return
+    state_file = paths.local_stack_file()
+    if state_file.exists():
+        state = json.loads(state_file.read_text())
+        os.environ["AWS_ENDPOINT_URL"] = state["endpoint_url"]
+        os.environ.setdefault("PORTAL_STAGE", state["stage"])
+        for name, value in state.get("environment", {}).items():
+            os.environ.setdefault(name, value)
+
+
+def _up(args: argparse.Namespace) -> int:
+    from infra import local_stack
+
+    return local_stack.run(port=args.port, host=args.host, seed=not args.no_seed)
+
+
+def _catalogue_import(args: argparse.Namespace) -> int:
+    _use_local_stack(args.endpoint_url)
+    from services.catalogue import importer
+
+    report = importer.import_file(
+        args.file, publish=not args.draft_only, force=args.force, progress=not args.quiet
+    )
+    print(report.summary())
+    return 0 if not report.failures else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="portal", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="start the whole local portal")
+    up.add_argument("--port", type=int, default=8000)
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--no-seed", action="store_true", help="start without demo data")
+    up.set_defaults(handler=_up)
+
+    token = commands.add_parser("token", help="print a token the local stack accepts (1 hour)")
+    token.add_argument("--role", required=True, choices=ROLES)
+    token.add_argument("--sub", help="the person or system (random by default)")
+    token.add_argument("--agency", help="agency_id, for official and system")
+    token.set_defaults(handler=_token)
+
+    catalogue = commands.add_parser("catalogue", help="operate the catalogue")
+    catalogue_commands = catalogue.add_subparsers(dest="catalogue_command", required=True)
+    importing = catalogue_commands.add_parser(
+        "import", help="import procedures from JSON Lines (the PUT body plus code)"
+    )
+    importing.add_argument("file")
+    importing.add_argument(
+        "--endpoint-url", help="AWS endpoint (default: the running local stack, else AWS)"
+    )
+    importing.add_argument("--draft-only", action="store_true", help="leave drafts unpublished")
+    importing.add_argument("--force", action="store_true", help="publish duplicate names too")
+    importing.add_argument("--quiet", action="store_true", help="no progress bar")
+    importing.set_defaults(handler=_catalogue_import)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Build the shared resources from ``infra/template.yaml`` in any AWS-compatible endpoint.
+
+In AWS, CloudFormation does all of it. moto's CloudFormation creates the tables and queues
+but skips ``AWS::SecretsManager::Secret`` and ignores point-in-time recovery and TTL, so
+:func:`finish_for_moto` reads the *same template* and applies those parts through the
+services' own APIs: the template stays the one source of names, keys and indexes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from pathlib import Path
+from typing import Any
+
+import boto3
+import yaml
+
+TEMPLATE = Path(__file__).with_name("template.yaml")
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML loader that keeps CloudFormation short-form tags (``!Sub``, ``!Ref``...)."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        return {name: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {name: loader.construct_sequence(node, deep=True)}
+    return {name: loader.construct_mapping(node, deep=True)}  # type: ignore[arg-type]
+
+
+_CfnLoader.add_multi_constructor("!", _tag)
+
+
+def template_text() -> str:
+    return TEMPLATE.read_text()
+
+
+def template() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.load(template_text(), Loader=_CfnLoader)  # noqa: S506
+    return loaded
+
+
+def _resolve(value: Any, stage: str) -> str:
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        return str(value["Fn::Sub"]).replace("${Stage}", stage)
+    return str(value)
+
+
+def stack_name(stage: str) -> str:
+    return f"portal-{stage}-shared"
+
+
+def deploy_shared(stage: str, *, region: str | None = None) -> dict[str, str]:
+    """Create the shared stack (waiting for it) and return its outputs by key."""
+    cloudformation = boto3.client("cloudformation", region_name=region)
+    cloudformation.create_stack(
+        StackName=stack_name(stage),
+        TemplateBody=template_text(),
+        Parameters=[{"ParameterKey": "Stage", "ParameterValue": stage}],
+    )
+    cloudformation.get_waiter("stack_create_complete").wait(
+        StackName=stack_name(stage), WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+    )
+    stack = cloudformation.describe_stacks(StackName=stack_name(stage))["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def finish_for_moto(stage: str, *, region: str | None = None) -> None:
+    """Apply what moto's CloudFormation skips, read from the same template."""
+    dynamodb = boto3.client("dynamodb", region_name=region)
+    secretsmanager = boto3.client("secretsmanager", region_name=region)
+    for resource in template()["Resources"].values():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            name = _resolve(properties["TableName"], stage)
+            if properties.get("PointInTimeRecoverySpecification", {}).get(
+                "PointInTimeRecoveryEnabled"
+            ):
+                dynamodb.update_continuous_backups(
+                    TableName=name,
+                    PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+                )
+            ttl = properties.get("TimeToLiveSpecification")
+            if ttl and ttl.get("Enabled"):
+                dynamodb.update_time_to_live(
+                    TableName=name,
+                    TimeToLiveSpecification={
+                        "AttributeName": ttl["AttributeName"],
+                        "Enabled": True,
+                    },
+                )
+        elif resource["Type"] == "AWS::SecretsManager::Secret":
+            name = _resolve(properties["Name"], stage)
+            generate = properties.get("GenerateSecretString", {})
+            alphabet = string.ascii_letters + string.digits
+            value = "".join(
+                secrets.choice(alphabet) for _ in range(int(generate.get("PasswordLength", 32)))
+            )
+            secretsmanager.create_secret(
+                Name=name, Description=properties.get("Description", ""), SecretString=value
+            )
+
+
+def build(stage: str, *, region: str | None = None) -> dict[str, str]:
+    """The whole shared world in moto: the stack, then what moto's CloudFormation skipped."""
+    outputs = deploy_shared(stage, region=region)
+    finish_for_moto(stage, region=region)
+    return outputs

@@ -1,0 +1,1 @@
+"""The portal's four services and what they share (``services.core``)."""

@@ -1,0 +1,1 @@
+"""The national catalogue of administrative procedures and the agencies that implement them."""

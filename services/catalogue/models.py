@@ -1,0 +1,190 @@
+"""Request and response models of the catalogue API, validated at the edge."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
+AGENCY_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+
+ProcedureCode = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
+AgencyId = Annotated[str, StringConstraints(pattern=AGENCY_ID_PATTERN)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+AgencyLevel = Literal["central", "province", "commune"]
+ServiceLevel = Literal["full", "partial", "offline"]
+Status = Literal["draft", "published", "abolished"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Fee(_Strict):
+    name: ShortText
+    amount_vnd: int = Field(ge=0, le=1_000_000_000_000, description="Whole VND.")
+
+
+class RequiredDocument(_Strict):
+    name: ShortText
+    copies: int = Field(ge=1, le=50)
+    original_required: bool = Field(
+        default=False,
+        description="The original must be shown in person: the dossier cannot be fully online.",
+    )
+
+
+class ProcedureBody(_Strict):
+    """What an agency declares about a procedure (the body of PUT)."""
+
+    name: Name
+    field: ShortText
+    agency_ids: list[AgencyId] = Field(min_length=1, max_length=50)
+    agency_level: AgencyLevel
+    service_level: ServiceLevel
+    processing_days: int = Field(ge=0, le=365, description="Working days.")
+    fees: list[Fee] = Field(default_factory=list, max_length=50)
+    documents: list[RequiredDocument] = Field(default_factory=list, max_length=100)
+    legal_bases: list[ShortText] = Field(default_factory=list, max_length=50)
+    result: LongText
+    online_payment: bool
+    e_result: bool
+
+    @field_validator("agency_ids")
+    @classmethod
+    def _unique_agencies(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("agency_ids must not repeat")
+        return value
+
+
+class ImportLine(ProcedureBody):
+    """One line of a bulk import file: the PUT body plus the procedure's code."""
+
+    code: ProcedureCode
+
+
+class Procedure(BaseModel):
+    code: str
+    name: str
+    field: str
+    agency_ids: list[str]
+    agency_level: AgencyLevel
+    service_level: ServiceLevel
+    processing_days: int
+    fees: list[Fee]
+    fee_total_vnd: int
+    documents: list[RequiredDocument]
+    legal_bases: list[str]
+    result: str
+    online_payment: bool
+    e_result: bool
+    status: Status
+    version: int
+    updated_at: datetime
+    published_at: datetime | None = None
+    abolished_at: datetime | None = None
+    abolition_reason: str | None = None
+
+
+class ProcedureSummary(BaseModel):
+    code: str
+    name: str
+    field: str
+    service_level: ServiceLevel
+    agency_ids: list[str]
+    agency_level: AgencyLevel
+    processing_days: int
+    fee_total_vnd: int
+    version: int
+
+
+class ProcedurePage(BaseModel):
+    items: list[ProcedureSummary]
+    next_cursor: str | None
+
+
+class VersionPage(BaseModel):
+    items: list[Procedure]
+    next_cursor: str | None
+
+
+class PageQuery(_Strict):
+    model_config = ConfigDict(extra="ignore")
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=2048)
+
+
+class SearchQuery(PageQuery):
+    q: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Words of the name or a code; case and diacritics fold.",
+    )
+    agency_id: AgencyId | None = None
+    field: str | None = Field(default=None, max_length=300)
+    service_level: ServiceLevel | None = None
+
+
+class ProcedureView(_Strict):
+    model_config = ConfigDict(extra="ignore")
+    view: Literal["current", "draft"] = Field(
+        default="current",
+        description="`draft` shows the pending draft to its agencies' officials and operators.",
+    )
+
+
+class PublishBody(_Strict):
+    force: bool = Field(default=False, description="Publish even if the name duplicates another.")
+
+
+class AbolishBody(_Strict):
+    reason: LongText
+
+
+class AgencyBody(_Strict):
+    name: Name
+    level: AgencyLevel
+    parent_id: AgencyId | None = None
+    locality: ShortText | None = None
+
+
+class Agency(BaseModel):
+    agency_id: str
+    name: str
+    level: AgencyLevel
+    parent_id: str | None
+    locality: str | None
+    updated_at: datetime
+
+
+class AgencyPage(BaseModel):
+    items: list[Agency]
+    next_cursor: str | None
+
+
+class AgencyListQuery(PageQuery):
+    parent_id: AgencyId | None = Field(default=None, description="Only this agency's children.")
+
+
+class AuditReason(BaseModel):
+    code: Literal["fee_not_payable_online", "result_not_electronic", "original_in_person"]
+    message: str
+
+
+class AuditFinding(BaseModel):
+    code: str
+    name: str
+    agency_ids: list[str]
+    version: int
+    reasons: list[AuditReason]
+
+
+class AuditPage(BaseModel):
+    items: list[AuditFinding]
+    next_cursor: str | None

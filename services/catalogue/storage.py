@@ -1,0 +1,512 @@
+"""The catalogue table: how procedures, agencies and the search feed are stored.
+
+Items (``pk`` / ``sk``):
+- ``PROC#<code>`` / ``CURRENT``: the public record (published or abolished). When published
+  and failing the full-online test it sits in ``gsi2`` under ``AUDIT#service-level``.
+- ``PROC#<code>`` / ``DRAFT``: the pending draft.
+- ``PROC#<code>`` / ``V#<version>``: every published version, kept for the history.
+- ``PROC#<code>`` / ``SEARCH``: the compact search document of a published procedure, in
+  ``gsi1`` under ``SEARCH#<shard>`` so a container can load the whole index in parallel.
+- ``NAME#<level>#<hash>`` / ``NAME``: which code owns a folded name at an agency level.
+- ``CATALOGUE`` / ``GENERATION``: bumped by every publication or abolition, so a search
+  container knows with one read whether its index is stale.
+- ``CHANGES`` / ``<time>#<code>#<version>``: the search feed, one item per change, kept a
+  day (TTL); also the outbox of procedure-change messages while in ``gsi1`` under ``OUTBOX``.
+- ``AGENCY#<id>`` / ``AGENCY``: an agency, listed through ``gsi1`` (``AGENCIES``) and by
+  parent through ``gsi2`` (``CHILDREN#<parent>``).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from services.catalogue.audit import full_online_gaps
+from services.catalogue.domain import ProcedureRecord, ProcedureState, name_key
+from services.catalogue.models import ProcedureBody
+from services.catalogue.search_index import SearchDoc
+from services.core import aws
+from services.core.settings import get_settings
+
+CHANGE_RETENTION = timedelta(days=1)
+AUDIT_PARTITION = "AUDIT#service-level"
+OUTBOX_PARTITION = "OUTBOX"
+
+
+class Conflict(Exception):
+    """A conditional write lost to another writer; ``reasons`` are DynamoDB's codes."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(",".join(reasons))
+        self.reasons = reasons
+
+
+def _table() -> Any:
+    return aws.table(get_settings().catalogue_table)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def shard_of(code: str) -> int:
+    return zlib.crc32(code.encode()) % get_settings().search_shards
+
+
+# -- records <-> items ---------------------------------------------------------------------
+def record_item(record: ProcedureRecord, sk: str) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "pk": f"PROC#{record.code}",
+        "sk": sk,
+        "code": record.code,
+        **record.body.model_dump(mode="json"),
+        "status": record.status,
+        "version": record.version,
+        "updated_at": _iso(record.updated_at),
+        "content_hash": record.content_hash(),
+    }
+    for name, value in (
+        ("published_at", _iso(record.published_at)),
+        ("abolished_at", _iso(record.abolished_at)),
+        ("abolition_reason", record.abolition_reason),
+    ):
+        if value is not None:
+            item[name] = value
+    return item
+
+
+def record_from(item: dict[str, Any]) -> ProcedureRecord:
+    plain = _plain(item)
+    body = ProcedureBody.model_validate({k: plain[k] for k in ProcedureBody.model_fields})
+    return ProcedureRecord(
+        code=plain["code"],
+        body=body,
+        status=plain["status"],
+        version=plain["version"],
+        updated_at=datetime.fromisoformat(plain["updated_at"]),
+        published_at=_moment(plain.get("published_at")),
+        abolished_at=_moment(plain.get("abolished_at")),
+        abolition_reason=plain.get("abolition_reason"),
+    )
+
+
+def search_doc(record: ProcedureRecord) -> SearchDoc:
+    body = record.body
+    return SearchDoc(
+        code=record.code,
+        name=body.name,
+        field=body.field,
+        service_level=body.service_level,
+        agency_ids=tuple(body.agency_ids),
+        agency_level=body.agency_level,
+        processing_days=body.processing_days,
+        fee_total_vnd=record.fee_total_vnd,
+        version=record.version,
+    )
+
+
+def _doc_item(doc: SearchDoc) -> dict[str, Any]:
+    return {
+        "code": doc.code,
+        "name": doc.name,
+        "field": doc.field,
+        "service_level": doc.service_level,
+        "agency_ids": list(doc.agency_ids),
+        "agency_level": doc.agency_level,
+        "processing_days": doc.processing_days,
+        "fee_total_vnd": doc.fee_total_vnd,
+        "version": doc.version,
+    }
+
+
+def doc_from(item: dict[str, Any]) -> SearchDoc:
+    plain = _plain(item)
+    return SearchDoc(
+        code=plain["code"],
+        name=plain["name"],
+        field=plain["field"],
+        service_level=plain["service_level"],
+        agency_ids=tuple(plain["agency_ids"]),
+        agency_level=plain["agency_level"],
+        processing_days=plain["processing_days"],
+        fee_total_vnd=plain["fee_total_vnd"],
+        version=plain["version"],
+    )
+
+
+def current_item(record: ProcedureRecord) -> dict[str, Any]:
+    item = record_item(record, "CURRENT")
+    gaps = full_online_gaps(record.body) if record.status == "published" else []
+    if gaps:
+        item.update(
+            gsi2pk=AUDIT_PARTITION, gsi2sk=record.code, audit_reasons=[gap.code for gap in gaps]
+        )
+    return item
+
+
+def search_item(record: ProcedureRecord) -> dict[str, Any]:
+    return {
+        "pk": f"PROC#{record.code}",
+        "sk": "SEARCH",
+        "gsi1pk": f"SEARCH#{shard_of(record.code)}",
+        "gsi1sk": record.code,
+        **_doc_item(search_doc(record)),
+    }
+
+
+# -- reads ---------------------------------------------------------------------------------
+def load_state(code: str) -> ProcedureState:
+    """The public record and the draft of ``code`` in one strongly consistent query."""
+    response = _table().query(
+        KeyConditionExpression=Key("pk").eq(f"PROC#{code}") & Key("sk").between("CURRENT", "DRAFT"),
+        ConsistentRead=True,
+    )
+    by_sk = {item["sk"]: item for item in response["Items"]}
+    return ProcedureState(
+        current=record_from(by_sk["CURRENT"]) if "CURRENT" in by_sk else None,
+        draft=record_from(by_sk["DRAFT"]) if "DRAFT" in by_sk else None,
+    )
+
+
+def load_current(code: str) -> ProcedureRecord | None:
+    item = _table().get_item(Key={"pk": f"PROC#{code}", "sk": "CURRENT"}).get("Item")
+    return record_from(item) if item else None
+
+
+def query_page(
+    *,
+    pk: str,
+    index: str | None = None,
+    sk_prefix: str | None = None,
+    limit: int,
+    start: dict[str, Any] | None,
+    forward: bool = True,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    key_name = "gsi1pk" if index == "gsi1" else "gsi2pk" if index == "gsi2" else "pk"
+    sk_name = {"gsi1pk": "gsi1sk", "gsi2pk": "gsi2sk"}.get(key_name, "sk")
+    condition: Any = Key(key_name).eq(pk)
+    if sk_prefix:
+        condition = condition & Key(sk_name).begins_with(sk_prefix)
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": condition,
+        "Limit": limit,
+        "ScanIndexForward": forward,
+    }
+    if index:
+        kwargs["IndexName"] = index
+    if start:
+        kwargs["ExclusiveStartKey"] = start
+    response = _table().query(**kwargs)
+    return [_plain(i) for i in response["Items"]], response.get("LastEvaluatedKey")
+
+
+def versions_page(
+    code: str,
+    limit: int,
+    start: dict[str, Any] | None,
+) -> tuple[list[ProcedureRecord], dict[str, Any] | None]:
+    items, last = query_page(
+        pk=f"PROC#{code}", sk_prefix="V#", limit=limit, start=start, forward=False
+    )
+    return [record_from(item) for item in items], last
+
+
+def name_owner(key: str) -> str | None:
+    item = (
+        _table().get_item(Key={"pk": f"NAME#{key}", "sk": "NAME"}, ConsistentRead=True).get("Item")
+    )
+    return str(item["code"]) if item else None
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    epoch: str | None
+    number: int
+
+
+def generation() -> Generation:
+    item = (
+        _table()
+        .get_item(Key={"pk": "CATALOGUE", "sk": "GENERATION"}, ConsistentRead=True)
+        .get("Item")
+    )
+    if not item:
+        return Generation(None, 0)
+    return Generation(str(item["epoch"]), int(item["generation"]))
+
+
+def all_search_docs() -> Iterator[SearchDoc]:
+    """Every published procedure's search document, shard by shard."""
+    for shard in range(get_settings().search_shards):
+        start: dict[str, Any] | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "IndexName": "gsi1",
+                "KeyConditionExpression": Key("gsi1pk").eq(f"SEARCH#{shard}"),
+            }
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            response = _table().query(**kwargs)
+            yield from (doc_from(item) for item in response["Items"])
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                break
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    key: str
+    code: str
+    version: int
+    doc: SearchDoc | None
+
+
+def changes_since(key: str) -> list[Change]:
+    found: list[Change] = []
+    start: dict[str, Any] | None = None
+    while True:
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq("CHANGES") & Key("sk").gt(key),
+            "ConsistentRead": True,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        response = _table().query(**kwargs)
+        for item in response["Items"]:
+            plain = _plain(item)
+            found.append(
+                Change(
+                    plain["sk"],
+                    plain["code"],
+                    plain["version"],
+                    doc_from(plain["doc"]) if "doc" in plain else None,
+                )
+            )
+        start = response.get("LastEvaluatedKey")
+        if not start:
+            return found
+
+
+# -- writes --------------------------------------------------------------------------------
+def _put(
+    item: dict[str, Any], condition: str | None = None, values: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": get_settings().catalogue_table, "Item": item}
+    if condition:
+        put["ConditionExpression"] = condition
+    if values:
+        put["ExpressionAttributeValues"] = values
+    return {"Put": put}
+
+
+def _expect(operation: dict[str, Any], version: int | None) -> dict[str, Any]:
+    """Make a Put or Delete conditional on its item being as we read it: absent, or at
+    ``version``. Two writers racing on one procedure: the second gets a conflict."""
+    body = next(iter(operation.values()))
+    if version is None:
+        body["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        body["ConditionExpression"] = "version = :seen"
+        body["ExpressionAttributeValues"] = {":seen": version}
+    return operation
+
+
+def _unchanged(sk: str, code: str, version: int | None) -> dict[str, Any]:
+    key = {"pk": f"PROC#{code}", "sk": sk}
+    return _expect(
+        {"ConditionCheck": {"TableName": get_settings().catalogue_table, "Key": key}}, version
+    )
+
+
+def _version(record: ProcedureRecord | None) -> int | None:
+    return record.version if record is not None else None
+
+
+def _transact(operations: list[dict[str, Any]]) -> None:
+    """Run one transaction, retrying a conflict with another transaction (not a failed
+    condition) a few times with jitter: publications all touch the generation item."""
+    for attempt in range(5):
+        try:
+            aws.dynamodb_client().transact_write_items(TransactItems=operations)
+            return
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" in reasons or attempt == 4:
+                raise Conflict(reasons) from None
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311
+
+
+def save_draft(state: ProcedureState, draft: ProcedureRecord) -> None:
+    _transact(
+        [
+            _expect(_put(record_item(draft, "DRAFT")), _version(state.draft)),
+            _unchanged("CURRENT", draft.code, _version(state.current)),
+        ]
+    )
+
+
+def _change_ops(
+    record: ProcedureRecord,
+    now: datetime,
+    doc: SearchDoc | None,
+) -> list[dict[str, Any]]:
+    change_key = f"{_iso(now)}#{record.code}#{record.version:010d}"
+    change: dict[str, Any] = {
+        "pk": "CHANGES",
+        "sk": change_key,
+        "code": record.code,
+        "version": record.version,
+        "status": record.status,
+        "gsi1pk": OUTBOX_PARTITION,
+        "gsi1sk": change_key,
+        "expires_at": int((now + CHANGE_RETENTION).timestamp()),
+    }
+    if doc is not None:
+        change["doc"] = _doc_item(doc)
+    bump = {
+        "Update": {
+            "TableName": get_settings().catalogue_table,
+            "Key": {"pk": "CATALOGUE", "sk": "GENERATION"},
+            "UpdateExpression": "ADD generation :one SET epoch = if_not_exists(epoch, :epoch)",
+            "ExpressionAttributeValues": {":one": 1, ":epoch": uuid.uuid4().hex},
+        }
+    }
+    return [_put(change), bump]
+
+
+def save_publication(
+    state: ProcedureState, published: ProcedureRecord, *, claim_name: bool, now: datetime
+) -> None:
+    """Make ``published`` the public record in one transaction: history, search document,
+    name claim, change feed and generation move together or not at all."""
+    assert state.draft is not None
+    code = published.code
+    table = get_settings().catalogue_table
+    operations = [
+        _expect(_put(current_item(published)), _version(state.current)),
+        _expect(
+            {"Delete": {"TableName": table, "Key": {"pk": f"PROC#{code}", "sk": "DRAFT"}}},
+            state.draft.version,
+        ),
+        _put(record_item(published, f"V#{published.version:010d}")),
+        _put(search_item(published)),
+        *_change_ops(published, now, search_doc(published)),
+    ]
+    new_key = name_key(published)
+    old_key = name_key(state.current) if state.current else None
+    if claim_name:
+        operations.append(
+            _put(
+                {"pk": f"NAME#{new_key}", "sk": "NAME", "code": code},
+                "attribute_not_exists(pk) OR code = :code",
+                {":code": code},
+            )
+        )
+    if old_key and old_key != new_key:
+        operations.append(_release_name(old_key, code))
+    _transact(operations)
+
+
+def _release_name(key: str, code: str) -> dict[str, Any]:
+    return {
+        "Delete": {
+            "TableName": get_settings().catalogue_table,
+            "Key": {"pk": f"NAME#{key}", "sk": "NAME"},
+            "ConditionExpression": "attribute_not_exists(pk) OR code = :code",
+            "ExpressionAttributeValues": {":code": code},
+        }
+    }
+
+
+def save_abolition(state: ProcedureState, abolished: ProcedureRecord, now: datetime) -> None:
+    assert state.current is not None
+    table = get_settings().catalogue_table
+    operations = [
+        _expect(_put(current_item(abolished)), state.current.version),
+        {"Delete": {"TableName": table, "Key": {"pk": f"PROC#{abolished.code}", "sk": "SEARCH"}}},
+        _put(record_item(abolished, f"V#{abolished.version:010d}")),
+        _release_name(name_key(state.current), abolished.code),
+        *_change_ops(abolished, now, None),
+    ]
+    _transact(operations)
+
+
+def mark_relayed(change_key: str) -> None:
+    _table().update_item(
+        Key={"pk": "CHANGES", "sk": change_key}, UpdateExpression="REMOVE gsi1pk, gsi1sk"
+    )
+
+
+def pending_outbox(limit: int = 100) -> list[dict[str, Any]]:
+    items, _ = query_page(pk=OUTBOX_PARTITION, index="gsi1", limit=limit, start=None)
+    return items
+
+
+# -- agencies ------------------------------------------------------------------------------
+def agency_item(agency: dict[str, Any]) -> dict[str, Any]:
+    item = {
+        "pk": f"AGENCY#{agency['agency_id']}",
+        "sk": "AGENCY",
+        "gsi1pk": "AGENCIES",
+        "gsi1sk": agency["agency_id"],
+        **agency,
+    }
+    if agency.get("parent_id"):
+        item.update(gsi2pk=f"CHILDREN#{agency['parent_id']}", gsi2sk=agency["agency_id"])
+    return {k: v for k, v in item.items() if v is not None}
+
+
+def put_agency(agency: dict[str, Any]) -> None:
+    _table().put_item(Item=agency_item(agency))
+
+
+def get_agency(agency_id: str) -> dict[str, Any] | None:
+    item = _table().get_item(Key={"pk": f"AGENCY#{agency_id}", "sk": "AGENCY"}).get("Item")
+    return _plain(item) if item else None
+
+
+def existing_agencies(agency_ids: list[str]) -> set[str]:
+    keys = [{"pk": f"AGENCY#{a}", "sk": "AGENCY"} for a in dict.fromkeys(agency_ids)]
+    found: set[str] = set()
+    client = aws.dynamodb_client()
+    table = get_settings().catalogue_table
+    for start in range(0, len(keys), 100):
+        request: dict[str, Any] = {
+            table: {"Keys": keys[start : start + 100], "ProjectionExpression": "agency_id"}
+        }
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            found.update(str(i["agency_id"]) for i in response["Responses"].get(table, []))
+            request = response.get("UnprocessedKeys") or {}
+    return found
+
+
+def decode_start(position: dict[str, Any]) -> dict[str, Any] | None:
+    start = position.get("start")
+    return start if isinstance(start, dict) else None

@@ -1,0 +1,1 @@
+"""What every service shares: settings, AWS access, HTTP conventions, auth, observability."""

@@ -1,0 +1,286 @@
+"""The HTTP edge every service shares: typed routes on a Chalice app.
+
+``Api.route`` registers a Chalice route whose view receives validated pydantic models
+(``body``, ``query``) and the caller (``principal``), returns a model, and never lets an
+error escape as anything but ``application/problem+json``. The same registrations produce
+the service's OpenAPI 3.1 document (``services.core.openapi``).
+
+>>> from chalice import Chalice
+>>> from pydantic import BaseModel
+>>> class Hello(BaseModel):
+...     greeting: str
+>>> api = Api(Chalice(app_name="demo"), service="demo", title="Demo")
+>>> @api.route("/hello", response=Hello, summary="Say hello")
+... def hello() -> Hello:
+...     return Hello(greeting="xin chào")
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import time
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice.app import Chalice, Request, Response
+from pydantic import BaseModel, ValidationError
+
+from services.core import observability
+from services.core.auth import Role, principal_from_header, require
+from services.core.problems import (
+    INTERNAL,
+    PROBLEM_JSON,
+    FieldError,
+    Problem,
+    Text,
+    invalid,
+)
+
+JSON = "application/json"
+_language: ContextVar[str] = ContextVar("language", default="vi")
+
+_MALFORMED_JSON = Text("Nội dung yêu cầu không phải JSON hợp lệ.", "The body is not valid JSON.")
+_CHALICE_ERRORS: dict[int, Text] = {
+    405: Text("Phương thức không được hỗ trợ cho địa chỉ này.", "Method not allowed here."),
+    415: Text("Chỉ chấp nhận nội dung application/json.", "Only application/json is accepted."),
+    400: Text("Yêu cầu không hợp lệ.", "The request is malformed."),
+}
+
+
+def current_language() -> str:
+    return _language.get()
+
+
+def language_from(accept_language: str | None) -> str:
+    """``en`` when the caller's first preference is English, else Vietnamese."""
+    if not accept_language:
+        return "vi"
+    first = accept_language.split(",")[0].split(";")[0].strip().lower()
+    return "en" if first.startswith("en") else "vi"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A view's answer when it is not a plain 200: another status or extra headers."""
+
+    model: BaseModel | None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+PUBLIC: tuple[Role, ...] | None = None
+"""Roles value for routes anyone may call (a token is still verified when sent)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSpec:
+    path: str
+    method: str
+    summary: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    roles: tuple[Role, ...] | None
+    errors: tuple[int, ...]
+    path_patterns: dict[str, str]
+    description: str
+    tags: tuple[str, ...]
+
+
+def problem_response(problem: Problem, language: str) -> Response:
+    headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_JSON, **problem.headers}
+    return Response(
+        body=json.dumps(problem.body(language), ensure_ascii=False),
+        status_code=problem.status,
+        headers=headers,
+    )
+
+
+def _field_errors(error: ValidationError, prefix: str) -> list[FieldError]:
+    found = []
+    for item in error.errors(include_url=False, include_input=False):
+        location = ".".join(str(part) for part in item["loc"])
+        name = f"{prefix}.{location}" if prefix and location else (location or prefix)
+        found.append(FieldError(field=name or "body", message=item["msg"]))
+    return found
+
+
+def _json_body(request: Request) -> Any:
+    raw = request.raw_body
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Problem(400, _MALFORMED_JSON) from None
+
+
+def _query_dict(request: Request) -> dict[str, str]:
+    params: Any = request.query_params or {}
+    return {key: params[key] for key in params}
+
+
+class Api:
+    """Typed routes, problem details and observability around one Chalice app."""
+
+    def __init__(
+        self,
+        app: Chalice,
+        *,
+        service: str,
+        title: str,
+        version: str = "1.0.0",
+        description: str = "",
+    ) -> None:
+        self.app = app
+        self.service = service
+        self.title = title
+        self.version = version
+        self.description = description
+        self.routes: list[RouteSpec] = []
+        self.log = observability.logger(service)
+        self.metrics = observability.metrics(service)
+        app.register_middleware(self._edge, "http")
+
+    # -- registration -------------------------------------------------------------------
+    def route(
+        self,
+        path: str,
+        methods: tuple[str, ...] = ("GET",),
+        *,
+        summary: str,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        roles: tuple[Role, ...] | None = PUBLIC,
+        errors: tuple[int, ...] = (),
+        path_patterns: dict[str, str] | None = None,
+        description: str = "",
+        tags: tuple[str, ...] = (),
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def register(view: Callable[..., Any]) -> Callable[..., Any]:
+            wanted = set(inspect.signature(view).parameters)
+            for method in methods:
+                self.routes.append(
+                    RouteSpec(
+                        path=path,
+                        method=method.upper(),
+                        summary=summary,
+                        body=body,
+                        query=query,
+                        response=response,
+                        status=status,
+                        roles=roles,
+                        errors=errors,
+                        path_patterns=path_patterns or {},
+                        description=description,
+                        tags=tags or (self.service,),
+                    )
+                )
+
+            def handle(**path_args: str) -> Response:
+                request = self.app.current_request
+                assert request is not None
+                try:
+                    kwargs: dict[str, Any] = dict(path_args)
+                    principal = principal_from_header(request.headers.get("authorization"))
+                    if roles is not None:
+                        principal = require(principal, *roles)
+                    if "principal" in wanted:
+                        kwargs["principal"] = principal
+                    if query is not None:
+                        kwargs["query"] = self._parse(query, _query_dict(request), "query")
+                    if body is not None:
+                        kwargs["body"] = self._parse(body, _json_body(request), "")
+                    if "headers" in wanted:
+                        kwargs["headers"] = request.headers
+                    return self._render(view(**kwargs), status)
+                except Problem as problem:
+                    return problem_response(problem, current_language())
+                except Exception as error:  # every other failure is ours, not the caller's
+                    self.log.error(
+                        "unhandled error", extra={"trace": observability.safe_trace(error)}
+                    )
+                    return problem_response(INTERNAL, current_language())
+
+            handle.__name__ = view.__name__
+            self.app.route(path, methods=list(methods), content_types=[JSON])(handle)
+            return view
+
+        return register
+
+    @staticmethod
+    def _parse(model: type[BaseModel], data: Any, prefix: str) -> BaseModel:
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            raise invalid(_field_errors(error, prefix)) from None
+
+    @staticmethod
+    def _render(result: Any, default_status: int) -> Response:
+        if isinstance(result, Response):
+            return result
+        reply = result if isinstance(result, Reply) else Reply(result, default_status)
+        if reply.model is None:
+            return Response(body="", status_code=reply.status, headers=dict(reply.headers))
+        payload = reply.model.model_dump_json(by_alias=True)
+        headers: dict[str, str | list[str]] = {"Content-Type": JSON, **reply.headers}
+        return Response(body=payload, status_code=reply.status, headers=headers)
+
+    # -- the edge: correlation id, language, access log, Chalice's own errors ------------
+    def _edge(self, request: Request, get_response: Callable[[Request], Response]) -> Response:
+        started = time.perf_counter()
+        context = request.context or {}
+        correlation_id = (
+            observability.clean_correlation_id(request.headers.get("x-correlation-id"))
+            or context.get("requestId")
+            or str(uuid.uuid4())
+        )
+        self.log.set_correlation_id(correlation_id)
+        token = _language.set(language_from(request.headers.get("accept-language")))
+        try:
+            response = get_response(request)
+            response = self._as_problem(response)
+        except Exception as error:
+            self.log.error("unhandled error", extra={"trace": observability.safe_trace(error)})
+            response = problem_response(INTERNAL, current_language())
+        finally:
+            _language.reset(token)
+        response.headers["X-Correlation-Id"] = correlation_id
+        self.log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "route": context.get("resourcePath"),
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return response
+
+    def _as_problem(self, response: Response) -> Response:
+        """Chalice answers some errors itself (405, 415, a 500 it caught) with its own body."""
+        if response.status_code < 400:
+            return response
+        content_type = next(
+            (v for k, v in response.headers.items() if k.lower() == "content-type"), JSON
+        )
+        if str(content_type).startswith(PROBLEM_JSON):
+            return response
+        status = response.status_code
+        detail = _CHALICE_ERRORS.get(
+            status, INTERNAL.detail if status >= 500 else _CHALICE_ERRORS[400]
+        )
+        converted = problem_response(
+            Problem(status if status in _CHALICE_ERRORS or status >= 500 else 400, detail),
+            current_language(),
+        )
+        if "Allow" in response.headers:
+            converted.headers["Allow"] = response.headers["Allow"]
+        return converted

@@ -1,0 +1,46 @@
+"""Boto3 clients and tables, created once per process and reused across invocations.
+
+Endpoints are not configured here: boto3 honours ``AWS_ENDPOINT_URL``, which the local stack
+sets to its moto server; in AWS it is unset.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_sqs.client import SQSClient
+
+
+@cache
+def _resource() -> Any:
+    return boto3.resource("dynamodb")
+
+
+@cache
+def dynamodb_client() -> Any:
+    return _resource().meta.client
+
+
+def table(name: str) -> Table:
+    return _resource().Table(name)  # type: ignore[no-any-return]
+
+
+@cache
+def sqs() -> SQSClient:
+    return boto3.client("sqs")
+
+
+@cache
+def queue_url(name: str) -> str:
+    return str(sqs().get_queue_url(QueueName=name)["QueueUrl"])
+
+
+def reset_clients() -> None:
+    """Forget cached clients, for tests that start a new moto world in the same process."""
+    for cached in (_resource, dynamodb_client, sqs, queue_url):
+        cached.cache_clear()

@@ -1,0 +1,55 @@
+"""Settings read from the environment, once per process.
+
+Every name a service needs (tables, queues, secrets) comes from the environment so the same
+code runs in AWS (where the deploy wires stack outputs in), in the local stack and in tests.
+Names default to the pattern the shared template uses, ``portal-<stage>-<thing>``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    stage: str
+    catalogue_table: str
+    payments_table: str
+    feedback_table: str
+    ratings_table: str
+    procedure_changes_queue: str
+    cursor_secret_name: str
+    jwt_issuer: str
+    jwt_audience: str
+    jwks_url: str | None
+    jwks_json: str | None
+    search_shards: int
+
+    def queue_name(self, short_name: str) -> str:
+        return f"portal-{self.stage}-{short_name}"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+@cache
+def get_settings() -> Settings:
+    stage = _env("PORTAL_STAGE", "local")
+    prefix = f"portal-{stage}"
+    return Settings(
+        stage=stage,
+        catalogue_table=_env("CATALOGUE_TABLE", f"{prefix}-catalogue"),
+        payments_table=_env("PAYMENTS_TABLE", f"{prefix}-payments"),
+        feedback_table=_env("FEEDBACK_TABLE", f"{prefix}-feedback"),
+        ratings_table=_env("RATINGS_TABLE", f"{prefix}-ratings"),
+        procedure_changes_queue=_env("PROCEDURE_CHANGES_QUEUE", f"{prefix}-procedure-changes"),
+        cursor_secret_name=_env("CURSOR_SECRET_NAME", f"{prefix}/cursor-key"),
+        jwt_issuer=_env("PORTAL_JWT_ISSUER", "https://id.portal.local"),
+        jwt_audience=_env("PORTAL_JWT_AUDIENCE", "public-service-portal"),
+        jwks_url=os.environ.get("PORTAL_JWKS_URL") or None,
+        jwks_json=os.environ.get("PORTAL_JWKS_JSON") or None,
+        search_shards=int(_env("CATALOGUE_SEARCH_SHARDS", "16")),
+    )

@@ -1,0 +1,1 @@
+"""Citizens' and businesses' feedback and petitions (phản ánh, kiến nghị)."""

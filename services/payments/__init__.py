@@ -1,0 +1,1 @@
+"""Online payment of procedure fees through banks and payment intermediaries."""

@@ -1,0 +1,16 @@
+"""Online payment of procedure fees: routes and event handlers.
+
+Features arrive with their issues.
+"""
+
+from __future__ import annotations
+
+from chalice.app import Chalice
+
+from services.core.api import Api
+from services.core.settings import get_settings
+from services.core.standard_routes import add_standard_routes
+
+app = Chalice(app_name="portal-payments")
+api = Api(app, service="payments", title="Online payment of procedure fees")
+add_standard_routes(api, lambda: get_settings().payments_table)

@@ -1,0 +1,1 @@
+"""Citizens' satisfaction with how their dossiers were handled."""

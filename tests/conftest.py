@@ -1,0 +1,81 @@
+"""Shared fixtures: one moto world per test module, built from the shared template.
+
+The environment is set before any app is imported, as Lambda would set it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from services.core import tokens as token_minting
+
+_SIGNING_KEY = token_minting.generate_private_key_pem()
+os.environ.update(
+    AWS_DEFAULT_REGION="ap-southeast-1",
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - moto's fake credentials
+    PORTAL_STAGE="test",
+    POWERTOOLS_TRACE_DISABLED="true",
+    POWERTOOLS_METRICS_DISABLED="true",
+    POWERTOOLS_LOG_LEVEL="WARNING",
+    PORTAL_JWKS_JSON=token_minting.jwks_json(_SIGNING_KEY),
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+# moto's CloudFormation warns about each resource type it does not model (secrets); the
+# world builder provisions those itself.
+warnings.filterwarnings("ignore", message=".*not supported by moto's CloudFormation.*")
+
+
+def reset_process_caches() -> None:
+    """Forget clients, keys and indexes that belong to a previous moto world."""
+    from services.catalogue import service
+    from services.catalogue.search import CatalogueSearch
+    from services.core import aws, pagination
+
+    aws.reset_clients()
+    pagination.reset_key_cache()
+    service.search_model = CatalogueSearch()
+
+
+@pytest.fixture(scope="module")
+def moto_world() -> Iterator[None]:
+    from moto import mock_aws
+
+    from infra import world
+
+    with mock_aws():
+        world.build("test")
+        reset_process_caches()
+        yield
+    reset_process_caches()
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> str:
+    return _SIGNING_KEY
+
+
+Headers = Callable[..., dict[str, str]]
+
+
+@pytest.fixture(scope="session")
+def auth() -> Headers:
+    """``auth("official", agency="bo-cong-an")``: request headers with a fresh token."""
+
+    def headers(role: str, *, sub: str | None = None, agency: str | None = None,
+                **extra: str) -> dict[str, str]:
+        token = token_minting.mint(_SIGNING_KEY, roles=[role], sub=sub, agency_id=agency)
+        return {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                **extra}
+
+    return headers
+
+
+def body_of(response: Any) -> Any:
+    return json.loads(response.body) if response.body else None
