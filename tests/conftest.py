@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,7 +18,7 @@ _SIGNING_KEY = token_minting.generate_private_key_pem()
 os.environ.update(
     AWS_DEFAULT_REGION="ap-southeast-1",
     AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - moto's fake credentials
+    AWS_SECRET_ACCESS_KEY="testing",
     PORTAL_STAGE="test",
     POWERTOOLS_TRACE_DISABLED="true",
     POWERTOOLS_METRICS_DISABLED="true",
@@ -27,9 +26,6 @@ os.environ.update(
     PORTAL_JWKS_JSON=token_minting.jwks_json(_SIGNING_KEY),
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
-# moto's CloudFormation warns about each resource type it does not model (secrets); the
-# world builder provisions those itself.
-warnings.filterwarnings("ignore", message=".*not supported by moto's CloudFormation.*")
 
 
 def reset_process_caches() -> None:
@@ -68,11 +64,11 @@ Headers = Callable[..., dict[str, str]]
 def auth() -> Headers:
     """``auth("official", agency="bo-cong-an")``: request headers with a fresh token."""
 
-    def headers(role: str, *, sub: str | None = None, agency: str | None = None,
-                **extra: str) -> dict[str, str]:
+    def headers(
+        role: str, *, sub: str | None = None, agency: str | None = None, **extra: str
+    ) -> dict[str, str]:
         token = token_minting.mint(_SIGNING_KEY, roles=[role], sub=sub, agency_id=agency)
-        return {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                **extra}
+        return {"Authorization": f"Bearer {token}", "Content-Type": "application/json", **extra}
 
     return headers
 

@@ -8,7 +8,6 @@ left alone, so importing the same file twice changes nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +53,8 @@ def _lines(path: str | Path) -> Iterator[tuple[int, str]]:
 def _reason(error: Exception) -> str:
     if isinstance(error, ValidationError):
         first = error.errors(include_url=False, include_input=False)
+        if first and first[0]["type"] == "json_invalid":
+            return "not valid JSON"
         return "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in first[:5]
         )
@@ -61,7 +62,7 @@ def _reason(error: Exception) -> str:
         detail = error.detail.en
         fields = "; ".join(f"{e.field}: {e.message}" for e in error.errors)
         return f"{detail} {fields}".strip()
-    return "not valid JSON"
+    return "rejected"
 
 
 def _same_content(record: ProcedureRecord | None, body: ProcedureBody) -> bool:
@@ -92,7 +93,7 @@ def import_lines(
                 report.updated += 1
             else:
                 report.created += 1
-        except (ValidationError, Problem, json.JSONDecodeError) as error:
+        except (ValidationError, Problem) as error:
             report.failures.append((number, _reason(error)))
     return report
 

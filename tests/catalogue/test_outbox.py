@@ -1,0 +1,49 @@
+"""Publications and abolitions go out on the procedure-changes queue, once each."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from services.catalogue import outbox, storage
+from services.core import aws
+from services.core.settings import get_settings
+from tests.catalogue.conftest import Catalogue
+
+
+def drain() -> list[dict[str, Any]]:
+    url = aws.queue_url(get_settings().procedure_changes_queue)
+    messages: list[dict[str, Any]] = []
+    while True:
+        batch = aws.sqs().receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not batch:
+            return messages
+        for message in batch:
+            messages.append(json.loads(message["Body"]))
+            aws.sqs().delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_changes_are_sent_once_each(catalogue: Catalogue) -> None:
+    drain()
+    catalogue.published("1.800001", name="Cấp giấy phép hoạt động ngân hàng mẫu")
+    catalogue.abolish("1.800001")
+    assert outbox.relay() == 0  # nothing left for the schedule to send
+    sent = [(m["type"], m["code"], m["version"]) for m in drain()]
+    assert sent == [("procedure.published", "1.800001", 2), ("procedure.abolished", "1.800001", 3)]
+
+
+def test_a_failed_send_waits_in_the_outbox_for_the_schedule(
+    catalogue: Catalogue, monkeypatch: Any
+) -> None:
+    drain()
+
+    def queue_down(name: str) -> str:
+        raise ConnectionError("queue unreachable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(aws, "queue_url", queue_down)
+        published = catalogue.published("1.800002", name="Cấp giấy phép hoạt động bảo hiểm mẫu")
+    assert published["status"] == "published"  # the change itself is committed
+    assert [item["code"] for item in storage.pending_outbox()] == ["1.800002"]
+    assert outbox.relay() == 1
+    assert [(m["code"], m["version"]) for m in drain()] == [("1.800002", 2)]
