@@ -1,0 +1,37 @@
+"""Vietnamese folding: what search relies on to ignore case and diacritics."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.core.text import ascii_text, fold, tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Đổi giấy phép lái xe", "doi giay phep lai xe"),
+        ("ĐĂNG KÝ KẾT HÔN", "dang ky ket hon"),
+        ("Thủ tục 1.001234 (mới)", "thu tuc 1.001234 moi"),
+        ("Cấp lại giấy chứng nhận quyền sử dụng đất.", "cap lai giay chung nhan quyen su dung dat"),
+        ("  nhiều   khoảng trắng ", "nhieu khoang trang"),
+        ("Ưu đãi; ươn ướt", "uu dai uon uot"),
+    ],
+)
+def test_fold(text: str, folded: str) -> None:
+    assert fold(text) == folded
+
+
+def test_composed_and_decomposed_input_fold_alike() -> None:
+    import unicodedata
+
+    text = "Hộ chiếu phổ thông"
+    assert fold(unicodedata.normalize("NFD", text)) == fold(unicodedata.normalize("NFC", text))
+
+
+def test_tokens_keep_procedure_codes_whole() -> None:
+    assert tokens("mã 2.000123.") == ["ma", "2.000123"]
+
+
+def test_ascii_text_keeps_case_and_punctuation() -> None:
+    assert ascii_text("Lệ phí Đổi GPLX, số 12") == "Le phi Doi GPLX, so 12"
