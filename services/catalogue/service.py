@@ -12,6 +12,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from services.catalogue import domain, outbox, storage
 from services.catalogue.audit import full_online_gaps
 from services.catalogue.domain import ProcedureRecord
@@ -38,6 +40,7 @@ from services.core.problems import (
 )
 
 log = observability.logger("catalogue")
+metrics = observability.metrics("catalogue")
 search_model = CatalogueSearch()
 
 _NO_PROCEDURE = Text("Không tìm thấy thủ tục hành chính.", "No such procedure.")
@@ -114,6 +117,7 @@ def publish(code: str, *, force: bool) -> ProcedureRecord:
         if owner is not None and owner != code:
             raise domain.duplicate_name(owner) from None
         raise conflict(_RACE) from None
+    metrics.add_metric(name="ProceduresPublished", unit=MetricUnit.Count, value=1)
     _relay_quietly()
     return published
 
@@ -128,6 +132,7 @@ def abolish(code: str, reason: str) -> ProcedureRecord:
         storage.save_abolition(state, abolished, now)
     except storage.Conflict:
         raise conflict(_RACE) from None
+    metrics.add_metric(name="ProceduresAbolished", unit=MetricUnit.Count, value=1)
     _relay_quietly()
     return abolished
 

@@ -23,6 +23,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -259,22 +260,31 @@ def generation() -> Generation:
     return Generation(str(item["epoch"]), int(item["generation"]))
 
 
+def _shard_docs(shard: int) -> list[SearchDoc]:
+    docs: list[SearchDoc] = []
+    start: dict[str, Any] | None = None
+    while True:
+        kwargs: dict[str, Any] = {
+            "TableName": get_settings().catalogue_table,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": Key("gsi1pk").eq(f"SEARCH#{shard}"),
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        # The client, unlike a resource, is safe to share across the loader's threads.
+        response = aws.dynamodb_client().query(**kwargs)
+        docs.extend(doc_from(item) for item in response["Items"])
+        start = response.get("LastEvaluatedKey")
+        if not start:
+            return docs
+
+
 def all_search_docs() -> Iterator[SearchDoc]:
-    """Every published procedure's search document, shard by shard."""
-    for shard in range(get_settings().search_shards):
-        start: dict[str, Any] | None = None
-        while True:
-            kwargs: dict[str, Any] = {
-                "IndexName": "gsi1",
-                "KeyConditionExpression": Key("gsi1pk").eq(f"SEARCH#{shard}"),
-            }
-            if start:
-                kwargs["ExclusiveStartKey"] = start
-            response = _table().query(**kwargs)
-            yield from (doc_from(item) for item in response["Items"])
-            start = response.get("LastEvaluatedKey")
-            if not start:
-                break
+    """Every published procedure's search document, the shards read in parallel."""
+    shards = range(get_settings().search_shards)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for docs in pool.map(_shard_docs, shards):
+            yield from docs
 
 
 @dataclass(frozen=True, slots=True)

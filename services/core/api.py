@@ -145,6 +145,7 @@ class Api:
         self.routes: list[RouteSpec] = []
         self.log = observability.logger(service)
         self.metrics = observability.metrics(service)
+        self.tracer = observability.tracer(service)
         app.register_middleware(self._edge, "http")
 
     # -- registration -------------------------------------------------------------------
@@ -245,13 +246,19 @@ class Api:
         self.log.set_correlation_id(correlation_id)
         token = _language.set(language_from(request.headers.get("accept-language")))
         try:
-            response = get_response(request)
+            if self.tracer is not None:
+                with self.tracer.provider.in_subsegment(f"## {request.method}") as segment:
+                    segment.put_annotation("route", str(context.get("resourcePath")))
+                    response = get_response(request)
+            else:
+                response = get_response(request)
             response = self._as_problem(response)
         except Exception as error:
             self.log.error("unhandled error", extra={"trace": observability.safe_trace(error)})
             response = problem_response(INTERNAL, current_language())
         finally:
             _language.reset(token)
+            self._flush_metrics()
         response.headers["X-Correlation-Id"] = correlation_id
         self.log.info(
             "request",
@@ -263,6 +270,11 @@ class Api:
             },
         )
         return response
+
+    def _flush_metrics(self) -> None:
+        """Emit this request's business metrics (EMF to stdout, as Lambda expects)."""
+        if self.metrics.metric_set:
+            self.metrics.flush_metrics()
 
     def _as_problem(self, response: Response) -> Response:
         """Chalice answers some errors itself (405, 415, a 500 it caught) with its own body."""
