@@ -55,6 +55,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _known_code(code: str) -> str:
+    """``code`` if it can name a procedure; anything else names nothing (404), and never
+    reaches DynamoDB, whose keys have a size limit."""
+    if not re.fullmatch(CODE_PATTERN, code):
+        raise not_found(_NO_PROCEDURE)
+    return code
+
+
 def may_edit(principal: Principal | None, agency_ids: set[str] | list[str]) -> bool:
     return principal is not None and principal.acts_for(list(agency_ids))
 
@@ -88,6 +96,7 @@ def put_draft(principal: Principal, code: str, body: ProcedureBody) -> Procedure
 
 
 def get_procedure(principal: Principal | None, code: str, view: str) -> ProcedureRecord:
+    _known_code(code)
     if view == "current":
         current = storage.load_current(code)
         if current is not None:
@@ -102,6 +111,7 @@ def get_procedure(principal: Principal | None, code: str, view: str) -> Procedur
 
 
 def publish(code: str, *, force: bool) -> ProcedureRecord:
+    _known_code(code)
     state = storage.load_state(code)
     if not state.exists:
         raise not_found(_NO_PROCEDURE)
@@ -123,6 +133,7 @@ def publish(code: str, *, force: bool) -> ProcedureRecord:
 
 
 def abolish(code: str, reason: str) -> ProcedureRecord:
+    _known_code(code)
     state = storage.load_state(code)
     if not state.exists:
         raise not_found(_NO_PROCEDURE)
@@ -153,7 +164,7 @@ def versions(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[ProcedureRecord], str | None]:
-    if storage.load_current(code) is None:
+    if storage.load_current(_known_code(code)) is None:
         get_procedure(principal, code, "current")  # 404 unless an editor sees a draft
     scope = f"versions:{code}"
     start = storage.decode_start(decode_cursor(cursor, scope)) if cursor else None
@@ -232,6 +243,8 @@ def _check_parent(agency_id: str, parent_id: str) -> None:
 
 
 def get_agency(agency_id: str) -> dict[str, Any]:
+    if not re.fullmatch(AGENCY_ID_PATTERN, agency_id):
+        raise not_found(_NO_AGENCY)
     agency = storage.get_agency(agency_id)
     if agency is None:
         raise not_found(_NO_AGENCY)

@@ -177,3 +177,14 @@ def test_republishing_under_a_new_name_frees_the_old_one(catalogue: Catalogue) -
     catalogue.published("1.300009", name="Cấp giấy xác nhận tình trạng hôn nhân thử nghiệm")
     catalogue.put("1.300010", name="Xác nhận tình trạng hôn nhân thử nghiệm")
     assert catalogue.publish("1.300010").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/procedures/{x}", "/procedures/{x}/versions", "/agencies/{x}"])
+def test_oversized_or_odd_path_values_are_404_not_500(catalogue: Catalogue, path: str) -> None:
+    for odd in ("9" * 5000, "a.b", "%C4%90"):
+        response = catalogue.get(path.format(x=odd))
+        assert response.status_code == 404, (path, odd[:10])
+
+
+def test_publishing_an_odd_code_is_404(catalogue: Catalogue) -> None:
+    assert catalogue.publish("1" * 3000).status_code == 404
