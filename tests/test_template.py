@@ -35,7 +35,7 @@ def test_tables_are_recoverable_encrypted_and_kept(name: str) -> None:
 def test_every_queue_redrives_to_its_own_dead_letter_queue(name: str) -> None:
     properties = QUEUES[name]["Properties"]
     redrive = properties["RedrivePolicy"]
-    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [f"{name[:-5]}DeadLetterQueue", "Arn"]}
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": f"{name[:-5]}DeadLetterQueue.Arn"}
     assert 1 < redrive["maxReceiveCount"] <= 10
     assert properties["SqsManagedSseEnabled"] is True
 
