@@ -88,13 +88,15 @@ def import_lines(
             if not _same_content(state.draft, body):
                 service.put_draft(IMPORTER, line.code, body)
             if publish:
-                service.publish(line.code, force=force)
+                service.publish(line.code, force=force, relay_now=False)
             if existed:
                 report.updated += 1
             else:
                 report.created += 1
         except (ValidationError, Problem) as error:
             report.failures.append((number, _reason(error)))
+    while service.relay_quietly():
+        pass
     return report
 
 

@@ -110,7 +110,9 @@ def get_procedure(principal: Principal | None, code: str, view: str) -> Procedur
     raise not_found(_NO_PROCEDURE)
 
 
-def publish(code: str, *, force: bool) -> ProcedureRecord:
+def publish(code: str, *, force: bool, relay_now: bool = True) -> ProcedureRecord:
+    """Publish the draft; ``relay_now=False`` leaves the change message in the outbox for a
+    bulk caller to relay in batches."""
     _known_code(code)
     state = storage.load_state(code)
     if not state.exists:
@@ -128,7 +130,8 @@ def publish(code: str, *, force: bool) -> ProcedureRecord:
             raise domain.duplicate_name(owner) from None
         raise conflict(_RACE) from None
     metrics.add_metric(name="ProceduresPublished", unit=MetricUnit.Count, value=1)
-    _relay_quietly()
+    if relay_now:
+        relay_quietly()
     return published
 
 
@@ -144,18 +147,20 @@ def abolish(code: str, reason: str) -> ProcedureRecord:
     except storage.Conflict:
         raise conflict(_RACE) from None
     metrics.add_metric(name="ProceduresAbolished", unit=MetricUnit.Count, value=1)
-    _relay_quietly()
+    relay_quietly()
     return abolished
 
 
-def _relay_quietly() -> None:
+def relay_quietly() -> int:
+    """Send what waits in the outbox; how many were sent (0 when sending failed)."""
     try:
-        outbox.relay()
+        return outbox.relay()
     except Exception as error:
         # The change is safe in the outbox; the schedule sends it later.
         log.warning(
             "procedure change relay deferred", extra={"trace": observability.safe_trace(error)}
         )
+        return 0
 
 
 def versions(

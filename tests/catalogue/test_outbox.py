@@ -47,3 +47,18 @@ def test_a_failed_send_waits_in_the_outbox_for_the_schedule(
     assert [item["code"] for item in storage.pending_outbox()] == ["1.800002"]
     assert outbox.relay() == 1
     assert [(m["code"], m["version"]) for m in drain()] == [("1.800002", 2)]
+
+
+def test_an_import_sends_each_change_once(
+    catalogue: Catalogue, tmp_path: Any, monkeypatch: Any
+) -> None:
+    from services.catalogue import importer
+    from tests.catalogue.test_import import line
+
+    drain()
+    lines = [(n, line(f"1.8100{n:02d}")) for n in range(1, 26)]
+    report = importer.import_lines(lines)
+    assert report.created == 25
+    sent = sorted(m["code"] for m in drain())
+    assert sent == sorted(f"1.8100{n:02d}" for n in range(1, 26))
+    assert storage.pending_outbox() == []
