@@ -1,0 +1,70 @@
+"""Demo data goes in through the catalogue's own use cases, in file order."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.seed import seed
+
+pytestmark = pytest.mark.usefixtures("moto_world")
+
+AGENCIES = [
+    {"agency_id": "bo-gtvt", "name": "Bộ Giao thông vận tải", "level": "central"},
+    {
+        "agency_id": "so-gtvt-ha-noi",
+        "name": "Sở Giao thông vận tải Hà Nội",
+        "level": "province",
+        "parent_id": "bo-gtvt",
+        "locality": "Hà Nội",
+    },
+    {"agency_id": "mo-coi", "name": "Không có cha", "level": "commune", "parent_id": "khong-co"},
+    {"agency_id": "thieu-cap", "name": "Thiếu cấp"},
+]
+PROCEDURE: dict[str, Any] = {
+    "code": "1.900001",
+    "name": "Đổi giấy phép lái xe",
+    "field": "Đường bộ",
+    "agency_ids": ["bo-gtvt"],
+    "agency_level": "central",
+    "service_level": "full",
+    "processing_days": 5,
+    "fees": [{"name": "Lệ phí", "amount_vnd": 135000}],
+    "documents": [{"name": "Tờ khai", "copies": 1}],
+    "legal_bases": ["Thông tư 12/2017/TT-BGTVT"],
+    "result": "Giấy phép lái xe",
+    "online_payment": True,
+    "e_result": True,
+}
+
+
+def _jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def test_seed_writes_agencies_then_procedures_and_reports_bad_lines(tmp_path: Path) -> None:
+    from services.catalogue import service
+
+    _jsonl(tmp_path / "agencies.jsonl", AGENCIES)
+    _jsonl(tmp_path / "procedures.jsonl", [PROCEDURE, {**PROCEDURE, "code": "x"}])
+    said: list[str] = []
+
+    assert seed(tmp_path, say=said.append) is False
+
+    assert service.get_agency("so-gtvt-ha-noi")["parent_id"] == "bo-gtvt"
+    agencies, procedures = said
+    assert agencies.startswith("Agencies: 2 agencies written, 2 rejected")
+    assert "line 3: " in agencies and "unknown agency" in agencies
+    assert "line 4: level" in agencies
+    assert procedures.startswith(
+        "Procedures: 2 lines: 1 created, 0 updated, 0 unchanged, 1 rejected"
+    )
+
+
+def test_seed_without_files_seeds_nothing(tmp_path: Path) -> None:
+    said: list[str] = []
+    assert seed(tmp_path, say=said.append) is True
+    assert len(said) == 2 and all("none seeded" in line for line in said)
