@@ -52,6 +52,7 @@ _STATUS_TEXT = {
     409: "Conflict",
     422: "Invalid fields",
     429: "Too many requests",
+    500: "Unexpected failure",
     503: "Unavailable",
 }
 
@@ -120,6 +121,8 @@ def _operation(spec: RouteSpec, refs: dict[str, dict[str, Any]]) -> dict[str, An
         statuses |= {400}
     statuses |= {401} if spec.roles is not None else set()
     statuses |= {403} if spec.roles else set()
+    # The edge turns any unexpected failure into a problem answer, on every route.
+    statuses |= {500}
     responses: dict[str, Any] = {str(spec.status): success}
     for status in sorted(statuses):
         responses[str(status)] = {

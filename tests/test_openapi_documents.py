@@ -1,0 +1,71 @@
+"""Each service serves a valid OpenAPI 3.1 document that describes every route it has."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from typing import Any
+
+import pytest
+from chalice.test import Client
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.validators import OpenAPIV31SpecValidator
+
+SERVICES = ["catalogue", "payments", "feedback", "ratings"]
+
+
+def served_document(service: str) -> tuple[Any, dict[str, Any]]:
+    app = importlib.import_module(f"services.{service}.app").app
+    with Client(app) as client:
+        response = client.http.get("/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    return app, json.loads(response.body)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_document_is_valid_openapi_3_1(service: str) -> None:
+    _, doc = served_document(service)
+    assert doc["openapi"].startswith("3.1")
+    validate(doc, cls=OpenAPIV31SpecValidator)  # raises on the first violation
+    assert doc["servers"] == [{"url": f"/{service}"}]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_route_of_the_app_is_documented(service: str) -> None:
+    app, doc = served_document(service)
+    served = {(path, method.lower()) for path, methods in app.routes.items() for method in methods}
+    documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    assert served == documented
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_operation_says_how_it_fails_and_refs_resolve(service: str) -> None:
+    _, doc = served_document(service)
+    text = json.dumps(doc)
+    for ref in set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', text)):
+        assert ref in doc["components"]["schemas"], ref
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            assert operation.get("summary"), f"{method} {path} has no summary"
+            assert operation.get("operationId"), f"{method} {path} has no operationId"
+            failures = [code for code in operation["responses"] if code.startswith(("4", "5"))]
+            assert failures, f"{method} {path} documents no error"
+            for code in failures:
+                content = operation["responses"][code]["content"]
+                assert list(content) == ["application/problem+json"], (method, path, code)
+
+
+def test_catalogue_documents_its_request_and_response_models() -> None:
+    _, doc = served_document("catalogue")
+    put = doc["paths"]["/procedures/{code}"]["put"]
+    assert "requestBody" in put
+    body_schema = put["requestBody"]["content"]["application/json"]["schema"]
+    resolved = doc["components"]["schemas"][body_schema["$ref"].rsplit("/", 1)[-1]]
+    assert {"name", "agency_ids", "service_level", "fees"} <= set(resolved["properties"])
+    search = doc["paths"]["/procedures"]["get"]
+    parameters = {p["name"] for p in search["parameters"]}
+    assert {"q", "agency_id", "field", "service_level", "limit", "cursor"} <= parameters
+    assert put.get("security") == [{"bearer": []}]
+    assert {} in search["security"], "anyone may search, with or without a token"
