@@ -145,7 +145,6 @@ class Api:
         self.routes: list[RouteSpec] = []
         self.log = observability.logger(service)
         self.metrics = observability.metrics(service)
-        self.tracer = observability.tracer(service)
         app.register_middleware(self._edge, "http")
 
     # -- registration -------------------------------------------------------------------
@@ -246,8 +245,10 @@ class Api:
         self.log.set_correlation_id(correlation_id)
         token = _language.set(language_from(request.headers.get("accept-language")))
         try:
-            if self.tracer is not None:
-                with self.tracer.provider.in_subsegment(f"## {request.method}") as segment:
+            # Created on the first request, not at import: X-Ray's SDK is a heavy import.
+            tracer = observability.tracer(self.service)
+            if tracer is not None:
+                with tracer.provider.in_subsegment(f"## {request.method}") as segment:
                     segment.put_annotation("route", str(context.get("resourcePath")))
                     response = get_response(request)
             else:

@@ -1,9 +1,9 @@
 """Logging, metrics and tracing through aws-lambda-powertools, one set per service.
 
 Every log line carries the service and a correlation id (from ``X-Correlation-Id``, the API
-Gateway request id, or an SQS message). The X-Ray tracer costs about 270 ms to import, so it
-is created only where tracing is on (``POWERTOOLS_TRACE_DISABLED`` is not true), never in
-tests or the local stack.
+Gateway request id, or an SQS message). The X-Ray tracer costs more to import than the
+rest of an app, so it is created on first use and only where tracing is on
+(``POWERTOOLS_TRACE_DISABLED`` is not true): never at import time, in tests or locally.
 """
 
 from __future__ import annotations
