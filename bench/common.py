@@ -1,0 +1,123 @@
+"""What every benchmark shares: the environment a Lambda would see, fresh moto worlds,
+percentiles and the results table.
+
+Benchmarks print ratios measured within one run on one machine, never absolute times
+compared against another machine: moto and a shared 2-core box make absolute numbers
+meaningless, while two measurements taken side by side still compare fairly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import statistics
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+
+def prepare_environment(stage: str = "bench") -> str:
+    """Set the environment as tests/conftest.py does; returns the token signing key.
+
+    Must run before anything under ``services`` is imported: settings and clients are
+    read once per process.
+    """
+    from services.core import tokens  # only minting helpers, reads no settings
+
+    signing_key = tokens.generate_private_key_pem()
+    os.environ.update(
+        AWS_DEFAULT_REGION="ap-southeast-1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        PORTAL_STAGE=stage,
+        POWERTOOLS_TRACE_DISABLED="true",
+        POWERTOOLS_METRICS_DISABLED="true",
+        POWERTOOLS_LOG_LEVEL="WARNING",
+        PORTAL_JWKS_JSON=tokens.jwks_json(signing_key),
+    )
+    # An endpoint left over from a local stack would send the benchmark over the network.
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    # moto's CloudFormation warns once per secret it skips; infra.world creates them itself.
+    warnings.filterwarnings("ignore", message="Tried to parse AWS", category=UserWarning)
+    logging.getLogger("moto").setLevel(logging.ERROR)
+    return signing_key
+
+
+def reset_process_caches() -> None:
+    """Forget clients, keys and indexes that belong to a previous moto world."""
+    from services.catalogue import service
+    from services.catalogue.search import CatalogueSearch
+    from services.core import aws, pagination
+
+    aws.reset_clients()
+    pagination.reset_key_cache()
+    service.search_model = CatalogueSearch()
+
+
+@contextmanager
+def moto_world(stage: str = "bench") -> Iterator[None]:
+    """A fresh in-process AWS with the shared template deployed; nothing leaks between
+    two worlds, so each measurement starts from what a new container would see."""
+    from moto import mock_aws
+
+    from infra import world
+
+    with mock_aws():
+        world.build(stage)
+        reset_process_caches()
+        try:
+            yield
+        finally:
+            reset_process_caches()
+
+
+def timed(call: Callable[[], object]) -> float:
+    """Seconds one call takes."""
+    from time import perf_counter
+
+    started = perf_counter()
+    call()
+    return perf_counter() - started
+
+
+def p50(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def p95(samples: list[float]) -> float:
+    # Nearest rank: with ~200 samples an interpolating method would invent a value.
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    measure: str
+    value: str
+    target: str = ""
+    passed: bool | None = None
+
+    @property
+    def mark(self) -> str:
+        if self.passed is None:
+            return ""
+        return "PASS" if self.passed else "MISS"
+
+
+def print_table(title: str, rows: list[Row]) -> None:
+    headers = ("measure", "value", "target", "result")
+    cells = [(r.measure, r.value, r.target, r.mark) for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    line = "+".join("-" * (w + 2) for w in widths)
+    print(f"\n{title}")
+    print(line)
+    print(" | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+    print(line)
+    for cell in cells:
+        print(" | ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)))
+    print(line)
