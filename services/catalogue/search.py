@@ -10,6 +10,7 @@ re-applying a change is harmless. A new epoch (a rebuilt table) or a long sleep 
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -51,6 +52,7 @@ class CatalogueSearch:
         index = SearchIndex()
         index.replace_all(storage.all_search_docs())
         self._index, self._epoch, self._removed = index, marker.epoch, {}
+        _keep_out_of_collections()
         self._loaded_at = time.monotonic()
         # The index replica may lag the table: replay the recent feed over it.
         self._watermark = (started - storage.CHANGE_RETENTION).isoformat()
@@ -72,3 +74,16 @@ class CatalogueSearch:
             newest = datetime.fromisoformat(changes[-1].key.split("#", 1)[0])
             self._watermark = max(self._watermark, (newest - _MARGIN).isoformat())
         self._generation = number
+
+
+def _keep_out_of_collections() -> None:
+    """Move what is alive now, the index above all, out of the cyclic collector's sight.
+
+    The index is hundreds of thousands of long-lived objects; left in the collector's oldest
+    generation, every full collection walks them all, a pause that grows with the catalogue
+    and lands on whichever request allocates at the wrong moment. Frozen objects are never
+    walked. What an earlier reload froze is unfrozen first, so a replaced index is freed.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()

@@ -16,9 +16,11 @@ Words are folded (``services.core.text``), so case and Vietnamese diacritics nev
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from services.core.text import fold
 
@@ -168,8 +170,8 @@ class SearchIndex:
         words = fold(q or "").split()
         if not words:
             candidates = set.intersection(*filters) if filters else set(self._alive)
-            ordered = sorted(candidates, key=lambda i: self._docs[i].code)  # type: ignore[union-attr]
-            return self._page(ordered, offset, limit)
+            ordered = _first(candidates, wanted, lambda i: self._docs[i].code)  # type: ignore[union-attr]
+            return self._page(ordered, len(candidates), offset, limit)
         sets = [self._matching(word, last=i == len(words) - 1) for i, word in enumerate(words)]
         candidates = set.intersection(*sorted(sets + filters, key=len))
         if not candidates:
@@ -187,12 +189,25 @@ class SearchIndex:
         if len(words) > 1:
             pair_sets = [self._pairs.get(pair, set()) for pair in itertools.pairwise(words)]
             phrase = candidates.intersection(*pair_sets) - exact
-        ordered = sorted(exact, key=rank) + sorted(phrase, key=rank)
+        # Only the first ``wanted`` in rank order are ever shown: a page never sorts every
+        # match, which is what keeps a broad query cheap in a large catalogue.
+        ordered = _first(exact, wanted, rank)
         if len(ordered) < wanted:
-            ordered += sorted(candidates - exact - phrase, key=rank)
-        return self._page(ordered, offset, limit)
+            ordered += _first(phrase, wanted - len(ordered), rank)
+        if len(ordered) < wanted:
+            ordered += _first(candidates - exact - phrase, wanted - len(ordered), rank)
+        return self._page(ordered, len(candidates), offset, limit)
 
-    def _page(self, ordered: list[int], offset: int, limit: int) -> SearchResult:
+    def _page(self, ordered: list[int], total: int, offset: int, limit: int) -> SearchResult:
         window = ordered[offset : offset + limit]
         docs = [self._docs[i] for i in window]
-        return SearchResult([d for d in docs if d is not None], len(ordered) > offset + limit)
+        return SearchResult([d for d in docs if d is not None], total > offset + limit)
+
+
+def _first(ids: set[int], count: int, key: Callable[[int], Any]) -> list[int]:
+    """The ``count`` smallest of ``ids`` by ``key``, in order, without sorting them all."""
+    if count <= 0 or not ids:
+        return []
+    if len(ids) <= count * 4:
+        return sorted(ids, key=key)[:count]
+    return heapq.nsmallest(count, ids, key=key)
