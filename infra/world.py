@@ -8,6 +8,7 @@ services' own APIs: the template stays the one source of names, keys and indexes
 
 from __future__ import annotations
 
+import json
 import secrets
 import string
 from pathlib import Path
@@ -100,6 +101,10 @@ def finish_for_moto(stage: str, *, region: str | None = None) -> None:
             value = "".join(
                 secrets.choice(alphabet) for _ in range(int(generate.get("PasswordLength", 32)))
             )
+            if "SecretStringTemplate" in generate:  # a JSON secret with one generated key
+                document = json.loads(generate["SecretStringTemplate"])
+                document[generate["GenerateStringKey"]] = value
+                value = json.dumps(document)
             secretsmanager.create_secret(
                 Name=name, Description=properties.get("Description", ""), SecretString=value
             )

@@ -26,6 +26,10 @@ class Settings:
     jwks_url: str | None
     jwks_json: str | None
     search_shards: int
+    payment_settled_queue: str
+    provider_secret_prefix: str
+    order_ttl_minutes: int
+    payment_return_url: str
 
     def queue_name(self, short_name: str) -> str:
         return f"portal-{self.stage}-{short_name}"
@@ -52,4 +56,12 @@ def get_settings() -> Settings:
         jwks_url=os.environ.get("PORTAL_JWKS_URL") or None,
         jwks_json=os.environ.get("PORTAL_JWKS_JSON") or None,
         search_shards=int(_env("CATALOGUE_SEARCH_SHARDS", "16")),
+        payment_settled_queue=_env("PAYMENT_SETTLED_QUEUE", f"{prefix}-payment-settled"),
+        # Each provider's profile is the secret ``<prefix>/<provider>``.
+        provider_secret_prefix=_env("PAYMENT_PROVIDER_SECRETS", f"{prefix}/payments"),
+        order_ttl_minutes=int(_env("PAYMENT_ORDER_TTL_MINUTES", "15")),
+        # Where the bank sends the citizen's browser back: the portal's public address.
+        payment_return_url=_env(
+            "PAYMENT_RETURN_URL", "http://127.0.0.1:8000/payments/callbacks/vnpay/return"
+        ),
     )

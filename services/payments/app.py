@@ -1,16 +1,160 @@
-"""Online payment of procedure fees: routes and event handlers.
-
-Features arrive with their issues.
-"""
+"""Online payment of procedure fees: routes, the settlement consumer and schedules."""
 
 from __future__ import annotations
 
-from chalice.app import Chalice
+from typing import Any
 
-from services.core.api import Api
+from chalice.app import Chalice, Rate, SQSEvent
+
+from services.core.api import Api, Reply
+from services.core.auth import Principal, Role
 from services.core.settings import get_settings
 from services.core.standard_routes import add_standard_routes
+from services.payments import receipts, service
+from services.payments.domain import Order
+from services.payments.models import (
+    ORDER_ID_PATTERN,
+    MomoIpn,
+    OrderBody,
+    OrderView,
+    RefundBody,
+    ReturnView,
+    VnpayAnswer,
+)
 
 app = Chalice(app_name="portal-payments")
-api = Api(app, service="payments", title="Online payment of procedure fees")
+api = Api(
+    app,
+    service="payments",
+    title="Online payment of procedure fees",
+    description="Fee orders for administrative procedures, the banks' signed notifications, "
+    "e-receipts, refunds and reconciliation.",
+)
 add_standard_routes(api, lambda: get_settings().payments_table)
+
+ORDER = {"order_id": ORDER_ID_PATTERN}
+
+
+def _client_ip() -> str:
+    request = app.current_request
+    identity = (request.context or {}).get("identity", {}) if request else {}
+    return str(identity.get("sourceIp") or "127.0.0.1")
+
+
+def _query() -> dict[str, str]:
+    request = app.current_request
+    return dict(request.query_params or {}) if request else {}
+
+
+def _view(order: Order) -> OrderView:
+    return OrderView(
+        order_id=order.order_id,
+        procedure_code=order.procedure_code,
+        dossier_code=order.dossier_code,
+        provider=order.provider,
+        amount_vnd=order.amount_vnd,
+        status=order.status,
+        pay_url=order.pay_url if order.status == "pending" else None,
+        expires_at=order.expires_at,
+        paid_at=order.paid_at,
+        bank_transaction_no=order.bank_transaction_no,
+        receipt_no=order.receipt_no,
+        refunded_at=order.refunded_at,
+    )
+
+
+@api.route(
+    "/orders",
+    ("POST",),
+    summary="Open a fee order for a dossier (or answer the one already pending)",
+    description="The amount is the sum of the published procedure's fees. 201 for a new "
+    "order, 200 with the pending order when the dossier already has one.",
+    body=OrderBody,
+    response=OrderView,
+    status=201,
+    roles=(Role.CITIZEN,),
+    errors=(409, 502),
+)
+def create_order(body: OrderBody, principal: Principal) -> Reply:
+    order, created = service.create_order(
+        body.procedure_code, body.dossier_code, body.provider, principal, _client_ip()
+    )
+    return Reply(_view(order), 201 if created else 200)
+
+
+@api.route(
+    "/orders/{order_id}",
+    summary="One fee order: its citizen or an operator",
+    response=OrderView,
+    roles=(Role.CITIZEN, Role.OPERATOR),
+    errors=(404,),
+    path_patterns=ORDER,
+)
+def get_order(order_id: str, principal: Principal) -> OrderView:
+    return _view(service.view_order(order_id, principal))
+
+
+@api.route(
+    "/orders/{order_id}/refund",
+    ("POST",),
+    summary="Refund a paid order through its provider",
+    body=RefundBody,
+    response=OrderView,
+    roles=(Role.OPERATOR,),
+    errors=(404, 409, 502),
+    path_patterns=ORDER,
+)
+def refund_order(order_id: str, body: RefundBody, principal: Principal) -> OrderView:
+    return _view(service.refund(order_id, body.reason, principal, _client_ip()))
+
+
+@api.route(
+    "/callbacks/vnpay/ipn",
+    summary="VNPAY's payment notification (signed query string)",
+    description="Always HTTP 200 with VNPAY's RspCode: 00 confirmed, 01 order not found, "
+    "02 already confirmed, 04 invalid amount, 97 invalid signature, 99 other.",
+    response=VnpayAnswer,
+    tags=("callbacks",),
+)
+def vnpay_ipn() -> VnpayAnswer:
+    decision = service.take_vnpay_notice(_query())
+    return VnpayAnswer(rsp_code=decision.code, message=decision.message)
+
+
+@api.route(
+    "/callbacks/vnpay/return",
+    summary="The citizen's browser back from VNPAY: shows the order's status, changes nothing",
+    response=ReturnView,
+    tags=("callbacks",),
+)
+def vnpay_return() -> ReturnView:
+    order_id, valid, status = service.return_status(_query())
+    return ReturnView(order_id=order_id, signature_valid=valid, status=status)
+
+
+@api.route(
+    "/callbacks/momo/ipn",
+    ("POST",),
+    summary="MoMo's v2 payment notification (signed JSON); answers 204",
+    body=MomoIpn,
+    status=204,
+    tags=("callbacks",),
+)
+def momo_ipn(body: MomoIpn) -> Reply:
+    service.take_momo_notice(body.model_dump(exclude_none=False))
+    return Reply(None, 204)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="expire-payment-orders")
+def expire_orders(event: Any) -> None:
+    service.expire_overdue()
+    service.relay_quietly()
+
+
+@app.on_sqs_message(
+    queue=get_settings().payment_settled_queue, batch_size=10, name="issue-receipts"
+)
+def issue_receipts(event: SQSEvent) -> dict[str, Any]:
+    from services.payments import consumers
+
+    return consumers.issue_receipts(event.to_dict(), app.lambda_context, receipts.issue_for)

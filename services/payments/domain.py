@@ -1,0 +1,148 @@
+"""Fee orders and what a provider's notification may do to them. No I/O.
+
+An order is ``pending`` until exactly one notification settles it (``paid`` or ``failed``)
+or its time runs out (``expired``); a paid order may later be ``refunded``. A settled order
+never moves again on a notification: a late or repeated notice is answered and kept, never
+applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal
+
+Status = Literal["pending", "paid", "failed", "expired", "refunded"]
+Provider = Literal["vnpay", "momo"]
+ORDER_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+ORDER_ID_LENGTH = 20
+
+
+def new_order_id() -> str:
+    """Unguessable (100 bits), upper case and digits only: VNPAY's ``vnp_TxnRef`` takes
+    nothing else, and a citizen may have to read it out on the phone."""
+    return "".join(secrets.choice(ORDER_ID_ALPHABET) for _ in range(ORDER_ID_LENGTH))
+
+
+def is_order_id(text: str) -> bool:
+    return len(text) == ORDER_ID_LENGTH and all(c in ORDER_ID_ALPHABET for c in text)
+
+
+def owner_key(subject: str) -> str:
+    """Who may see an order, without keeping the person's identifier in the table."""
+    return hashlib.sha256(f"payments-owner:{subject}".encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    order_id: str
+    procedure_code: str
+    dossier_code: str
+    provider: Provider
+    amount_vnd: int
+    agency_id: str
+    owner: str
+    status: Status
+    created_at: datetime
+    expires_at: datetime
+    pay_url: str = ""
+    paid_at: datetime | None = None
+    settled_at: datetime | None = None
+    bank_transaction_no: str | None = None
+    receipt_no: str | None = None
+    refunded_at: datetime | None = None
+    refund_reason: str | None = None
+    flagged: str | None = None
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.status == "pending" and now >= self.expires_at
+
+    def paid(self, transaction_no: str, paid_at: datetime, now: datetime) -> Order:
+        return replace(
+            self, status="paid", bank_transaction_no=transaction_no, paid_at=paid_at, settled_at=now
+        )
+
+    def failed(self, now: datetime) -> Order:
+        return replace(self, status="failed", settled_at=now)
+
+    def expired(self, now: datetime) -> Order:
+        return replace(self, status="expired", settled_at=now)
+
+    def refunded(self, reason: str, now: datetime) -> Order:
+        return replace(self, status="refunded", refund_reason=reason, refunded_at=now)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A provider's notification, in the portal's terms."""
+
+    provider: Provider
+    order_id: str
+    amount_vnd: int | None
+    succeeded: bool
+    transaction_no: str | None
+    paid_at: datetime | None
+
+
+Transition = Literal["paid", "failed", "expired"]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to answer the provider and what, if anything, to apply."""
+
+    code: str
+    message: str
+    transition: Transition | None = None
+
+
+# VNPAY's answers, also used as the portal's own outcome names for every provider.
+CONFIRMED = "00"
+ORDER_NOT_FOUND = "01"
+ALREADY_CONFIRMED = "02"
+INVALID_AMOUNT = "04"
+INVALID_SIGNATURE = "97"
+OTHER = "99"
+MESSAGES = {
+    CONFIRMED: "Confirm Success",
+    ORDER_NOT_FOUND: "Order not found",
+    ALREADY_CONFIRMED: "Order already confirmed",
+    INVALID_AMOUNT: "Invalid amount",
+    INVALID_SIGNATURE: "Invalid signature",
+    OTHER: "Unknown error",
+}
+
+
+def answer(code: str, transition: Transition | None = None) -> Decision:
+    return Decision(code, MESSAGES[code], transition)
+
+
+def decide(order: Order | None, notice: Notice, now: datetime) -> Decision:
+    """The provider's checks, in its order, once the signature is known to be good:
+    the order, the amount, the order's state."""
+    if order is None or order.provider != notice.provider:
+        return answer(ORDER_NOT_FOUND)
+    if notice.amount_vnd != order.amount_vnd:
+        return answer(INVALID_AMOUNT)
+    if order.status != "pending":
+        return answer(ALREADY_CONFIRMED)
+    if order.is_overdue(now):
+        # Too late: the order expires now; the bank's money, if any, surfaces in
+        # reconciliation as paid at the bank but not here, for an operator to refund.
+        return answer(ALREADY_CONFIRMED, "expired")
+    if notice.succeeded and notice.transaction_no:
+        return answer(CONFIRMED, "paid")
+    return answer(CONFIRMED, "failed")
+
+
+def apply(order: Order, decision: Decision, notice: Notice, now: datetime) -> Order:
+    if decision.transition == "paid":
+        assert notice.transaction_no is not None
+        return order.paid(notice.transaction_no, notice.paid_at or now, now)
+    if decision.transition == "failed":
+        return order.failed(now)
+    if decision.transition == "expired":
+        return order.expired(now)
+    return order

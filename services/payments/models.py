@@ -1,0 +1,106 @@
+"""Requests and answers of the payments API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.payments.domain import ORDER_ID_ALPHABET, ORDER_ID_LENGTH, Provider, Status
+
+PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
+DOSSIER_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+ORDER_ID_PATTERN = f"^[{ORDER_ID_ALPHABET}]{{{ORDER_ID_LENGTH}}}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OrderBody(_Strict):
+    procedure_code: str = Field(pattern=PROCEDURE_CODE_PATTERN, examples=["1.002804"])
+    dossier_code: str = Field(pattern=DOSSIER_CODE_PATTERN, examples=["000.00.12.H26-261122-0001"])
+    provider: Provider = "vnpay"
+
+
+class OrderView(BaseModel):
+    order_id: str
+    procedure_code: str
+    dossier_code: str
+    provider: Provider
+    amount_vnd: int
+    status: Status
+    pay_url: str | None = Field(description="Where to send the citizen while the order is pending")
+    expires_at: datetime
+    paid_at: datetime | None = None
+    bank_transaction_no: str | None = None
+    receipt_no: str | None = None
+    refunded_at: datetime | None = None
+
+
+class VnpayAnswer(BaseModel):
+    """What VNPAY expects back from an IPN, always with HTTP 200."""
+
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
+
+    rsp_code: str = Field(alias="RspCode")
+    message: str = Field(alias="Message")
+
+
+class MomoIpn(BaseModel):
+    """MoMo's v2 IPN. Fields are checked by the signature, not here: every notice is kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    partnerCode: str = ""
+    orderId: str = ""
+    requestId: str = ""
+    amount: int | None = None
+    orderInfo: str = ""
+    orderType: str = ""
+    transId: int | str | None = None
+    resultCode: int | None = None
+    message: str = ""
+    payType: str = ""
+    responseTime: int | None = None
+    extraData: str = ""
+    signature: str = ""
+
+
+class ReturnView(BaseModel):
+    order_id: str | None
+    signature_valid: bool
+    status: Status | None
+
+
+class RefundBody(_Strict):
+    reason: str = Field(min_length=5, max_length=500)
+
+
+class ReconciliationBody(_Strict):
+    provider: Provider = "vnpay"
+    statement: str = Field(
+        min_length=1,
+        max_length=20_000_000,
+        description="The provider's daily statement, CSV: order_id,bank_transaction_no,"
+        "amount_vnd,paid_at",
+    )
+
+
+class LineProblem(BaseModel):
+    line: int
+    message: str
+
+
+class ReconciliationReport(BaseModel):
+    clean: bool
+    counts: dict[str, int]
+    matched: list[dict[str, Any]]
+    transaction_no_mismatches: list[dict[str, Any]]
+    missing_at_bank: list[dict[str, Any]]
+    missing_here: list[dict[str, Any]]
+    amount_mismatches: list[dict[str, Any]]
+    pending_but_paid_at_bank: list[dict[str, Any]]
+    flagged_order_ids: list[str]
+    line_errors: list[LineProblem]

@@ -1,0 +1,198 @@
+"""The provider boundary: everything that differs between VNPAY and MoMo lives behind
+:class:`PaymentProvider`; the rest of the service speaks only of orders and notices.
+
+Merchant profiles (terminal codes, secrets, endpoints) are secrets
+``<PAYMENT_PROVIDER_SECRETS>/<provider>``, read through Powertools Parameters and cached
+for five minutes, so a rotated secret reaches every container within that time.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from services.core.settings import get_settings
+from services.payments import momo, vnpay
+from services.payments.domain import Notice, Order, Provider
+
+PROFILE_MAX_AGE_SECONDS = 300
+PROVIDER_TIMEOUT_SECONDS = 10
+
+
+class ProviderError(Exception):
+    """The provider did not confirm; nothing was changed at the provider's side we know of."""
+
+
+def profile(provider: Provider) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities import parameters
+
+    name = f"{get_settings().provider_secret_prefix}/{provider}"
+    value = parameters.get_secret(name, transform="json", max_age=PROFILE_MAX_AGE_SECONDS)
+    assert isinstance(value, dict)
+    return value
+
+
+def _post_json(url: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(  # noqa: S310 - the URL is the operator's profile
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=PROVIDER_TIMEOUT_SECONDS) as reply:  # noqa: S310
+            answer = json.loads(reply.read())
+    except (OSError, ValueError) as error:
+        raise ProviderError("the provider could not be reached") from error
+    if not isinstance(answer, dict):
+        raise ProviderError("the provider answered nonsense")
+    return answer
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    request_id: str
+    confirmed: bool
+
+
+class PaymentProvider(Protocol):
+    name: Provider
+
+    def payment_url(self, order: Order, *, description: str, client_ip: str) -> str: ...
+
+    def refund(self, order: Order, *, reason: str, operator: str, client_ip: str) -> Refund: ...
+
+
+class Vnpay:
+    name: Provider = "vnpay"
+
+    def payment_url(self, order: Order, *, description: str, client_ip: str) -> str:
+        merchant = profile("vnpay")
+        return vnpay.payment_url(
+            base_url=merchant["pay_url"],
+            tmn_code=merchant["tmn_code"],
+            secret=merchant["hash_secret"],
+            order_id=order.order_id,
+            amount_vnd=order.amount_vnd,
+            description=description,
+            return_url=get_settings().payment_return_url,
+            client_ip=client_ip,
+            created_at=order.created_at,
+            expires_at=order.expires_at,
+        )
+
+    def verify(self, params: Mapping[str, str]) -> bool:
+        merchant = profile("vnpay")
+        return params.get("vnp_TmnCode") == merchant["tmn_code"] and vnpay.verify(
+            params, merchant["hash_secret"]
+        )
+
+    @staticmethod
+    def notice(params: Mapping[str, str]) -> Notice:
+        """Raises ValueError when a field the checks need is malformed."""
+        raw_amount = params.get("vnp_Amount", "")
+        amount = int(raw_amount) if raw_amount.isdigit() else None
+        paid_at = params.get("vnp_PayDate")
+        return Notice(
+            provider="vnpay",
+            order_id=params.get("vnp_TxnRef", ""),
+            amount_vnd=amount // 100 if amount is not None and amount % 100 == 0 else None,
+            succeeded=(params.get("vnp_ResponseCode"), params.get("vnp_TransactionStatus"))
+            == vnpay.PAID,
+            transaction_no=params.get("vnp_TransactionNo") or None,
+            paid_at=vnpay.parse_vnp_time(paid_at).astimezone(UTC) if paid_at else None,
+        )
+
+    def refund(self, order: Order, *, reason: str, operator: str, client_ip: str) -> Refund:
+        merchant = profile("vnpay")
+        assert order.bank_transaction_no is not None and order.paid_at is not None
+        request_id = f"RF{order.order_id}"  # one refund per order: a retry is the same request
+        answer = _post_json(
+            merchant["api_url"],
+            vnpay.refund_request(
+                tmn_code=merchant["tmn_code"],
+                secret=merchant["hash_secret"],
+                request_id=request_id,
+                order_id=order.order_id,
+                amount_vnd=order.amount_vnd,
+                transaction_no=order.bank_transaction_no,
+                paid_at=order.paid_at,
+                created_by=operator,
+                reason=reason,
+                client_ip=client_ip,
+                now=datetime.now(UTC),
+            ),
+        )
+        if not vnpay.refund_answer_is_genuine(answer, merchant["hash_secret"]):
+            raise ProviderError("the provider's answer is not signed by it")
+        return Refund(request_id, answer.get("vnp_ResponseCode") in ("00", "02"))
+
+
+class Momo:
+    name: Provider = "momo"
+
+    def payment_url(self, order: Order, *, description: str, client_ip: str) -> str:
+        merchant = profile("momo")
+        base = get_settings().payment_return_url.rsplit("/callbacks/", 1)[0]
+        answer = _post_json(
+            f"{merchant['api_url']}/create",
+            momo.create_request(
+                partner_code=merchant["partner_code"],
+                access_key=merchant["access_key"],
+                secret_key=merchant["secret_key"],
+                order_id=order.order_id,
+                amount_vnd=order.amount_vnd,
+                order_info=vnpay.order_info(description),
+                redirect_url=f"{base}/callbacks/momo/return",
+                ipn_url=f"{base}/callbacks/momo/ipn",
+            ),
+        )
+        if answer.get("resultCode") != momo.SUCCESS or not answer.get("payUrl"):
+            raise ProviderError("MoMo refused the payment request")
+        return str(answer["payUrl"])
+
+    def verify(self, ipn: Mapping[str, Any]) -> bool:
+        merchant = profile("momo")
+        return ipn.get("partnerCode") == merchant["partner_code"] and momo.ipn_is_genuine(
+            ipn, merchant["access_key"], merchant["secret_key"]
+        )
+
+    @staticmethod
+    def notice(ipn: Mapping[str, Any]) -> Notice:
+        amount = ipn.get("amount")
+        response_time = ipn.get("responseTime")
+        return Notice(
+            provider="momo",
+            order_id=str(ipn.get("orderId", "")),
+            amount_vnd=amount if isinstance(amount, int) and amount >= 0 else None,
+            succeeded=ipn.get("resultCode") == momo.SUCCESS,
+            transaction_no=str(ipn["transId"]) if ipn.get("transId") is not None else None,
+            paid_at=datetime.fromtimestamp(response_time / 1000, UTC)
+            if isinstance(response_time, int)
+            else None,
+        )
+
+    def refund(self, order: Order, *, reason: str, operator: str, client_ip: str) -> Refund:
+        merchant = profile("momo")
+        assert order.bank_transaction_no is not None
+        request_id = f"RF{order.order_id}"
+        answer = _post_json(
+            f"{merchant['api_url']}/refund",
+            momo.refund_request(
+                partner_code=merchant["partner_code"],
+                access_key=merchant["access_key"],
+                secret_key=merchant["secret_key"],
+                request_id=request_id,
+                amount_vnd=order.amount_vnd,
+                trans_id=order.bank_transaction_no,
+                description=vnpay.order_info(reason),
+            ),
+        )
+        return Refund(request_id, answer.get("resultCode") == momo.SUCCESS)
+
+
+PROVIDERS: dict[str, Vnpay | Momo] = {"vnpay": Vnpay(), "momo": Momo()}

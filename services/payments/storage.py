@@ -1,0 +1,401 @@
+"""The payments table: orders, their notices, the dossier lock, receipts and the outbox.
+
+Items (``pk`` / ``sk``):
+
+- ``ORDER#<id>`` / ``ORDER``: the order. While pending it sits in gsi1 under
+  ``PENDING#<shard>`` by expiry (the expiry sweep); once paid, in gsi2 under
+  ``PAID#<day in GMT+7>`` by payment time (reconciliation of a day's statement).
+- ``ORDER#<id>`` / ``NOTICE#<received at>#<uuid>``: every notification received for that
+  order id, applied or not; written once, never changed (the audit trail). Notices whose
+  order id is malformed go under ``NOTICE#MALFORMED``.
+- ``DOSSIER#<code>`` / ``PAYMENT``: which order holds the dossier (pending or paid), so that
+  a dossier never has two live orders.
+- ``OUTBOX#<order id>`` / ``SETTLED``: a settlement not yet sent to the queue (gsi1 ``OUTBOX``).
+- ``RECEIPTS#<agency>#<year>`` / ``COUNTER``: the last receipt number issued;
+  ``RECEIPTS#<agency>#<year>`` / ``NO#<number>``: the receipt itself.
+
+Every state change is one transaction whose conditions are the state it expects, so two
+notices racing for one order cannot both apply.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from services.core import aws
+from services.core.settings import get_settings
+from services.payments.domain import Order
+from services.payments.vnpay import GMT7
+
+PENDING_SHARDS = 8  # spreads the expiry index over partitions at national volumes
+
+
+class Conflict(Exception):
+    """The state a write expected is gone: another request changed it first."""
+
+
+def _table() -> Any:
+    return aws.table(get_settings().payments_table)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def _moment(text: Any) -> datetime | None:
+    return datetime.fromisoformat(str(text)) if text else None
+
+
+def _shard(order_id: str) -> int:
+    return zlib.crc32(order_id.encode()) % PENDING_SHARDS
+
+
+def order_key(order_id: str) -> dict[str, str]:
+    return {"pk": f"ORDER#{order_id}", "sk": "ORDER"}
+
+
+def order_item(order: Order) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        **order_key(order.order_id),
+        "order_id": order.order_id,
+        "procedure_code": order.procedure_code,
+        "dossier_code": order.dossier_code,
+        "provider": order.provider,
+        "amount_vnd": order.amount_vnd,
+        "agency_id": order.agency_id,
+        "owner": order.owner,
+        "status": order.status,
+        "created_at": _iso(order.created_at),
+        "pay_by": _iso(order.expires_at),
+        "pay_url": order.pay_url,
+    }
+    optional = {
+        "paid_at": _iso(order.paid_at),
+        "settled_at": _iso(order.settled_at),
+        "bank_transaction_no": order.bank_transaction_no,
+        "receipt_no": order.receipt_no,
+        "refunded_at": _iso(order.refunded_at),
+        "refund_reason": order.refund_reason,
+        "flagged": order.flagged,
+    }
+    item.update({k: v for k, v in optional.items() if v is not None})
+    if order.status == "pending":
+        item["gsi1pk"] = f"PENDING#{_shard(order.order_id)}"
+        item["gsi1sk"] = f"{item['pay_by']}#{order.order_id}"
+    if order.paid_at is not None and order.status in ("paid", "refunded"):
+        item["gsi2pk"] = f"PAID#{order.paid_at.astimezone(GMT7).date().isoformat()}"
+        item["gsi2sk"] = f"{item['paid_at']}#{order.order_id}"
+    return item
+
+
+def order_from(item: dict[str, Any]) -> Order:
+    return Order(
+        order_id=item["order_id"],
+        procedure_code=item["procedure_code"],
+        dossier_code=item["dossier_code"],
+        provider=item["provider"],
+        amount_vnd=int(item["amount_vnd"]),
+        agency_id=item["agency_id"],
+        owner=item["owner"],
+        status=item["status"],
+        created_at=_moment(item["created_at"]),  # type: ignore[arg-type]
+        expires_at=_moment(item["pay_by"]),  # type: ignore[arg-type]
+        pay_url=item.get("pay_url", ""),
+        paid_at=_moment(item.get("paid_at")),
+        settled_at=_moment(item.get("settled_at")),
+        bank_transaction_no=item.get("bank_transaction_no"),
+        receipt_no=item.get("receipt_no"),
+        refunded_at=_moment(item.get("refunded_at")),
+        refund_reason=item.get("refund_reason"),
+        flagged=item.get("flagged"),
+    )
+
+
+def load_order(order_id: str, *, consistent: bool = True) -> Order | None:
+    item = _table().get_item(Key=order_key(order_id), ConsistentRead=consistent).get("Item")
+    return order_from(item) if item else None
+
+
+def dossier_holder(dossier_code: str) -> str | None:
+    """The order that holds the dossier, if any."""
+    item = (
+        _table()
+        .get_item(Key={"pk": f"DOSSIER#{dossier_code}", "sk": "PAYMENT"}, ConsistentRead=True)
+        .get("Item")
+    )
+    return str(item["order_id"]) if item else None
+
+
+# -- writes -----------------------------------------------------------------------------------
+def _transact(operations: list[dict[str, Any]]) -> None:
+    try:
+        aws.dynamodb_client().transact_write_items(TransactItems=operations)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in (
+            "TransactionCanceledException",
+            "ConditionalCheckFailedException",
+        ):
+            raise Conflict from None
+        raise
+
+
+def _put_order(
+    order: Order, condition: str, values: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    put: dict[str, Any] = {
+        "TableName": get_settings().payments_table,
+        "Item": order_item(order),
+        "ConditionExpression": condition,
+    }
+    if values:
+        put["ExpressionAttributeValues"] = values
+    return {"Put": put}
+
+
+def _named_status(operation: dict[str, Any]) -> dict[str, Any]:
+    operation["Put"]["ExpressionAttributeNames"] = {"#status": "status"}
+    return operation
+
+
+def _dossier_lock(order: Order) -> dict[str, Any]:
+    return {"pk": f"DOSSIER#{order.dossier_code}", "sk": "PAYMENT"}
+
+
+def create_order(order: Order, replacing: str | None) -> None:
+    """Write a new pending order and make it the dossier's holder; ``replacing`` is the
+    holder seen (an order no longer pending), or None when the dossier had none."""
+    table = get_settings().payments_table
+    lock: dict[str, Any] = {
+        "TableName": table,
+        "Item": {**_dossier_lock(order), "order_id": order.order_id},
+    }
+    if replacing is None:
+        lock["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        lock["ConditionExpression"] = "order_id = :seen"
+        lock["ExpressionAttributeValues"] = {":seen": replacing}
+    _transact([_put_order(order, "attribute_not_exists(pk)"), {"Put": lock}])
+
+
+def settle(
+    before: Order,
+    after: Order,
+    notice: dict[str, Any],
+    *,
+    event: dict[str, Any] | None,
+) -> None:
+    """Move a pending order on, with the notice that did it, in one transaction: of any
+    number of notices racing, exactly one finds the order still pending."""
+    table = get_settings().payments_table
+    operations = [
+        _named_status(_put_order(after, "#status = :pending", {":pending": "pending"})),
+        {
+            "Put": {
+                "TableName": table,
+                "Item": notice,
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        },
+    ]
+    if after.status != "paid":  # the dossier may be paid with a new order
+        operations.append(
+            {
+                "Delete": {
+                    "TableName": table,
+                    "Key": _dossier_lock(before),
+                    "ConditionExpression": "order_id = :mine",
+                    "ExpressionAttributeValues": {":mine": before.order_id},
+                }
+            }
+        )
+    if event is not None:
+        operations.append(
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": {
+                        "pk": f"OUTBOX#{after.order_id}",
+                        "sk": "SETTLED",
+                        "gsi1pk": "OUTBOX",
+                        "gsi1sk": f"{_iso(after.settled_at)}#{after.order_id}",
+                        "event": event,
+                    },
+                }
+            }
+        )
+    _transact(operations)
+
+
+def notice_item(
+    order_id: str | None, provider: str, fields: dict[str, Any], outcome: str, now: datetime
+) -> dict[str, Any]:
+    """The audit record of one notification: what came (no secret ever does) and what the
+    portal answered."""
+    return {
+        "pk": f"ORDER#{order_id}" if order_id else "NOTICE#MALFORMED",
+        "sk": f"NOTICE#{_iso(now)}#{uuid.uuid4().hex}",
+        "provider": provider,
+        "fields": fields,
+        "outcome": outcome,
+        "received_at": _iso(now),
+    }
+
+
+def keep_notice(item: dict[str, Any]) -> None:
+    _table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+
+
+def notices(order_id: str) -> list[dict[str, Any]]:
+    answer = _table().query(
+        KeyConditionExpression=Key("pk").eq(f"ORDER#{order_id}") & Key("sk").begins_with("NOTICE#"),
+        ConsistentRead=True,
+    )
+    return list(answer["Items"])
+
+
+def refund(before: Order, after: Order) -> None:
+    _transact(
+        [
+            _named_status(_put_order(after, "#status = :paid", {":paid": "paid"})),
+            {
+                "Delete": {
+                    "TableName": get_settings().payments_table,
+                    "Key": _dossier_lock(before),
+                    "ConditionExpression": "attribute_not_exists(pk) OR order_id = :mine",
+                    "ExpressionAttributeValues": {":mine": before.order_id},
+                }
+            },
+        ]
+    )
+
+
+def overdue(now: datetime, limit: int = 100) -> list[Order]:
+    """Pending orders past their time, oldest first, across the shards."""
+    found: list[Order] = []
+    for shard in range(PENDING_SHARDS):
+        answer = _table().query(
+            IndexName="gsi1",
+            KeyConditionExpression=Key("gsi1pk").eq(f"PENDING#{shard}")
+            & Key("gsi1sk").lt(f"{_iso(now)}#"),
+            Limit=limit,
+        )
+        for item in answer["Items"]:
+            order = load_order(str(item["order_id"]))
+            if order is not None and order.status == "pending":
+                found.append(order)
+    return found
+
+
+def paid_on(day: str) -> list[Order]:
+    """Orders paid on ``day`` (YYYY-MM-DD, GMT+7), for reconciliation."""
+    orders: list[Order] = []
+    kwargs: dict[str, Any] = {
+        "IndexName": "gsi2",
+        "KeyConditionExpression": Key("gsi2pk").eq(f"PAID#{day}"),
+    }
+    while True:
+        answer = _table().query(**kwargs)
+        orders.extend(order_from(item) for item in answer["Items"])
+        if "LastEvaluatedKey" not in answer:
+            return orders
+        kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def flag(order_id: str, reason: str) -> None:
+    """Mark a pending order for an operator: the bank says paid, the portal never heard."""
+    _table().update_item(
+        Key=order_key(order_id),
+        UpdateExpression="SET flagged = :reason",
+        ConditionExpression="#status = :pending",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":reason": reason, ":pending": "pending"},
+    )
+
+
+# -- outbox -----------------------------------------------------------------------------------
+def outbox_events(limit: int = 100) -> list[dict[str, Any]]:
+    answer = _table().query(
+        IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq("OUTBOX"), Limit=limit
+    )
+    return [dict(item["event"]) for item in answer["Items"]]
+
+
+def outbox_sent(order_id: str) -> None:
+    _table().delete_item(Key={"pk": f"OUTBOX#{order_id}", "sk": "SETTLED"})
+
+
+# -- receipts ---------------------------------------------------------------------------------
+def _counter_key(agency_id: str, year: int) -> dict[str, str]:
+    return {"pk": f"RECEIPTS#{agency_id}#{year}", "sk": "COUNTER"}
+
+
+def last_receipt_number(agency_id: str, year: int) -> int:
+    item = _table().get_item(Key=_counter_key(agency_id, year), ConsistentRead=True).get("Item")
+    return int(item["last"]) if item else 0
+
+
+_ORDER_WITHOUT_RECEIPT = "attribute_exists(pk) AND attribute_not_exists(receipt_no)"
+
+
+def issue_receipt(order: Order, year: int, seen: int, receipt_no: str, now: datetime) -> None:
+    """Take number ``seen + 1`` for ``order`` in one transaction: the counter moves only if
+    no one else took that number, and the order takes a receipt only once; so numbers have
+    no gaps and no order has two."""
+    table = get_settings().payments_table
+    counter: dict[str, Any] = {
+        "TableName": table,
+        "Key": _counter_key(order.agency_id, year),
+        "UpdateExpression": "SET #last = :next",
+        "ExpressionAttributeNames": {"#last": "last"},
+        "ExpressionAttributeValues": {":next": seen + 1},
+    }
+    if seen == 0:
+        counter["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        counter["ConditionExpression"] = "#last = :seen"
+        counter["ExpressionAttributeValues"][":seen"] = seen
+    _transact(
+        [
+            {"Update": counter},
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": {
+                        "pk": f"RECEIPTS#{order.agency_id}#{year}",
+                        "sk": f"NO#{seen + 1:09d}",
+                        "receipt_no": receipt_no,
+                        "order_id": order.order_id,
+                        "procedure_code": order.procedure_code,
+                        "dossier_code": order.dossier_code,
+                        "amount_vnd": order.amount_vnd,
+                        "issued_at": _iso(now),
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": order_key(order.order_id),
+                    "UpdateExpression": "SET receipt_no = :no, receipt_issued_at = :at",
+                    "ConditionExpression": _ORDER_WITHOUT_RECEIPT,
+                    "ExpressionAttributeValues": {":no": receipt_no, ":at": _iso(now)},
+                }
+            },
+        ]
+    )
+
+
+def receipts(agency_id: str, year: int) -> list[dict[str, Any]]:
+    answer = _table().query(
+        KeyConditionExpression=Key("pk").eq(f"RECEIPTS#{agency_id}#{year}")
+        & Key("sk").begins_with("NO#"),
+        ConsistentRead=True,
+    )
+    return list(answer["Items"])
