@@ -23,6 +23,7 @@ from __future__ import annotations
 import uuid
 import zlib
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -323,7 +324,10 @@ def outbox_events(limit: int = 100) -> list[dict[str, Any]]:
     answer = _table().query(
         IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq("OUTBOX"), Limit=limit
     )
-    return [dict(item["event"]) for item in answer["Items"]]
+    return [
+        {k: int(v) if isinstance(v, Decimal) else v for k, v in item["event"].items()}
+        for item in answer["Items"]
+    ]
 
 
 def outbox_sent(order_id: str) -> None:

@@ -1,0 +1,177 @@
+"""VNPAY's IPN: every RspCode, every transition, the audit trail, and exactly-once
+settlement under 64 identical notices at once."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from chalice.test import Client
+
+from tests.payments.conftest import FEES, Bank, Citizen
+
+AMOUNT = sum(FEES)
+
+
+def _order(citizen: Citizen, dossier: str) -> dict[str, Any]:
+    response = citizen.order(dossier)
+    assert response.status_code in (200, 201), response.body
+    return dict(json.loads(response.body))
+
+
+def _items(pk: str) -> list[dict[str, Any]]:
+    table = boto3.resource("dynamodb").Table("portal-test-payments")
+    return list(
+        table.query(KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": pk})[
+            "Items"
+        ]
+    )
+
+
+def _notices(order_id: str) -> list[dict[str, Any]]:
+    return [i for i in _items(f"ORDER#{order_id}") if i["sk"].startswith("NOTICE#")]
+
+
+def test_a_successful_notice_pays_the_order_once(citizen: Citizen, bank: Bank) -> None:
+    order = _order(citizen, "IPN-0001")
+    notice = bank.notice(order["order_id"], AMOUNT)
+    assert bank.send(notice) == {"RspCode": "00", "Message": "Confirm Success"}
+    shown = json.loads(citizen.get(order["order_id"]).body)
+    assert shown["status"] == "paid"
+    assert shown["bank_transaction_no"] == notice["vnp_TransactionNo"]
+    assert shown["paid_at"]
+    assert shown["pay_url"] is None
+    # The same notice again, and a later failure notice, change nothing.
+    assert bank.send(notice)["RspCode"] == "02"
+    assert (
+        bank.send(bank.notice(order["order_id"], AMOUNT, response="24", status="02"))["RspCode"]
+        == "02"
+    )
+    assert json.loads(citizen.get(order["order_id"]).body)["status"] == "paid"
+    assert [n["outcome"] for n in sorted(_notices(order["order_id"]), key=lambda n: n["sk"])] == [
+        "00",
+        "02",
+        "02",
+    ]
+
+
+def test_a_failed_payment_marks_the_order_failed_and_frees_the_dossier(
+    citizen: Citizen, bank: Bank
+) -> None:
+    order = _order(citizen, "IPN-0002")
+    assert (
+        bank.send(bank.notice(order["order_id"], AMOUNT, response="24", status="02"))["RspCode"]
+        == "00"
+    )
+    assert json.loads(citizen.get(order["order_id"]).body)["status"] == "failed"
+    again = citizen.order("IPN-0002")
+    assert again.status_code == 201
+    assert json.loads(again.body)["order_id"] != order["order_id"]
+
+
+@pytest.mark.parametrize(
+    ("response", "status"), [("00", "01"), ("07", "00"), ("51", "02"), ("00", "")]
+)
+def test_only_both_codes_00_mean_paid(
+    citizen: Citizen, bank: Bank, response: str, status: str
+) -> None:
+    order = _order(citizen, f"IPN-PAIR-{response}-{status or 'none'}")
+    assert (
+        bank.send(bank.notice(order["order_id"], AMOUNT, response=response, status=status))[
+            "RspCode"
+        ]
+        == "00"
+    )
+    assert json.loads(citizen.get(order["order_id"]).body)["status"] == "failed"
+
+
+def test_refusals_in_the_providers_order(citizen: Citizen, bank: Bank) -> None:
+    order = _order(citizen, "IPN-0003")
+    order_id = order["order_id"]
+    forged = bank.notice(order_id, AMOUNT)
+    forged["vnp_Amount"] = "100"  # changed after signing
+    assert bank.send(forged) == {"RspCode": "97", "Message": "Invalid signature"}
+    wrong_terminal = bank.notice(order_id, AMOUNT)
+    bank.profile, saved = {**bank.profile, "tmn_code": "OTHER01"}, bank.profile
+    try:
+        assert bank.send(bank.notice(order_id, AMOUNT))["RspCode"] == "97"
+    finally:
+        bank.profile = saved
+    assert bank.send(bank.notice("ZZZZZZZZZZZZZZZZZZZZ", AMOUNT))["RspCode"] == "01"
+    assert bank.send(bank.notice("not-ours", AMOUNT))["RspCode"] == "01"
+    # A bad signature is checked before the order: an unknown order with a bad hash is 97.
+    unknown = bank.notice("ZZZZZZZZZZZZZZZZZZZZ", AMOUNT)
+    unknown["vnp_SecureHash"] = "0" * 128
+    assert bank.send(unknown)["RspCode"] == "97"
+    assert bank.send(bank.notice(order_id, AMOUNT + 1))["RspCode"] == "04"
+    broken = {k: v for k, v in bank.notice(order_id, AMOUNT).items() if k != "vnp_SecureHash"}
+    broken["vnp_PayDate"] = "not-a-date"
+    from tests.payments.conftest import vnpay_hash
+
+    broken["vnp_SecureHash"] = vnpay_hash(broken, bank.profile["hash_secret"])
+    assert bank.send(broken)["RspCode"] == "99"
+    # None of that moved the order; every notice was kept, without the hash secret.
+    assert json.loads(citizen.get(order_id).body)["status"] == "pending"
+    kept = _notices(order_id)
+    assert sorted(n["outcome"] for n in kept) == ["04", "97", "97"]
+    assert bank.profile["hash_secret"] not in json.dumps(kept, default=str)
+    assert wrong_terminal  # built before the terminal changed: unused, signed correctly
+
+
+def test_a_late_notice_expires_the_order_instead_of_paying_it(
+    citizen: Citizen, bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.payments import service
+
+    order = _order(citizen, "IPN-0004")
+    later = service._now() + timedelta(minutes=16)
+    monkeypatch.setattr(service, "_now", lambda: later)
+    assert bank.send(bank.notice(order["order_id"], AMOUNT))["RspCode"] == "02"
+    assert json.loads(citizen.get(order["order_id"]).body)["status"] == "expired"
+
+
+def test_the_schedule_expires_overdue_orders(
+    citizen: Citizen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.payments import service
+
+    order = _order(citizen, "IPN-0005")
+    fresh = _order(citizen, "IPN-0006")
+    assert service.expire_overdue() == 0
+    later = service._now() + timedelta(minutes=15, seconds=1)
+    monkeypatch.setattr(service, "_now", lambda: later)
+    assert service.expire_overdue() >= 2
+    for made in (order, fresh):
+        assert json.loads(citizen.get(made["order_id"]).body)["status"] == "expired"
+    assert service.expire_overdue() == 0
+
+
+def test_sixty_four_identical_notices_settle_once(
+    citizen: Citizen, bank: Bank, client: Client
+) -> None:
+    from services.payments import storage
+
+    order = _order(citizen, "IPN-RACE")
+    notice = bank.notice(order["order_id"], AMOUNT)
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(lambda _: bank.send(notice)["RspCode"], range(64)))
+    assert Counter(answers) == {"00": 1, "02": 63}
+    assert len(_notices(order["order_id"])) == 64
+    assert json.loads(citizen.get(order["order_id"]).body)["status"] == "paid"
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName="portal-test-payment-settled")["QueueUrl"]
+    events = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not batch:
+            break
+        for message in batch:
+            events.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    assert [e["order_id"] for e in events].count(order["order_id"]) == 1
+    assert storage.outbox_events() == []

@@ -1,0 +1,84 @@
+"""E-receipts: one per paid order, numbered per agency and year without gaps, exactly once
+even when settlement messages are delivered twice or a batch fails halfway."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from tests.payments.conftest import FEES, Bank, Citizen
+
+
+def _paid_order(citizen: Citizen, bank: Bank, dossier: str) -> str:
+    order = json.loads(citizen.order(dossier).body)
+    assert bank.send(bank.notice(order["order_id"], sum(FEES)))["RspCode"] == "00"
+    return str(order["order_id"])
+
+
+def _deliver(client: Client, order_ids: list[str]) -> Any:
+    event = client.events.generate_sqs_event(
+        message_bodies=[json.dumps({"type": "payment.settled", "order_id": o}) for o in order_ids],
+        queue_name="portal-test-payment-settled",
+    )
+    return client.lambda_.invoke("issue-receipts", event)
+
+
+def test_each_paid_order_gets_one_receipt_numbered_without_gaps(
+    client: Client, citizen: Citizen, bank: Bank
+) -> None:
+    from services.payments import storage
+
+    orders = [_paid_order(citizen, bank, f"RCPT-{n}") for n in range(5)]
+    before = storage.last_receipt_number("bo-cong-an", 2026)
+    _deliver(client, orders)
+    _deliver(client, list(reversed(orders)))  # every message delivered twice
+    numbers = [json.loads(citizen.get(o).body)["receipt_no"] for o in orders]
+    assert len(set(numbers)) == 5
+    sequence = sorted(int(n.rsplit("/", 1)[1]) for n in numbers)
+    assert sequence == list(range(before + 1, before + 6))
+    assert all(n.startswith("BO-CONG-AN/") for n in numbers)
+    assert storage.last_receipt_number("bo-cong-an", 2026) == before + 5
+    issued = storage.receipts("bo-cong-an", 2026)
+    assert sorted(r["order_id"] for r in issued if r["order_id"] in orders) == sorted(orders)
+
+
+def test_a_failure_mid_batch_redelivers_only_what_failed(
+    client: Client, citizen: Citizen, bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.payments import receipts
+
+    orders = [_paid_order(citizen, bank, f"FAULT-{n}") for n in range(4)]
+    real = receipts.issue_for
+    failing = orders[2]
+
+    def flaky(event: dict[str, Any]) -> str | None:
+        if event["order_id"] == failing:
+            raise RuntimeError("the table went away")
+        return real(event)
+
+    monkeypatch.setattr(receipts, "issue_for", flaky)
+    result = _deliver(client, orders)
+    failures = result.payload["batchItemFailures"]
+    assert len(failures) == 1
+    assert json.loads(citizen.get(failing).body)["receipt_no"] is None
+    monkeypatch.setattr(receipts, "issue_for", real)
+    # Lambda redelivers the failed message; an at-least-once queue may repeat the rest too.
+    assert _deliver(client, orders).payload["batchItemFailures"] == []
+    numbers = [json.loads(citizen.get(o).body)["receipt_no"] for o in orders]
+    assert None not in numbers
+    assert len(set(numbers)) == 4
+    assert sorted(int(n.rsplit("/", 1)[1]) for n in numbers) == list(
+        range(
+            min(int(n.rsplit("/", 1)[1]) for n in numbers),
+            min(int(n.rsplit("/", 1)[1]) for n in numbers) + 4,
+        )
+    )
+
+
+def test_an_unpaid_order_gets_no_receipt(client: Client, citizen: Citizen) -> None:
+    order = json.loads(citizen.order("RCPT-UNPAID").body)
+    assert _deliver(client, [order["order_id"]]).payload["batchItemFailures"] == []
+    assert json.loads(citizen.get(order["order_id"]).body)["receipt_no"] is None
