@@ -46,15 +46,16 @@ def prepare_environment(stage: str = "bench") -> str:
 
 def reset_process_caches() -> None:
     """Forget clients, keys and indexes that belong to a previous moto world."""
+    from aws_lambda_powertools.utilities import parameters
+
     from services.catalogue import service
     from services.catalogue.search import CatalogueSearch
     from services.core import aws, pagination
 
-    from aws_lambda_powertools.utilities import parameters
-
     aws.reset_clients()
     pagination.reset_key_cache()
-    parameters.clear_caches()  # secrets of the previous world, such as the banks' keys
+    # Secrets of the previous world, such as the banks' keys.
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
     service.search_model = CatalogueSearch()
 
 

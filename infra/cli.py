@@ -1,4 +1,4 @@
-"""The ``portal`` command: run the local stack, mint local tokens, operate the catalogue."""
+"""The ``portal`` command: run the local stack, mint local tokens, operate the services."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from infra import paths
 
@@ -57,6 +58,36 @@ def _catalogue_import(args: argparse.Namespace) -> int:
     return 0 if not report.failures else 1
 
 
+def _payments_reconcile(args: argparse.Namespace) -> int:
+    _use_local_stack(args.endpoint_url)
+    from services.payments import reconciling
+    from services.payments.app import report_model
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+    except OSError as error:
+        print(
+            f"portal payments reconcile: cannot read {args.file}: {error.strerror}", file=sys.stderr
+        )
+        return 2
+    outcome = reconciling.reconcile_statement(text, args.provider)
+    report = report_model(outcome)
+    if args.json:
+        print(report.model_dump_json(indent=2))
+    else:
+        for category, count in report.counts.items():
+            print(f"{category:<28} {count}")
+        for problem in report.line_errors:
+            print(f"line {problem.line}: {problem.message}")
+        if report.flagged_order_ids:
+            print("flagged for an operator (bank says paid, still pending here):")
+            print("\n".join(f"  {order_id}" for order_id in report.flagged_order_ids))
+        if outcome.truncated:
+            print("the statement was cut short: too many lines")
+        print("clean" if report.clean else "NOT clean")
+    return 0 if report.clean else 1
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="portal", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -86,6 +117,21 @@ def parser() -> argparse.ArgumentParser:
     importing.add_argument("--force", action="store_true", help="publish duplicate names too")
     importing.add_argument("--quiet", action="store_true", help="no progress bar")
     importing.set_defaults(handler=_catalogue_import)
+
+    payments = commands.add_parser("payments", help="operate payments")
+    payments_commands = payments.add_subparsers(dest="payments_command", required=True)
+    reconciling = payments_commands.add_parser(
+        "reconcile",
+        help="reconcile a provider's daily statement "
+        "(CSV: order_id,bank_transaction_no,amount_vnd,paid_at)",
+    )
+    reconciling.add_argument("file")
+    reconciling.add_argument("--provider", choices=("vnpay", "momo"), default="vnpay")
+    reconciling.add_argument(
+        "--endpoint-url", help="AWS endpoint (default: the running local stack, else AWS)"
+    )
+    reconciling.add_argument("--json", action="store_true", help="the whole report as JSON")
+    reconciling.set_defaults(handler=_payments_reconcile)
     return root
 
 

@@ -30,11 +30,11 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 def reset_process_caches() -> None:
     """Forget clients, keys and indexes that belong to a previous moto world."""
+    from aws_lambda_powertools.utilities import parameters
+
     from services.catalogue import service
     from services.catalogue.search import CatalogueSearch
     from services.core import aws, pagination
-
-    from aws_lambda_powertools.utilities import parameters
 
     aws.reset_clients()
     pagination.reset_key_cache()

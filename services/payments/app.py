@@ -8,6 +8,7 @@ from chalice.app import Chalice, Rate, SQSEvent
 
 from services.core.api import Api, Reply
 from services.core.auth import Principal, Role
+from services.core.problems import FieldError, Text, invalid
 from services.core.settings import get_settings
 from services.core.standard_routes import add_standard_routes
 from services.payments import receipts, service
@@ -17,6 +18,8 @@ from services.payments.models import (
     MomoIpn,
     OrderBody,
     OrderView,
+    ReconciliationBody,
+    ReconciliationReport,
     RefundBody,
     ReturnView,
     VnpayAnswer,
@@ -33,6 +36,7 @@ api = Api(
 add_standard_routes(api, lambda: get_settings().payments_table)
 
 ORDER = {"order_id": ORDER_ID_PATTERN}
+_TOO_LONG = Text("Bảng kê quá dài.", "The statement is too long.")
 
 
 def _client_ip() -> str:
@@ -143,6 +147,38 @@ def vnpay_return() -> ReturnView:
 def momo_ipn(body: MomoIpn) -> Reply:
     service.take_momo_notice(body.model_dump(exclude_none=False))
     return Reply(None, 204)
+
+
+@api.route(
+    "/reconciliations",
+    ("POST",),
+    summary="Reconcile a provider's daily statement (đối soát)",
+    description="Reports matched orders, orders paid here but not at the bank, paid at the "
+    "bank but not here, amount mismatches, and orders still pending that the bank says are "
+    "paid (flagged for an operator, never settled).",
+    body=ReconciliationBody,
+    response=ReconciliationReport,
+    roles=(Role.OPERATOR,),
+)
+def reconcile(body: ReconciliationBody) -> ReconciliationReport:
+    from services.payments import reconciling
+
+    outcome = reconciling.reconcile_statement(body.statement, body.provider)
+    if outcome.truncated:
+        raise invalid(
+            [FieldError("statement", "more lines than one statement may hold")], _TOO_LONG
+        )
+    return report_model(outcome)
+
+
+def report_model(outcome: Any) -> ReconciliationReport:
+    return ReconciliationReport.model_validate(
+        {
+            **outcome.report.to_dict(),
+            "clean": outcome.clean,
+            "line_errors": [{"line": e.line, "message": e.message} for e in outcome.line_errors],
+        }
+    )
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="expire-payment-orders")

@@ -123,6 +123,23 @@ def load_order(order_id: str, *, consistent: bool = True) -> Order | None:
     return order_from(item) if item else None
 
 
+def load_orders(order_ids: list[str]) -> list[Order]:
+    """Many orders by id, a hundred keys per request."""
+    client = aws.dynamodb_client()
+    table = get_settings().payments_table
+    found: list[Order] = []
+    unique = sorted(set(order_ids))
+    for start in range(0, len(unique), 100):
+        request: dict[str, Any] = {
+            table: {"Keys": [order_key(i) for i in unique[start : start + 100]]}
+        }
+        while request:
+            answer = client.batch_get_item(RequestItems=request)
+            found.extend(order_from(item) for item in answer["Responses"].get(table, []))
+            request = answer.get("UnprocessedKeys") or {}
+    return found
+
+
 def dossier_holder(dossier_code: str) -> str | None:
     """The order that holds the dossier, if any."""
     item = (
@@ -308,15 +325,22 @@ def paid_on(day: str) -> list[Order]:
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
 
-def flag(order_id: str, reason: str) -> None:
-    """Mark a pending order for an operator: the bank says paid, the portal never heard."""
-    _table().update_item(
-        Key=order_key(order_id),
-        UpdateExpression="SET flagged = :reason",
-        ConditionExpression="#status = :pending",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":reason": reason, ":pending": "pending"},
-    )
+def flag(order_id: str, reason: str) -> bool:
+    """Mark a pending order for an operator: the bank says paid, the portal never heard.
+    False when the order is no longer pending."""
+    try:
+        _table().update_item(
+            Key=order_key(order_id),
+            UpdateExpression="SET flagged = :reason",
+            ConditionExpression="#status = :pending",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":reason": reason, ":pending": "pending"},
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 # -- outbox -----------------------------------------------------------------------------------
