@@ -11,7 +11,7 @@ from services.core.auth import Principal, Role
 from services.core.problems import FieldError, Text, invalid
 from services.core.settings import get_settings
 from services.core.standard_routes import add_standard_routes
-from services.payments import receipts, service
+from services.payments import domain, idempotency, receipts, service
 from services.payments.domain import Order
 from services.payments.models import (
     ORDER_ID_PATTERN,
@@ -72,18 +72,30 @@ def _view(order: Order) -> OrderView:
     ("POST",),
     summary="Open a fee order for a dossier (or answer the one already pending)",
     description="The amount is the sum of the published procedure's fees. 201 for a new "
-    "order, 200 with the pending order when the dossier already has one.",
+    "order, 200 with the pending order when the dossier already has one. With an "
+    "`Idempotency-Key` header, a repeated request gets the first answer for 24 hours; the "
+    "same key with another body is a 422.",
     body=OrderBody,
     response=OrderView,
     status=201,
     roles=(Role.CITIZEN,),
-    errors=(409, 502),
+    errors=(400, 409, 502),
 )
-def create_order(body: OrderBody, principal: Principal) -> Reply:
-    order, created = service.create_order(
-        body.procedure_code, body.dossier_code, body.provider, principal, _client_ip()
-    )
-    return Reply(_view(order), 201 if created else 200)
+def create_order(body: OrderBody, principal: Principal, headers: Any) -> Reply:
+    def work() -> dict[str, Any]:
+        order, created = service.create_order(
+            body.procedure_code, body.dossier_code, body.provider, principal, _client_ip()
+        )
+        return {"status": 201 if created else 200, "order": _view(order).model_dump(mode="json")}
+
+    key = headers.get("idempotency-key")
+    if key is None:
+        answer = work()
+    else:
+        owner = domain.owner_key(principal.sub)
+        request = body.model_dump(mode="json")
+        answer = idempotency.once(key, owner, request, work, app.lambda_context)
+    return Reply(OrderView.model_validate(answer["order"]), int(answer["status"]))
 
 
 @api.route(

@@ -138,9 +138,17 @@ class Citizen:
         self.client = client
         self.headers = auth("citizen", sub=sub)
 
-    def order(self, dossier: str, procedure: str = FEE_PROCEDURE, **extra: Any) -> Any:
+    def order(
+        self,
+        dossier: str,
+        procedure: str = FEE_PROCEDURE,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> Any:
         body = {"procedure_code": procedure, "dossier_code": dossier, **extra}
-        return self.client.http.post("/orders", headers=self.headers, body=json.dumps(body))
+        return self.client.http.post(
+            "/orders", headers={**self.headers, **(headers or {})}, body=json.dumps(body)
+        )
 
     def get(self, order_id: str) -> Any:
         return self.client.http.get(f"/orders/{order_id}", headers=self.headers)

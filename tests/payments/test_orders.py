@@ -91,3 +91,21 @@ def test_an_order_is_shown_to_its_citizen_and_operators_only(
     assert json.loads(operator.body)["amount_vnd"] == sum(FEES)
     assert client.http.get(f"/orders/{order['order_id']}").status_code == 401
     assert citizen.get("not-an-order").status_code == 404
+
+
+def test_an_idempotency_key_replays_the_first_answer(
+    citizen: Citizen, client: Client, auth: Any
+) -> None:
+    key = {"Idempotency-Key": "8d9f3c1e-order-HS-0100"}
+    first = citizen.order("HS-0100", headers=key)
+    assert first.status_code == 201
+    again = citizen.order("HS-0100", headers=key)
+    assert again.status_code == 201  # the first answer, status included
+    assert json.loads(again.body) == json.loads(first.body)
+    other_body = citizen.order("HS-0101", headers=key)
+    assert other_body.status_code == 422
+    assert other_body.headers["Content-Type"] == "application/problem+json"
+    # Keys are per citizen: another citizen's identical key is another request.
+    stranger = Citizen(client, auth, sub="stranger-with-same-key")
+    assert stranger.order("HS-0102", headers=key).status_code == 201
+    assert citizen.order("HS-0103", headers={"Idempotency-Key": "has space"}).status_code == 400
