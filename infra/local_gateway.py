@@ -21,6 +21,8 @@ from chalice.app import Chalice
 from chalice.config import Config
 from chalice.local import LocalChalice, LocalGateway, LocalGatewayException, RouteMatcher
 
+from infra.sandbox_bank import PREFIX as SANDBOX_BANK_PREFIX
+from infra.sandbox_bank import SandboxBank
 from services.core import observability
 from services.core.api import language_from
 from services.core.problems import PROBLEM_JSON, Problem, Text
@@ -123,14 +125,23 @@ def _reply_from(response: Mapping[str, Any]) -> Reply:
 
 
 class Portal:
-    """The dispatcher: base path to service, ``/`` to an index of the services."""
+    """The dispatcher: base path to service, ``/`` to an index of the services, and
+    ``/sandbox-bank/`` to the local stack's sandbox bank when it has one."""
 
-    def __init__(self, apps: Mapping[str, Chalice], *, stage: str, base_url: str) -> None:
+    def __init__(
+        self,
+        apps: Mapping[str, Chalice],
+        *,
+        stage: str,
+        base_url: str,
+        sandbox_bank: SandboxBank | None = None,
+    ) -> None:
         self.services = {name: Service(name, app, stage) for name, app in apps.items()}
         self.base_url = base_url.rstrip("/")
+        self.sandbox_bank = sandbox_bank
 
     def index(self) -> Reply:
-        body = {
+        body: dict[str, Any] = {
             "services": {
                 name: {
                     "base_url": f"{self.base_url}/{name}",
@@ -140,6 +151,8 @@ class Portal:
                 for name in self.services
             }
         }
+        if self.sandbox_bank is not None:
+            body["sandbox_bank"] = {"base_url": f"{self.base_url}{SANDBOX_BANK_PREFIX}/"}
         return Reply(200, [("Content-Type", "application/json")], json.dumps(body).encode())
 
     def handle(
@@ -150,6 +163,13 @@ class Portal:
         path = path or "/"
         if path == "/" and method in ("GET", "HEAD"):
             return self.index()
+        if self.sandbox_bank is not None and (
+            path == SANDBOX_BANK_PREFIX or path.startswith(SANDBOX_BANK_PREFIX + "/")
+        ):
+            status, reply_headers, reply_body = self.sandbox_bank.handle(
+                method, path, query, headers, body
+            )
+            return Reply(status, reply_headers, reply_body)
         base, _, rest = path.lstrip("/").partition("/")
         service = self.services.get(base)
         if service is None:

@@ -13,7 +13,9 @@ import importlib
 import json
 import logging
 import os
+import secrets
 import signal
+import string
 import sys
 import threading
 import warnings
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
     from infra.local_events import EventSources
     from infra.local_gateway import PortalHTTPServer
+    from infra.sandbox_bank import SandboxBank
 
 STAGE = "local"
 DEFAULT_REGION = "ap-southeast-1"
@@ -47,7 +50,14 @@ _FOREIGN_SETTINGS = (
     "PROCEDURE_CHANGES_QUEUE",
     "CURSOR_SECRET_NAME",
     "PORTAL_JWKS_URL",
+    "PAYMENT_SETTLED_QUEUE",
+    "PAYMENT_PROVIDER_SECRETS",
 )
+# The merchant profiles the payments app reads; seeded to point at the sandbox bank.
+VNPAY_SECRET = f"portal-{STAGE}/payments/vnpay"
+MOMO_SECRET = f"portal-{STAGE}/payments/momo"
+MERCHANT_CODE = "PORTAL01"
+MOMO_ACCESS_KEY = "portal-local"
 
 
 class StartupError(Exception):
@@ -57,6 +67,11 @@ class StartupError(Exception):
 def _display_host(host: str) -> str:
     """Where a browser on this machine reaches a server bound to ``host``."""
     return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+
+
+def _generated_secret() -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(32))
 
 
 class _SkippedSecretFilter(logging.Filter):
@@ -84,6 +99,7 @@ class LocalStack:
         self.moto: ThreadedMotoServer | None = None
         self.server: PortalHTTPServer | None = None
         self.events: EventSources | None = None
+        self.sandbox_bank: SandboxBank | None = None
         self.endpoint_url = ""
         self.stopped = threading.Event()
         self._state_written = False
@@ -122,6 +138,17 @@ class LocalStack:
         # The key `portal token` signs with; its public half is what the apps trust.
         pem = tokens.load_or_create_private_key(paths.signing_key_file())
         os.environ["PORTAL_JWKS_JSON"] = tokens.jwks_json(pem)
+        # The sandbox bank's keys: the developer's own, or fresh ones this run announces to
+        # other terminals through the state file ("the hash secret is PORTAL_VNPAY_SECRET
+        # as portal up saw it").
+        for name in ("PORTAL_VNPAY_SECRET", "PORTAL_MOMO_SECRET"):
+            if not os.environ.get(name):
+                os.environ[name] = _generated_secret()
+
+    def configure_payments(self) -> None:
+        """Where the bank sends the citizen back: known once the port is bound, still
+        before any app is imported (settings are read once per process)."""
+        os.environ["PAYMENT_RETURN_URL"] = f"{self.base_url}/payments/callbacks/vnpay/return"
 
     def bind(self) -> None:
         """Take the public port before the slow deploy, so a port in use fails at once."""
@@ -139,6 +166,46 @@ class LocalStack:
 
         world.build(STAGE)
 
+    def seed_merchant_profiles(self) -> None:
+        """Point the payments app's VNPAY and MoMo profiles at the sandbox bank."""
+        import boto3
+
+        base = self.base_url
+        profiles = {
+            VNPAY_SECRET: {
+                "tmn_code": MERCHANT_CODE,
+                "hash_secret": os.environ["PORTAL_VNPAY_SECRET"],
+                "pay_url": f"{base}/sandbox-bank/vnpay/pay",
+                "api_url": f"{base}/sandbox-bank/vnpay/api",
+            },
+            MOMO_SECRET: {
+                "partner_code": MERCHANT_CODE,
+                "access_key": MOMO_ACCESS_KEY,
+                "secret_key": os.environ["PORTAL_MOMO_SECRET"],
+                "api_url": f"{base}/sandbox-bank/momo",
+            },
+        }
+        client = boto3.client("secretsmanager")
+        for name, profile in profiles.items():
+            value = json.dumps(profile)
+            try:
+                client.put_secret_value(SecretId=name, SecretString=value)
+            except client.exceptions.ResourceNotFoundException:
+                client.create_secret(Name=name, SecretString=value)
+
+    def start_sandbox_bank(self) -> None:
+        """The sandbox bank, with the profiles as Secrets Manager holds them."""
+        import boto3
+
+        from infra.sandbox_bank import SandboxBank
+
+        client = boto3.client("secretsmanager")
+        vnpay, momo = (
+            json.loads(client.get_secret_value(SecretId=name)["SecretString"])
+            for name in (VNPAY_SECRET, MOMO_SECRET)
+        )
+        self.sandbox_bank = SandboxBank(self.base_url, vnpay, momo)
+
     def serve(self) -> None:
         from infra.local_events import EventSources
         from infra.local_gateway import Portal
@@ -147,7 +214,9 @@ class LocalStack:
             name: importlib.import_module(module).app for name, module in APPS.items()
         }
         assert self.server is not None
-        self.server.start(Portal(apps, stage=STAGE, base_url=self.base_url))
+        self.server.start(
+            Portal(apps, stage=STAGE, base_url=self.base_url, sandbox_bank=self.sandbox_bank)
+        )
         self.events = EventSources(apps.values(), stage=STAGE)
         self.events.start()
 
@@ -164,6 +233,10 @@ class LocalStack:
                 "AWS_DEFAULT_REGION": os.environ["AWS_DEFAULT_REGION"],
                 "AWS_ACCESS_KEY_ID": os.environ["AWS_ACCESS_KEY_ID"],
                 "AWS_SECRET_ACCESS_KEY": os.environ["AWS_SECRET_ACCESS_KEY"],
+                # What the sandbox bank signs with (the file is readable by its owner only).
+                "PORTAL_VNPAY_SECRET": os.environ["PORTAL_VNPAY_SECRET"],
+                "PORTAL_MOMO_SECRET": os.environ["PORTAL_MOMO_SECRET"],
+                "PAYMENT_RETURN_URL": os.environ["PAYMENT_RETURN_URL"],
             },
         }
         target = paths.local_stack_file()
@@ -181,6 +254,7 @@ class LocalStack:
             lines.append(f"  {name:<10} {base}/{name:<10} OpenAPI: {base}/{name}/openapi.json")
         lines += [
             f"Index:             {base}/",
+            f"Sandbox bank:      {base}/sandbox-bank/   (plays VNPAY and MoMo; no real money)",
             "Token:             portal token --role operator   (or citizen, official, system)",
             "Import:            portal catalogue import FILE   (targets this stack)",
             "",
@@ -193,7 +267,10 @@ class LocalStack:
         self.start_moto()
         self.configure_environment()
         self.bind()
+        self.configure_payments()
         self.deploy()
+        self.seed_merchant_profiles()
+        self.start_sandbox_bank()
         self.serve()
         if self.seed:
             from infra.seed import seed
