@@ -59,17 +59,6 @@ class Order:
     def is_overdue(self, now: datetime) -> bool:
         return self.status == "pending" and now >= self.expires_at
 
-    def paid(self, transaction_no: str, paid_at: datetime, now: datetime) -> Order:
-        return replace(
-            self, status="paid", bank_transaction_no=transaction_no, paid_at=paid_at, settled_at=now
-        )
-
-    def failed(self, now: datetime) -> Order:
-        return replace(self, status="failed", settled_at=now)
-
-    def expired(self, now: datetime) -> Order:
-        return replace(self, status="expired", settled_at=now)
-
     def refunded(self, reason: str, now: datetime) -> Order:
         return replace(self, status="refunded", refund_reason=reason, refunded_at=now)
 
@@ -135,14 +124,3 @@ def decide(order: Order | None, notice: Notice, now: datetime) -> Decision:
     if notice.succeeded and notice.transaction_no:
         return answer(CONFIRMED, "paid")
     return answer(CONFIRMED, "failed")
-
-
-def apply(order: Order, decision: Decision, notice: Notice, now: datetime) -> Order:
-    if decision.transition == "paid":
-        assert notice.transaction_no is not None
-        return order.paid(notice.transaction_no, notice.paid_at or now, now)
-    if decision.transition == "failed":
-        return order.failed(now)
-    if decision.transition == "expired":
-        return order.expired(now)
-    return order

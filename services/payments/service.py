@@ -153,28 +153,46 @@ def _keep(order_id: str | None, provider: str, fields: Mapping[str, Any], outcom
 
 
 def _take(notice: Notice, fields: Mapping[str, Any]) -> Decision:
-    """Check a notice whose signature is good and apply it at most once."""
-    known_id = notice.order_id if domain.is_order_id(notice.order_id) else None
-    order = storage.load_order(known_id) if known_id else None
+    """Apply a notice whose signature is good, at most once.
+
+    The common case, a first notice for a pending order, is one conditional write whose
+    condition is every check in :func:`domain.decide`; only when it is refused is the order
+    read, to answer the provider why, and the notice kept beside the order.
+    """
+    order_id = _order_id_in(notice.order_id)
     now = _now()
-    decision = domain.decide(order, notice, now)
-    if order is None or decision.transition is None:
-        _keep(known_id, notice.provider, fields, decision.code)
+    if order_id is None or notice.amount_vnd is None:
+        decision = domain.decide(
+            None if order_id is None else storage.load_order(order_id), notice, now
+        )
+        _keep(order_id, notice.provider, fields, decision.code)
         return decision
-    after = domain.apply(order, decision, notice, now)
-    event = _settled_event(after) if after.status == "paid" else None
-    notice_item = storage.notice_item(known_id, notice.provider, _plain(fields), decision.code, now)
+    paid = (
+        (notice.transaction_no, notice.paid_at or now)
+        if notice.succeeded and notice.transaction_no
+        else None
+    )
+    record = {"provider": notice.provider, "fields": _plain(fields), "received_at": now.isoformat()}
     try:
-        storage.settle(order, after, notice_item, event=event)
-    except storage.Conflict:
-        # Another notice settled the order first: this one is a repeat.
-        repeat = domain.answer(domain.ALREADY_CONFIRMED)
-        _keep(known_id, notice.provider, fields, repeat.code)
-        return repeat
-    metrics.add_metric(name=f"Orders{after.status.capitalize()}", unit="Count", value=1)
-    if event is not None:
-        relay_quietly()
-    return decision
+        settled = storage.settle_on_notice(
+            order_id,
+            provider=notice.provider,
+            amount_vnd=notice.amount_vnd,
+            paid=paid,
+            notice=record,
+            now=now,
+        )
+    except storage.Refused as refused:
+        decision = domain.decide(refused.order, notice, now)
+        if decision.transition == "expired" and refused.order is not None:
+            expire(refused.order, now)
+        elif decision.transition is not None:
+            # Between the refused write and the read, the order moved on: a repeat.
+            decision = domain.answer(domain.ALREADY_CONFIRMED)
+        _keep(order_id, notice.provider, fields, decision.code)
+        return decision
+    metrics.add_metric(name=f"Orders{settled.status.capitalize()}", unit="Count", value=1)
+    return domain.answer(domain.CONFIRMED, "paid" if paid else "failed")
 
 
 def _plain(fields: Mapping[str, Any]) -> dict[str, str]:
@@ -223,14 +241,7 @@ def return_status(params: Mapping[str, str]) -> tuple[str | None, bool, str | No
 
 # -- expiry ----------------------------------------------------------------------------------
 def expire(order: Order, now: datetime) -> bool:
-    try:
-        storage.settle(
-            order,
-            order.expired(now),
-            storage.notice_item(order.order_id, "portal", {"reason": "expired"}, "expired", now),
-            event=None,
-        )
-    except storage.Conflict:
+    if not storage.expire(order.order_id, now):
         return False
     metrics.add_metric(name="OrdersExpired", unit="Count", value=1)
     return True
@@ -258,7 +269,7 @@ def refund(order_id: str, reason: str, operator: Principal, client_ip: str) -> O
         raise Problem(502, _PROVIDER_DOWN)
     after = order.refunded(reason, _now())
     try:
-        storage.refund(order, after)
+        storage.refund(order, reason, _now())
     except storage.Conflict:
         latest = storage.load_order(order_id)
         if latest is not None and latest.status == "refunded":
@@ -270,22 +281,23 @@ def refund(order_id: str, reason: str, operator: Principal, client_ip: str) -> O
 
 # -- the settled event -----------------------------------------------------------------------
 def relay_quietly() -> int:
-    """Send settled events still in the outbox; a failure leaves them for the schedule."""
+    """Send the settled event of every paid order still in the outbox; what fails stays
+    there for the next run. Consumers are idempotent, so a send repeated after a crash
+    between sending and clearing costs nothing."""
     sent = 0
     try:
         queue = aws.queue_url(get_settings().payment_settled_queue)
-        for event in storage.outbox_events():
+        for order in storage.outbox():
             aws.sqs().send_message(
                 QueueUrl=queue,
-                MessageBody=json.dumps(event),
+                MessageBody=json.dumps(_settled_event(order)),
                 MessageAttributes={
                     "type": {"DataType": "String", "StringValue": "payment.settled"}
                 },
             )
-            storage.outbox_sent(str(event["order_id"]))
+            storage.event_sent(order.order_id)
             sent += 1
     except Exception as error:
-        log.warning(
-            "settled events not relayed yet", extra={"trace": observability.safe_trace(error)}
-        )
+        trace = observability.safe_trace(error)
+        log.warning("settled events not relayed yet", extra={"trace": trace})
     return sent

@@ -2,20 +2,21 @@
 
 Items (``pk`` / ``sk``):
 
-- ``ORDER#<id>`` / ``ORDER``: the order. While pending it sits in gsi1 under
-  ``PENDING#<shard>`` by expiry (the expiry sweep); once paid, in gsi2 under
+- ``ORDER#<id>`` / ``ORDER``: the order, with the notice that settled it. While pending it
+  sits in gsi1 under ``PENDING#<shard>`` by expiry (the expiry sweep); once paid, in gsi1
+  under ``OUTBOX`` until its settled event is sent, and in gsi2 under
   ``PAID#<day in GMT+7>`` by payment time (reconciliation of a day's statement).
-- ``ORDER#<id>`` / ``NOTICE#<received at>#<uuid>``: every notification received for that
-  order id, applied or not; written once, never changed (the audit trail). Notices whose
-  order id is malformed go under ``NOTICE#MALFORMED``.
-- ``DOSSIER#<code>`` / ``PAYMENT``: which order holds the dossier (pending or paid), so that
-  a dossier never has two live orders.
-- ``OUTBOX#<order id>`` / ``SETTLED``: a settlement not yet sent to the queue (gsi1 ``OUTBOX``).
+- ``ORDER#<id>`` / ``NOTICE#<received at>#<uuid>``: every other notification received for
+  that order id; written once, never changed. With the settling notice on the order, the
+  order's partition is the whole audit trail. Notices whose order id is malformed go under
+  ``NOTICE#MALFORMED``.
+- ``DOSSIER#<code>`` / ``PAYMENT``: which order holds the dossier, so that a dossier never
+  has two live orders; a new order replaces a holder that is no longer pending.
 - ``RECEIPTS#<agency>#<year>`` / ``COUNTER``: the last receipt number issued;
   ``RECEIPTS#<agency>#<year>`` / ``NO#<number>``: the receipt itself.
 
-Every state change is one transaction whose conditions are the state it expects, so two
-notices racing for one order cannot both apply.
+Every state change is conditional on the state it expects, so two notices racing for one
+order cannot both apply; a notice settles an order in one write.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from __future__ import annotations
 import uuid
 import zlib
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -35,6 +35,7 @@ from services.payments.domain import Order
 from services.payments.vnpay import GMT7
 
 PENDING_SHARDS = 8  # spreads the expiry index over partitions at national volumes
+OUTBOX = "OUTBOX"
 
 
 class Conflict(Exception):
@@ -163,22 +164,14 @@ def _transact(operations: list[dict[str, Any]]) -> None:
         raise
 
 
-def _put_order(
-    order: Order, condition: str, values: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    put: dict[str, Any] = {
-        "TableName": get_settings().payments_table,
-        "Item": order_item(order),
-        "ConditionExpression": condition,
+def _put_new_order(order: Order) -> dict[str, Any]:
+    return {
+        "Put": {
+            "TableName": get_settings().payments_table,
+            "Item": order_item(order),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
     }
-    if values:
-        put["ExpressionAttributeValues"] = values
-    return {"Put": put}
-
-
-def _named_status(operation: dict[str, Any]) -> dict[str, Any]:
-    operation["Put"]["ExpressionAttributeNames"] = {"#status": "status"}
-    return operation
 
 
 def _dossier_lock(order: Order) -> dict[str, Any]:
@@ -198,56 +191,106 @@ def create_order(order: Order, replacing: str | None) -> None:
     else:
         lock["ConditionExpression"] = "order_id = :seen"
         lock["ExpressionAttributeValues"] = {":seen": replacing}
-    _transact([_put_order(order, "attribute_not_exists(pk)"), {"Put": lock}])
+    _transact([_put_new_order(order), {"Put": lock}])
 
 
-def settle(
-    before: Order,
-    after: Order,
-    notice: dict[str, Any],
+class Refused(Exception):
+    """The order was not in the state a notice needs; ``order`` is what it is (None: absent)."""
+
+    def __init__(self, order: Order | None) -> None:
+        super().__init__("refused")
+        self.order = order
+
+
+_SETTLEABLE = (
+    "attribute_exists(pk) AND provider = :provider AND amount_vnd = :amount"
+    " AND #status = :pending AND pay_by > :now"
+)
+
+
+def settle_on_notice(
+    order_id: str,
     *,
-    event: dict[str, Any] | None,
-) -> None:
-    """Move a pending order on, with the notice that did it, in one transaction: of any
-    number of notices racing, exactly one finds the order still pending."""
-    table = get_settings().payments_table
-    operations = [
-        _named_status(_put_order(after, "#status = :pending", {":pending": "pending"})),
-        {
-            "Put": {
-                "TableName": table,
-                "Item": notice,
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        },
-    ]
-    if after.status != "paid":  # the dossier may be paid with a new order
-        operations.append(
-            {
-                "Delete": {
-                    "TableName": table,
-                    "Key": _dossier_lock(before),
-                    "ConditionExpression": "order_id = :mine",
-                    "ExpressionAttributeValues": {":mine": before.order_id},
-                }
-            }
+    provider: str,
+    amount_vnd: int,
+    paid: tuple[str, datetime] | None,
+    notice: dict[str, Any],
+    now: datetime,
+) -> Order:
+    """Apply a notice to a pending order in ONE conditional write, the notice kept on the
+    order as the one that settled it. The condition is every check the provider's rules
+    make (the order, its provider, the amount, pending, not past its time): of any number of
+    notices racing, exactly one write succeeds; the others raise :class:`Refused` with the
+    order as it stands, for the caller to say why.
+
+    A paid order moves from the expiry index to the outbox index in the same write, so its
+    settled event is sent by the relay and never lost.
+    """
+    values: dict[str, Any] = {
+        ":provider": provider,
+        ":amount": amount_vnd,
+        ":pending": "pending",
+        ":now": _iso(now),
+        ":notice": notice,
+    }
+    if paid is not None:
+        transaction_no, paid_at = paid
+        update = (
+            "SET #status = :paid, settled_at = :now, bank_transaction_no = :txn,"
+            " paid_at = :paid_at, accepted_notice = :notice,"
+            " gsi1pk = :outbox, gsi1sk = :outbox_sk, gsi2pk = :day, gsi2sk = :paid_sk"
         )
-    if event is not None:
-        operations.append(
-            {
-                "Put": {
-                    "TableName": table,
-                    "Item": {
-                        "pk": f"OUTBOX#{after.order_id}",
-                        "sk": "SETTLED",
-                        "gsi1pk": "OUTBOX",
-                        "gsi1sk": f"{_iso(after.settled_at)}#{after.order_id}",
-                        "event": event,
-                    },
-                }
-            }
+        values |= {
+            ":paid": "paid",
+            ":txn": transaction_no,
+            ":paid_at": _iso(paid_at),
+            ":outbox": OUTBOX,
+            ":outbox_sk": f"{_iso(now)}#{order_id}",
+            ":day": f"PAID#{paid_at.astimezone(GMT7).date().isoformat()}",
+            ":paid_sk": f"{_iso(paid_at)}#{order_id}",
+        }
+    else:
+        update = (
+            "SET #status = :failed, settled_at = :now, accepted_notice = :notice"
+            " REMOVE gsi1pk, gsi1sk"
         )
-    _transact(operations)
+        values[":failed"] = "failed"
+    try:
+        answer = _table().update_item(
+            Key=order_key(order_id),
+            UpdateExpression=update,
+            ConditionExpression=_SETTLEABLE,
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        raise Refused(load_order(order_id)) from None
+    return order_from(answer["Attributes"])
+
+
+def expire(order_id: str, now: datetime) -> bool:
+    """Pending to expired, if still pending; the dossier's lock is left for the next order
+    of the dossier to replace."""
+    try:
+        _table().update_item(
+            Key=order_key(order_id),
+            UpdateExpression="SET #status = :expired, settled_at = :now REMOVE gsi1pk, gsi1sk",
+            ConditionExpression="#status = :pending",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":expired": "expired",
+                ":pending": "pending",
+                ":now": _iso(now),
+            },
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def notice_item(
@@ -277,16 +320,33 @@ def notices(order_id: str) -> list[dict[str, Any]]:
     return list(answer["Items"])
 
 
-def refund(before: Order, after: Order) -> None:
+def refund(order: Order, reason: str, now: datetime) -> None:
+    """Paid to refunded, and the dossier may be paid again: one transaction."""
+    table = get_settings().payments_table
     _transact(
         [
-            _named_status(_put_order(after, "#status = :paid", {":paid": "paid"})),
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": order_key(order.order_id),
+                    "UpdateExpression": "SET #status = :refunded, refund_reason = :reason,"
+                    " refunded_at = :now",
+                    "ConditionExpression": "#status = :paid",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {
+                        ":refunded": "refunded",
+                        ":paid": "paid",
+                        ":reason": reason,
+                        ":now": _iso(now),
+                    },
+                }
+            },
             {
                 "Delete": {
-                    "TableName": get_settings().payments_table,
-                    "Key": _dossier_lock(before),
+                    "TableName": table,
+                    "Key": _dossier_lock(order),
                     "ConditionExpression": "attribute_not_exists(pk) OR order_id = :mine",
-                    "ExpressionAttributeValues": {":mine": before.order_id},
+                    "ExpressionAttributeValues": {":mine": order.order_id},
                 }
             },
         ]
@@ -344,18 +404,25 @@ def flag(order_id: str, reason: str) -> bool:
 
 
 # -- outbox -----------------------------------------------------------------------------------
-def outbox_events(limit: int = 100) -> list[dict[str, Any]]:
+def outbox(limit: int = 100) -> list[Order]:
+    """Paid orders whose settled event has not been sent yet, oldest first."""
     answer = _table().query(
-        IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq("OUTBOX"), Limit=limit
+        IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(OUTBOX), Limit=limit
     )
-    return [
-        {k: int(v) if isinstance(v, Decimal) else v for k, v in item["event"].items()}
-        for item in answer["Items"]
-    ]
+    return [order_from(item) for item in answer["Items"]]
 
 
-def outbox_sent(order_id: str) -> None:
-    _table().delete_item(Key={"pk": f"OUTBOX#{order_id}", "sk": "SETTLED"})
+def event_sent(order_id: str) -> None:
+    try:
+        _table().update_item(
+            Key=order_key(order_id),
+            UpdateExpression="REMOVE gsi1pk, gsi1sk",
+            ConditionExpression="gsi1pk = :outbox",
+            ExpressionAttributeValues={":outbox": OUTBOX},
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise  # else another relay cleared it first: the event went out
 
 
 # -- receipts ---------------------------------------------------------------------------------
