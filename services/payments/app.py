@@ -144,7 +144,18 @@ def vnpay_ipn() -> VnpayAnswer:
     tags=("callbacks",),
 )
 def vnpay_return() -> ReturnView:
-    order_id, valid, status = service.return_status(_query())
+    order_id, valid, status = service.return_status("vnpay", _query())
+    return ReturnView(order_id=order_id, signature_valid=valid, status=status)
+
+
+@api.route(
+    "/callbacks/momo/return",
+    summary="The citizen's browser back from MoMo: shows the order's status, changes nothing",
+    response=ReturnView,
+    tags=("callbacks",),
+)
+def momo_return() -> ReturnView:
+    order_id, valid, status = service.return_status("momo", _query())
     return ReturnView(order_id=order_id, signature_valid=valid, status=status)
 
 

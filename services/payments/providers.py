@@ -64,6 +64,8 @@ class PaymentProvider(Protocol):
 
     def payment_url(self, order: Order, *, description: str, client_ip: str) -> str: ...
 
+    def verify(self, fields: Mapping[str, Any]) -> bool: ...
+
     def refund(self, order: Order, *, reason: str, operator: str, client_ip: str) -> Refund: ...
 
 
@@ -110,7 +112,9 @@ class Vnpay:
     def refund(self, order: Order, *, reason: str, operator: str, client_ip: str) -> Refund:
         merchant = profile("vnpay")
         assert order.bank_transaction_no is not None and order.paid_at is not None
-        request_id = f"RF{order.order_id}"  # one refund per order: a retry is the same request
+        # A new id per attempt: VNPAY refuses a repeated id (94); a retry after a lost answer
+        # is then told the order is already refunded (02), which confirms it.
+        request_id = f"RF{order.order_id}{datetime.now(UTC):%H%M%S}"
         answer = _post_json(
             merchant["api_url"],
             vnpay.refund_request(
@@ -195,4 +199,4 @@ class Momo:
         return Refund(request_id, answer.get("resultCode") == momo.SUCCESS)
 
 
-PROVIDERS: dict[str, Vnpay | Momo] = {"vnpay": Vnpay(), "momo": Momo()}
+PROVIDERS: dict[str, PaymentProvider] = {"vnpay": Vnpay(), "momo": Momo()}

@@ -228,12 +228,15 @@ def _order_id_in(text: str | None) -> str | None:
     return text if text and domain.is_order_id(text) else None
 
 
-def return_status(params: Mapping[str, str]) -> tuple[str | None, bool, str | None]:
-    """The citizen's browser back from the bank: only read, never write."""
-    provider = PROVIDERS["vnpay"]
-    assert isinstance(provider, Vnpay)
-    order_id = _order_id_in(params.get("vnp_TxnRef"))
-    if not provider.verify(params) or order_id is None:
+def return_status(
+    provider_name: Provider, params: Mapping[str, str]
+) -> tuple[str | None, bool, str | None]:
+    """The citizen's browser back from the provider: (order id, signature valid, status).
+    Only read, never write: the browser's word settles nothing, the IPN does."""
+    provider = PROVIDERS[provider_name]
+    raw_id = params.get("vnp_TxnRef") if provider_name == "vnpay" else params.get("orderId")
+    order_id = _order_id_in(raw_id)
+    if order_id is None or not provider.verify(params):
         return order_id, False, None
     order = storage.load_order(order_id)
     return order_id, True, order.status if order else None

@@ -1,0 +1,41 @@
+"""A sandbox bank for the local stack: it plays VNPAY (2.1.0) and MoMo (v2, captureWallet)
+so that a fee can be paid end to end in a browser, with no bank account and no internet.
+
+It is the *bank's* side, written independently of ``services.payments`` from the providers'
+published rules (standard library only), so that a mistake in the portal's signing shows up
+here as it would at the real bank:
+
+- ``GET  /sandbox-bank/``              what the sandbox has seen (no secrets)
+- ``GET  /sandbox-bank/vnpay/pay``     VNPAY's pay page (the portal's ``pay_url``)
+- ``POST /sandbox-bank/vnpay/pay``     Pay or Cancel: IPN to the portal, then the citizen's
+  browser back to ``vnp_ReturnUrl``
+- ``POST /sandbox-bank/vnpay/api``     VNPAY ``merchant_webapi``: ``refund``
+- ``POST /sandbox-bank/momo/create``   MoMo ``/v2/gateway/api/create``
+- ``GET  /sandbox-bank/momo/pay``      MoMo's pay page (the ``payUrl`` it answered)
+- ``POST /sandbox-bank/momo/pay``      Pay or Cancel: IPN to ``ipnUrl``, then ``redirectUrl``
+- ``POST /sandbox-bank/momo/refund``   MoMo ``/v2/gateway/api/refund``
+
+:class:`SandboxBank` is transport-free (``handle(method, path, query, headers, body)``), so
+the local gateway serves it on the portal's port and :func:`serve` runs it on its own port.
+Everything it knows is in memory and dies with the process. It never logs a secret.
+
+Each provider's rules (its signing, its checks, its answers) live in a module of their own,
+``vnpay`` and ``momo``, so that one can be checked against its published specification
+without reading the other; ``server`` joins them into :class:`SandboxBank` and serves it.
+"""
+
+from infra.sandbox_bank.momo import momo_sign
+from infra.sandbox_bank.server import SandboxBank, SandboxBankServer, serve, stop
+from infra.sandbox_bank.transport import PREFIX
+from infra.sandbox_bank.vnpay import vnpay_hash_data, vnpay_sign
+
+__all__ = [
+    "PREFIX",
+    "SandboxBank",
+    "SandboxBankServer",
+    "momo_sign",
+    "serve",
+    "stop",
+    "vnpay_hash_data",
+    "vnpay_sign",
+]
