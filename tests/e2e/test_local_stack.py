@@ -213,6 +213,50 @@ def test_a_seeded_agency_is_public(stack: Stack) -> None:
     assert (status, one["name"]) == (200, agency["name"])
 
 
+def _token(stack: Stack, *args: str) -> str:
+    minted = subprocess.run(
+        [*PORTAL, "token", *args],
+        cwd=PROJECT_ROOT,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return minted.stdout.strip()
+
+
+def test_a_citizen_pays_a_fee_at_the_sandbox_bank_in_a_browser(stack: Stack) -> None:
+    citizen = {"Authorization": "Bearer " + _token(stack, "--role", "citizen", "--sub", "e2e")}
+    request = urllib.request.Request(
+        stack.base_url + "/payments/orders",
+        data=json.dumps({"procedure_code": "1.002804", "dossier_code": "E2E-0001"}).encode(),
+        headers={**citizen, "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 201
+        order = json.loads(response.read())
+    assert order["amount_vnd"] == 135_000  # the demo procedure's published fee
+    assert order["pay_url"].startswith(stack.base_url + "/sandbox-bank/vnpay/pay?")
+    with urllib.request.urlopen(order["pay_url"], timeout=30) as page:
+        assert "135.000" in page.read().decode()
+    # Pressing Pay: the bank notifies the portal, then sends the browser back to it.
+    press = urllib.request.Request(
+        stack.base_url + "/sandbox-bank/vnpay/pay",
+        data=urlencode({"action": "pay", "q": order["pay_url"].split("?", 1)[1]}).encode(),
+        method="POST",
+    )
+    with urllib.request.urlopen(press, timeout=30) as landed:
+        assert landed.url.startswith(stack.base_url + "/payments/callbacks/vnpay/return?")
+        back = json.loads(landed.read())
+    assert back == {"order_id": order["order_id"], "signature_valid": True, "status": "paid"}
+    status, _, shown = get(stack, f"/payments/orders/{order['order_id']}", citizen)
+    assert status == 200
+    assert shown["status"] == "paid"
+    assert shown["bank_transaction_no"]
+
+
 def test_a_second_stack_on_a_taken_port_is_refused_and_harms_nothing(stack: Stack) -> None:
     second = subprocess.run(
         [*PORTAL, "up", "--no-seed", "--port", stack.base_url.rsplit(":", 1)[1]],
