@@ -53,6 +53,7 @@ _STATUS_TEXT = {
     422: "Invalid fields",
     429: "Too many requests",
     500: "Unexpected failure",
+    502: "The payment provider did not answer",
     503: "Unavailable",
 }
 

@@ -185,3 +185,40 @@ def test_a_forged_momo_notice_changes_nothing(
     )
     assert response.status_code == 204
     assert json.loads(citizen.get(order["order_id"]).body)["status"] == "pending"
+
+
+def test_an_unreachable_provider_is_a_502_and_changes_nothing(
+    sandbox: str, citizen: Citizen, client: Client, auth: Any
+) -> None:
+    from aws_lambda_powertools.utilities import parameters
+
+    paid = json.loads(citizen.order("SBX-DOWN-PAID").body)
+    _pay_vnpay(sandbox, paid["pay_url"])
+    secrets = boto3.client("secretsmanager")
+    saved = {p: merchant(p) for p in ("vnpay", "momo")}
+    nowhere = "http://127.0.0.1:9/unreachable"
+    try:
+        for provider, profile in saved.items():
+            secrets.put_secret_value(
+                SecretId=f"portal-test/payments/{provider}",
+                SecretString=json.dumps({**profile, "api_url": nowhere}),
+            )
+        parameters.clear_caches()  # type: ignore[no-untyped-call]
+        down = citizen.order("SBX-DOWN", provider="momo")
+        assert down.status_code == 502
+        assert down.headers["Content-Type"] == "application/problem+json"
+        refund = client.http.post(
+            f"/orders/{paid['order_id']}/refund",
+            headers=auth("operator"),
+            body=json.dumps({"reason": "Hoàn lệ phí thử"}),
+        )
+        assert refund.status_code == 502
+        assert json.loads(citizen.get(paid["order_id"]).body)["status"] == "paid"
+    finally:
+        for provider, profile in saved.items():
+            secrets.put_secret_value(
+                SecretId=f"portal-test/payments/{provider}", SecretString=json.dumps(profile)
+            )
+        parameters.clear_caches()  # type: ignore[no-untyped-call]
+    # Nothing was held: once MoMo answers again, the dossier gets its order.
+    assert citizen.order("SBX-DOWN", provider="momo").status_code == 201
