@@ -1,0 +1,29 @@
+"""Schemathesis over the payments's own OpenAPI document, against the app: no generated
+request, valid or not, anonymous or signed in, gets a server error or an undocumented
+answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from chalice.test import Client
+from schemathesis import GenerationMode
+
+from services.payments.app import app
+from tests.support.fuzzing import MODES, WHO, fuzz_operation, operations, schema_of
+
+
+@pytest.fixture(scope="module")
+def schema(client: Client) -> Any:
+    return schema_of(client)
+
+
+@pytest.mark.parametrize(("path", "method"), operations(app))
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("mode", MODES, ids=lambda mode: mode.value)
+def test_no_generated_request_gets_a_server_error(
+    client: Client, schema: Any, auth: Any, path: str, method: str, who: str, mode: GenerationMode
+) -> None:
+    headers = {} if who == "anonymous" else auth(who)
+    fuzz_operation(client, schema, headers, path, method, mode)
