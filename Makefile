@@ -31,6 +31,7 @@ test: lint
 
 bench: install
 	$(BIN)/python bench/catalogue.py
+	$(BIN)/python bench/payments.py
 
 clean:
 	rm -rf $(VENV) .portal .mypy_cache .ruff_cache

@@ -2,10 +2,10 @@
 
 Items (``pk`` / ``sk``):
 
-- ``ORDER#<id>`` / ``ORDER``: the order, with the notice that settled it. While pending it
-  sits in gsi1 under ``PENDING#<shard>`` by expiry (the expiry sweep); once paid, in gsi1
-  under ``OUTBOX`` until its settled event is sent, and in gsi2 under
-  ``PAID#<day in GMT+7>`` by payment time (reconciliation of a day's statement).
+- ``ORDER#<id>`` / ``ORDER``: the order, with the notice that settled it. Its place in gsi1
+  follows its life: ``PENDING#<shard>`` by expiry while pending (the expiry sweep), then
+  ``OUTBOX#<shard>`` once paid until its settled event is sent, then ``PAID#<day in GMT+7>``
+  by payment time for good (reconciliation of a day's statement).
 - ``ORDER#<id>`` / ``NOTICE#<received at>#<uuid>``: every other notification received for
   that order id; written once, never changed. With the settling notice on the order, the
   order's partition is the whole audit trail. Notices whose order id is malformed go under
@@ -21,6 +21,7 @@ order cannot both apply; a notice settles an order in one write.
 
 from __future__ import annotations
 
+import json
 import uuid
 import zlib
 from datetime import UTC, datetime
@@ -34,7 +35,7 @@ from services.core.settings import get_settings
 from services.payments.domain import Order
 from services.payments.vnpay import GMT7
 
-PENDING_SHARDS = 8  # spreads the expiry index over partitions at national volumes
+PENDING_SHARDS = 8  # spreads the expiry and outbox indexes over partitions at national volumes
 OUTBOX = "OUTBOX"
 
 
@@ -70,6 +71,7 @@ def order_item(order: Order) -> dict[str, Any]:
         "dossier_code": order.dossier_code,
         "provider": order.provider,
         "amount_vnd": order.amount_vnd,
+        "charge": charge(order.provider, order.amount_vnd),
         "agency_id": order.agency_id,
         "owner": order.owner,
         "status": order.status,
@@ -90,13 +92,11 @@ def order_item(order: Order) -> dict[str, Any]:
     if order.status == "pending":
         item["gsi1pk"] = f"PENDING#{_shard(order.order_id)}"
         item["gsi1sk"] = f"{item['pay_by']}#{order.order_id}"
-    if order.paid_at is not None and order.status in ("paid", "refunded"):
-        item["gsi2pk"] = f"PAID#{order.paid_at.astimezone(GMT7).date().isoformat()}"
-        item["gsi2sk"] = f"{item['paid_at']}#{order.order_id}"
     return item
 
 
 def order_from(item: dict[str, Any]) -> Order:
+    settling = json.loads(item["accepted_notice"]) if item.get("accepted_notice") else {}
     return Order(
         order_id=item["order_id"],
         procedure_code=item["procedure_code"],
@@ -109,9 +109,9 @@ def order_from(item: dict[str, Any]) -> Order:
         created_at=_moment(item["created_at"]),  # type: ignore[arg-type]
         expires_at=_moment(item["pay_by"]),  # type: ignore[arg-type]
         pay_url=item.get("pay_url", ""),
-        paid_at=_moment(item.get("paid_at")),
-        settled_at=_moment(item.get("settled_at")),
-        bank_transaction_no=item.get("bank_transaction_no"),
+        paid_at=_moment(item.get("paid_at") or settling.get("paid_at")),
+        settled_at=_moment(item.get("settled_at") or settling.get("received_at")),
+        bank_transaction_no=item.get("bank_transaction_no") or settling.get("transaction_no"),
         receipt_no=item.get("receipt_no"),
         refunded_at=_moment(item.get("refunded_at")),
         refund_reason=item.get("refund_reason"),
@@ -202,10 +202,14 @@ class Refused(Exception):
         self.order = order
 
 
-_SETTLEABLE = (
-    "attribute_exists(pk) AND provider = :provider AND amount_vnd = :amount"
-    " AND #status = :pending AND pay_by > :now"
-)
+# Every check of the provider's rules in one condition: the order exists and is pending
+# (a missing item has no status), it is this provider's and this amount (``charge``), and
+# its time has not run out.
+_SETTLEABLE = "#status = :pending AND charge = :charge AND pay_by > :now"
+
+
+def charge(provider: str, amount_vnd: int) -> str:
+    return f"{provider}#{amount_vnd}"
 
 
 def settle_on_notice(
@@ -216,59 +220,52 @@ def settle_on_notice(
     paid: tuple[str, datetime] | None,
     notice: dict[str, Any],
     now: datetime,
-) -> Order:
+) -> None:
     """Apply a notice to a pending order in ONE conditional write, the notice kept on the
     order as the one that settled it. The condition is every check the provider's rules
-    make (the order, its provider, the amount, pending, not past its time): of any number of
-    notices racing, exactly one write succeeds; the others raise :class:`Refused` with the
-    order as it stands, for the caller to say why.
+    make: of any number of notices racing, exactly one write succeeds; the others raise
+    :class:`Refused` with the order as it stands, for the caller to say why.
 
     A paid order moves from the expiry index to the outbox index in the same write, so its
-    settled event is sent by the relay and never lost.
+    settled event is sent by the relay and never lost. The write is kept narrow (the notice
+    as one JSON string, nothing read back): it is the whole cost of a bank's notification.
     """
     values: dict[str, Any] = {
-        ":provider": provider,
-        ":amount": amount_vnd,
         ":pending": "pending",
+        ":charge": charge(provider, amount_vnd),
         ":now": _iso(now),
-        ":notice": notice,
+        ":notice": json.dumps(notice, ensure_ascii=False),
     }
     if paid is not None:
         transaction_no, paid_at = paid
-        update = (
-            "SET #status = :paid, settled_at = :now, bank_transaction_no = :txn,"
-            " paid_at = :paid_at, accepted_notice = :notice,"
-            " gsi1pk = :outbox, gsi1sk = :outbox_sk, gsi2pk = :day, gsi2sk = :paid_sk"
+        # The bank's transaction and time travel inside the notice: two fewer attributes to
+        # write, read back by ``order_from``.
+        values[":notice"] = json.dumps(
+            {**notice, "transaction_no": transaction_no, "paid_at": _iso(paid_at)},
+            ensure_ascii=False,
         )
-        values |= {
-            ":paid": "paid",
-            ":txn": transaction_no,
-            ":paid_at": _iso(paid_at),
-            ":outbox": OUTBOX,
-            ":outbox_sk": f"{_iso(now)}#{order_id}",
-            ":day": f"PAID#{paid_at.astimezone(GMT7).date().isoformat()}",
-            ":paid_sk": f"{_iso(paid_at)}#{order_id}",
-        }
+        # gsi1pk alone moves the order from its expiry shard to the outbox (gsi1sk, its
+        # expiry time, stays and orders the outbox as well as anything would); the relay
+        # files it under its day of payment once the event is out. Three attributes: this
+        # write is the whole cost of a bank's notification.
+        update = "SET #status = :paid, accepted_notice = :notice, gsi1pk = :outbox"
+        values |= {":paid": "paid", ":outbox": f"{OUTBOX}#{_shard(order_id)}"}
     else:
-        update = (
-            "SET #status = :failed, settled_at = :now, accepted_notice = :notice"
-            " REMOVE gsi1pk, gsi1sk"
-        )
+        # Without its partition key the order leaves gsi1, the expiry sweep's index.
+        update = "SET #status = :failed, accepted_notice = :notice REMOVE gsi1pk"
         values[":failed"] = "failed"
     try:
-        answer = _table().update_item(
+        _table().update_item(
             Key=order_key(order_id),
             UpdateExpression=update,
             ConditionExpression=_SETTLEABLE,
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues=values,
-            ReturnValues="ALL_NEW",
         )
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
         raise Refused(load_order(order_id)) from None
-    return order_from(answer["Attributes"])
 
 
 def expire(order_id: str, now: datetime) -> bool:
@@ -371,18 +368,23 @@ def overdue(now: datetime, limit: int = 100) -> list[Order]:
 
 
 def paid_on(day: str) -> list[Order]:
-    """Orders paid on ``day`` (YYYY-MM-DD, GMT+7), for reconciliation."""
+    """Orders paid on ``day`` (YYYY-MM-DD, GMT+7), for reconciliation: those the relay has
+    filed under the day, and those still waiting in the outbox."""
     orders: list[Order] = []
     kwargs: dict[str, Any] = {
-        "IndexName": "gsi2",
-        "KeyConditionExpression": Key("gsi2pk").eq(f"PAID#{day}"),
+        "IndexName": "gsi1",
+        "KeyConditionExpression": Key("gsi1pk").eq(f"PAID#{day}"),
     }
     while True:
         answer = _table().query(**kwargs)
         orders.extend(order_from(item) for item in answer["Items"])
         if "LastEvaluatedKey" not in answer:
-            return orders
+            break
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+    waiting = [
+        o for o in outbox() if o.paid_at and o.paid_at.astimezone(GMT7).date().isoformat() == day
+    ]
+    return orders + waiting
 
 
 def flag(order_id: str, reason: str) -> bool:
@@ -405,24 +407,39 @@ def flag(order_id: str, reason: str) -> bool:
 
 # -- outbox -----------------------------------------------------------------------------------
 def outbox(limit: int = 100) -> list[Order]:
-    """Paid orders whose settled event has not been sent yet, oldest first."""
-    answer = _table().query(
-        IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(OUTBOX), Limit=limit
-    )
-    return [order_from(item) for item in answer["Items"]]
+    """Paid orders whose settled event has not been sent yet, up to ``limit`` per shard."""
+    found: list[Order] = []
+    for shard in range(PENDING_SHARDS):
+        answer = _table().query(
+            IndexName="gsi1",
+            KeyConditionExpression=Key("gsi1pk").eq(f"{OUTBOX}#{shard}"),
+            Limit=limit,
+        )
+        found.extend(order_from(item) for item in answer["Items"])
+    return found
 
 
-def event_sent(order_id: str) -> None:
+def event_sent(order: Order) -> None:
+    """Out of the outbox, into its day of payment (reconciliation's index)."""
+    assert order.paid_at is not None
     try:
         _table().update_item(
-            Key=order_key(order_id),
-            UpdateExpression="REMOVE gsi1pk, gsi1sk",
-            ConditionExpression="gsi1pk = :outbox",
-            ExpressionAttributeValues={":outbox": OUTBOX},
+            Key=order_key(order.order_id),
+            UpdateExpression="SET gsi1pk = :day, gsi1sk = :paid_sk",
+            ConditionExpression="begins_with(gsi1pk, :outbox)",
+            ExpressionAttributeValues={
+                ":outbox": OUTBOX,
+                ":day": paid_day_partition(order.paid_at),
+                ":paid_sk": f"{_iso(order.paid_at)}#{order.order_id}",
+            },
         )
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise  # else another relay cleared it first: the event went out
+            raise  # else another relay moved it first: the event went out
+
+
+def paid_day_partition(paid_at: datetime) -> str:
+    return f"PAID#{paid_at.astimezone(GMT7).date().isoformat()}"
 
 
 # -- receipts ---------------------------------------------------------------------------------

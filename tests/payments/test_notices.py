@@ -40,7 +40,8 @@ def _notices(order_id: str) -> list[dict[str, Any]]:
 
 def _settling_notice(order_id: str) -> dict[str, Any] | None:
     order = next(i for i in _items(f"ORDER#{order_id}") if i["sk"] == "ORDER")
-    return order.get("accepted_notice")
+    kept = order.get("accepted_notice")
+    return json.loads(kept) if kept else None
 
 
 def test_a_successful_notice_pays_the_order_once(citizen: Citizen, bank: Bank) -> None:
