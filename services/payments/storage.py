@@ -12,8 +12,7 @@ Items (``pk`` / ``sk``):
   ``NOTICE#MALFORMED``.
 - ``DOSSIER#<code>`` / ``PAYMENT``: which order holds the dossier, so that a dossier never
   has two live orders; a new order replaces a holder that is no longer pending.
-- ``RECEIPTS#<agency>#<year>`` / ``COUNTER``: the last receipt number issued;
-  ``RECEIPTS#<agency>#<year>`` / ``NO#<number>``: the receipt itself.
+- ``RECEIPTS#...``: e-receipts, see :mod:`services.payments.receipt_book`.
 
 Every state change is conditional on the state it expects, so two notices racing for one
 order cannot both apply; a notice settles an order in one write.
@@ -43,11 +42,11 @@ class Conflict(Exception):
     """The state a write expected is gone: another request changed it first."""
 
 
-def _table() -> Any:
+def table() -> Any:
     return aws.table(get_settings().payments_table)
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment else None
 
 
@@ -75,16 +74,16 @@ def order_item(order: Order) -> dict[str, Any]:
         "agency_id": order.agency_id,
         "owner": order.owner,
         "status": order.status,
-        "created_at": _iso(order.created_at),
-        "pay_by": _iso(order.expires_at),
+        "created_at": iso(order.created_at),
+        "pay_by": iso(order.expires_at),
         "pay_url": order.pay_url,
     }
     optional = {
-        "paid_at": _iso(order.paid_at),
-        "settled_at": _iso(order.settled_at),
+        "paid_at": iso(order.paid_at),
+        "settled_at": iso(order.settled_at),
         "bank_transaction_no": order.bank_transaction_no,
         "receipt_no": order.receipt_no,
-        "refunded_at": _iso(order.refunded_at),
+        "refunded_at": iso(order.refunded_at),
         "refund_reason": order.refund_reason,
         "flagged": order.flagged,
     }
@@ -120,7 +119,7 @@ def order_from(item: dict[str, Any]) -> Order:
 
 
 def load_order(order_id: str, *, consistent: bool = True) -> Order | None:
-    item = _table().get_item(Key=order_key(order_id), ConsistentRead=consistent).get("Item")
+    item = table().get_item(Key=order_key(order_id), ConsistentRead=consistent).get("Item")
     return order_from(item) if item else None
 
 
@@ -144,7 +143,7 @@ def load_orders(order_ids: list[str]) -> list[Order]:
 def dossier_holder(dossier_code: str) -> str | None:
     """The order that holds the dossier, if any."""
     item = (
-        _table()
+        table()
         .get_item(Key={"pk": f"DOSSIER#{dossier_code}", "sk": "PAYMENT"}, ConsistentRead=True)
         .get("Item")
     )
@@ -152,7 +151,7 @@ def dossier_holder(dossier_code: str) -> str | None:
 
 
 # -- writes -----------------------------------------------------------------------------------
-def _transact(operations: list[dict[str, Any]]) -> None:
+def transact(operations: list[dict[str, Any]]) -> None:
     try:
         aws.dynamodb_client().transact_write_items(TransactItems=operations)
     except ClientError as error:
@@ -191,7 +190,7 @@ def create_order(order: Order, replacing: str | None) -> None:
     else:
         lock["ConditionExpression"] = "order_id = :seen"
         lock["ExpressionAttributeValues"] = {":seen": replacing}
-    _transact([_put_new_order(order), {"Put": lock}])
+    transact([_put_new_order(order), {"Put": lock}])
 
 
 class Refused(Exception):
@@ -233,7 +232,7 @@ def settle_on_notice(
     values: dict[str, Any] = {
         ":pending": "pending",
         ":charge": charge(provider, amount_vnd),
-        ":now": _iso(now),
+        ":now": iso(now),
         ":notice": json.dumps(notice, ensure_ascii=False),
     }
     if paid is not None:
@@ -241,7 +240,7 @@ def settle_on_notice(
         # The bank's transaction and time travel inside the notice: two fewer attributes to
         # write, read back by ``order_from``.
         values[":notice"] = json.dumps(
-            {**notice, "transaction_no": transaction_no, "paid_at": _iso(paid_at)},
+            {**notice, "transaction_no": transaction_no, "paid_at": iso(paid_at)},
             ensure_ascii=False,
         )
         # gsi1pk alone moves the order from its expiry shard to the outbox (gsi1sk, its
@@ -255,7 +254,7 @@ def settle_on_notice(
         update = "SET #status = :failed, accepted_notice = :notice REMOVE gsi1pk"
         values[":failed"] = "failed"
     try:
-        _table().update_item(
+        table().update_item(
             Key=order_key(order_id),
             UpdateExpression=update,
             ConditionExpression=_SETTLEABLE,
@@ -272,7 +271,7 @@ def expire(order_id: str, now: datetime) -> bool:
     """Pending to expired, if still pending; the dossier's lock is left for the next order
     of the dossier to replace."""
     try:
-        _table().update_item(
+        table().update_item(
             Key=order_key(order_id),
             UpdateExpression="SET #status = :expired, settled_at = :now REMOVE gsi1pk, gsi1sk",
             ConditionExpression="#status = :pending",
@@ -280,7 +279,7 @@ def expire(order_id: str, now: datetime) -> bool:
             ExpressionAttributeValues={
                 ":expired": "expired",
                 ":pending": "pending",
-                ":now": _iso(now),
+                ":now": iso(now),
             },
         )
     except ClientError as error:
@@ -297,20 +296,20 @@ def notice_item(
     portal answered."""
     return {
         "pk": f"ORDER#{order_id}" if order_id else "NOTICE#MALFORMED",
-        "sk": f"NOTICE#{_iso(now)}#{uuid.uuid4().hex}",
+        "sk": f"NOTICE#{iso(now)}#{uuid.uuid4().hex}",
         "provider": provider,
         "fields": fields,
         "outcome": outcome,
-        "received_at": _iso(now),
+        "received_at": iso(now),
     }
 
 
 def keep_notice(item: dict[str, Any]) -> None:
-    _table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+    table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
 
 
 def notices(order_id: str) -> list[dict[str, Any]]:
-    answer = _table().query(
+    answer = table().query(
         KeyConditionExpression=Key("pk").eq(f"ORDER#{order_id}") & Key("sk").begins_with("NOTICE#"),
         ConsistentRead=True,
     )
@@ -320,7 +319,7 @@ def notices(order_id: str) -> list[dict[str, Any]]:
 def refund(order: Order, reason: str, now: datetime) -> None:
     """Paid to refunded, and the dossier may be paid again: one transaction."""
     table = get_settings().payments_table
-    _transact(
+    transact(
         [
             {
                 "Update": {
@@ -334,7 +333,7 @@ def refund(order: Order, reason: str, now: datetime) -> None:
                         ":refunded": "refunded",
                         ":paid": "paid",
                         ":reason": reason,
-                        ":now": _iso(now),
+                        ":now": iso(now),
                     },
                 }
             },
@@ -354,10 +353,10 @@ def overdue(now: datetime, limit: int = 100) -> list[Order]:
     """Pending orders past their time, oldest first, across the shards."""
     found: list[Order] = []
     for shard in range(PENDING_SHARDS):
-        answer = _table().query(
+        answer = table().query(
             IndexName="gsi1",
             KeyConditionExpression=Key("gsi1pk").eq(f"PENDING#{shard}")
-            & Key("gsi1sk").lt(f"{_iso(now)}#"),
+            & Key("gsi1sk").lt(f"{iso(now)}#"),
             Limit=limit,
         )
         for item in answer["Items"]:
@@ -376,7 +375,7 @@ def paid_on(day: str) -> list[Order]:
         "KeyConditionExpression": Key("gsi1pk").eq(f"PAID#{day}"),
     }
     while True:
-        answer = _table().query(**kwargs)
+        answer = table().query(**kwargs)
         orders.extend(order_from(item) for item in answer["Items"])
         if "LastEvaluatedKey" not in answer:
             break
@@ -391,7 +390,7 @@ def flag(order_id: str, reason: str) -> bool:
     """Mark a pending order for an operator: the bank says paid, the portal never heard.
     False when the order is no longer pending."""
     try:
-        _table().update_item(
+        table().update_item(
             Key=order_key(order_id),
             UpdateExpression="SET flagged = :reason",
             ConditionExpression="#status = :pending",
@@ -410,7 +409,7 @@ def outbox(limit: int = 100) -> list[Order]:
     """Paid orders whose settled event has not been sent yet, up to ``limit`` per shard."""
     found: list[Order] = []
     for shard in range(PENDING_SHARDS):
-        answer = _table().query(
+        answer = table().query(
             IndexName="gsi1",
             KeyConditionExpression=Key("gsi1pk").eq(f"{OUTBOX}#{shard}"),
             Limit=limit,
@@ -423,14 +422,14 @@ def event_sent(order: Order) -> None:
     """Out of the outbox, into its day of payment (reconciliation's index)."""
     assert order.paid_at is not None
     try:
-        _table().update_item(
+        table().update_item(
             Key=order_key(order.order_id),
             UpdateExpression="SET gsi1pk = :day, gsi1sk = :paid_sk",
             ConditionExpression="begins_with(gsi1pk, :outbox)",
             ExpressionAttributeValues={
                 ":outbox": OUTBOX,
                 ":day": paid_day_partition(order.paid_at),
-                ":paid_sk": f"{_iso(order.paid_at)}#{order.order_id}",
+                ":paid_sk": f"{iso(order.paid_at)}#{order.order_id}",
             },
         )
     except ClientError as error:
@@ -440,74 +439,3 @@ def event_sent(order: Order) -> None:
 
 def paid_day_partition(paid_at: datetime) -> str:
     return f"PAID#{paid_at.astimezone(GMT7).date().isoformat()}"
-
-
-# -- receipts ---------------------------------------------------------------------------------
-def _counter_key(agency_id: str, year: int) -> dict[str, str]:
-    return {"pk": f"RECEIPTS#{agency_id}#{year}", "sk": "COUNTER"}
-
-
-def last_receipt_number(agency_id: str, year: int) -> int:
-    item = _table().get_item(Key=_counter_key(agency_id, year), ConsistentRead=True).get("Item")
-    return int(item["last"]) if item else 0
-
-
-_ORDER_WITHOUT_RECEIPT = "attribute_exists(pk) AND attribute_not_exists(receipt_no)"
-
-
-def issue_receipt(order: Order, year: int, seen: int, receipt_no: str, now: datetime) -> None:
-    """Take number ``seen + 1`` for ``order`` in one transaction: the counter moves only if
-    no one else took that number, and the order takes a receipt only once; so numbers have
-    no gaps and no order has two."""
-    table = get_settings().payments_table
-    counter: dict[str, Any] = {
-        "TableName": table,
-        "Key": _counter_key(order.agency_id, year),
-        "UpdateExpression": "SET #last = :next",
-        "ExpressionAttributeNames": {"#last": "last"},
-        "ExpressionAttributeValues": {":next": seen + 1},
-    }
-    if seen == 0:
-        counter["ConditionExpression"] = "attribute_not_exists(pk)"
-    else:
-        counter["ConditionExpression"] = "#last = :seen"
-        counter["ExpressionAttributeValues"][":seen"] = seen
-    _transact(
-        [
-            {"Update": counter},
-            {
-                "Put": {
-                    "TableName": table,
-                    "Item": {
-                        "pk": f"RECEIPTS#{order.agency_id}#{year}",
-                        "sk": f"NO#{seen + 1:09d}",
-                        "receipt_no": receipt_no,
-                        "order_id": order.order_id,
-                        "procedure_code": order.procedure_code,
-                        "dossier_code": order.dossier_code,
-                        "amount_vnd": order.amount_vnd,
-                        "issued_at": _iso(now),
-                    },
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-            {
-                "Update": {
-                    "TableName": table,
-                    "Key": order_key(order.order_id),
-                    "UpdateExpression": "SET receipt_no = :no, receipt_issued_at = :at",
-                    "ConditionExpression": _ORDER_WITHOUT_RECEIPT,
-                    "ExpressionAttributeValues": {":no": receipt_no, ":at": _iso(now)},
-                }
-            },
-        ]
-    )
-
-
-def receipts(agency_id: str, year: int) -> list[dict[str, Any]]:
-    answer = _table().query(
-        KeyConditionExpression=Key("pk").eq(f"RECEIPTS#{agency_id}#{year}")
-        & Key("sk").begins_with("NO#"),
-        ConsistentRead=True,
-    )
-    return list(answer["Items"])

@@ -29,10 +29,10 @@ def _deliver(client: Client, order_ids: list[str]) -> Any:
 def test_each_paid_order_gets_one_receipt_numbered_without_gaps(
     client: Client, citizen: Citizen, bank: Bank
 ) -> None:
-    from services.payments import storage
+    from services.payments import receipt_book
 
     orders = [_paid_order(citizen, bank, f"RCPT-{n}") for n in range(5)]
-    before = storage.last_receipt_number("bo-cong-an", 2026)
+    before = receipt_book.last_receipt_number("bo-cong-an", 2026)
     _deliver(client, orders)
     _deliver(client, list(reversed(orders)))  # every message delivered twice
     numbers = [json.loads(citizen.get(o).body)["receipt_no"] for o in orders]
@@ -40,8 +40,8 @@ def test_each_paid_order_gets_one_receipt_numbered_without_gaps(
     sequence = sorted(int(n.rsplit("/", 1)[1]) for n in numbers)
     assert sequence == list(range(before + 1, before + 6))
     assert all(n.startswith("BO-CONG-AN/") for n in numbers)
-    assert storage.last_receipt_number("bo-cong-an", 2026) == before + 5
-    issued = storage.receipts("bo-cong-an", 2026)
+    assert receipt_book.last_receipt_number("bo-cong-an", 2026) == before + 5
+    issued = receipt_book.receipts("bo-cong-an", 2026)
     assert sorted(r["order_id"] for r in issued if r["order_id"] in orders) == sorted(orders)
 
 
