@@ -33,6 +33,21 @@ def table(name: str) -> Table:
 
 
 @cache
+def kms() -> Any:
+    return boto3.client("kms")
+
+
+@cache
+def s3() -> Any:
+    return boto3.client("s3")
+
+
+@cache
+def account_id() -> str:
+    return str(boto3.client("sts").get_caller_identity()["Account"])
+
+
+@cache
 def sqs() -> SQSClient:
     return boto3.client("sqs")
 
@@ -44,5 +59,5 @@ def queue_url(name: str) -> str:
 
 def reset_clients() -> None:
     """Forget cached clients, for tests that start a new moto world in the same process."""
-    for cached in (_resource, dynamodb_client, table, sqs, queue_url):
+    for cached in (_resource, dynamodb_client, table, kms, s3, account_id, sqs, queue_url):
         cached.cache_clear()

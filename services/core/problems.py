@@ -41,6 +41,7 @@ _TITLES: dict[int, tuple[str, Text]] = {
     422: ("validation-error", Text("Dữ liệu không hợp lệ", "Invalid fields")),
     429: ("too-many-requests", Text("Quá nhiều yêu cầu", "Too many requests")),
     500: ("internal-error", Text("Lỗi hệ thống", "Internal error")),
+    502: ("bad-gateway", Text("Đối tác không phản hồi", "An upstream provider did not answer")),
     503: ("unavailable", Text("Dịch vụ tạm thời không khả dụng", "Service unavailable")),
 }
 

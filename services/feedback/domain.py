@@ -179,11 +179,23 @@ def take(
         note=note,
         agency_id=to_agency_id if action == "transfer" else case.agency_id,
     )
+    # A step taken after its deadline is late even if the sweep has not marked it yet.
+    late = case.overdue or (case.deadline is not None and now > case.deadline)
     return replace(
         case,
         **changes,  # type: ignore[arg-type]
+        overdue=late,
         timeline=(*case.timeline, step),
         version=case.version + 1,
+    )
+
+
+def linked(case: Case, earlier: str, now: datetime) -> Case:
+    """Mark ``case`` as a duplicate of the same submitter's ``earlier`` case; both stay open
+    (the agency answers once and may reject the duplicate citing the first)."""
+    step = Step(now, "system", "link", case.status, note=f"duplicate of {earlier}")
+    return replace(
+        case, duplicate_of=earlier, timeline=(*case.timeline, step), version=case.version + 1
     )
 
 

@@ -1,0 +1,206 @@
+"""Requests and answers of the feedback API."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from services.feedback.domain import Action, Channel, Status
+
+PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
+AGENCY_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+TRACKING_CODE_PATTERN = r"^PA-[2-9A-HJKMNP-TV-Z]{5}-[2-9A-HJKMNP-TV-Z]{5}$"
+PHONE = re.compile(r"^(?:\+?84|0)[1-9][0-9]{8,9}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[A-Za-z]{2,24}$")
+NATIONAL_ID = re.compile(r"^(?:[0-9]{9}|[0-9]{12})$")
+PERIOD_PATTERN = r"^[0-9]{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4])?$"
+ATTACHMENT_TYPES = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Submitter(_Strict):
+    name: str = Field(min_length=1, max_length=100)
+    phone: str | None = Field(default=None, max_length=20, examples=["0912345678"])
+    email: str | None = Field(default=None, max_length=254)
+    national_id: str | None = Field(default=None, max_length=12)
+    address: str | None = Field(default=None, max_length=300)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        digits = re.sub(r"[\s.\-()]", "", value)
+        if not PHONE.match(digits):
+            raise ValueError("not a Vietnamese phone number")
+        return digits
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL.match(value):
+            raise ValueError("not an e-mail address")
+        return value.lower() if value else None
+
+    @field_validator("national_id")
+    @classmethod
+    def _national_id(cls, value: str | None) -> str | None:
+        if value is not None and not NATIONAL_ID.match(value):
+            raise ValueError("a national ID has 9 or 12 digits")
+        return value
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Submitter:
+        if not self.phone and not self.email:
+            raise ValueError("give a phone number or an e-mail address")
+        return self
+
+
+class CaseBody(_Strict):
+    title: str = Field(min_length=5, max_length=200)
+    content: str = Field(min_length=10, max_length=10_000)
+    procedure_code: str | None = Field(default=None, pattern=PROCEDURE_CODE_PATTERN)
+    agency_id: str | None = Field(default=None, pattern=AGENCY_ID_PATTERN)
+    submitter: Submitter
+    channel: Channel = Field(
+        default="web",
+        description="web for the submitter; phone, letter or email when an official enters "
+        "a case received another way",
+    )
+
+
+class CaseReceipt(BaseModel):
+    tracking_code: str
+    access_key: str = Field(description="Shown once: with the tracking code, it opens the case")
+    status: Status
+
+
+class StepView(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    status: Status
+    note: str | None = None
+    agency_id: str | None = None
+
+
+class CaseView(BaseModel):
+    tracking_code: str
+    title: str
+    content: str
+    status: Status
+    channel: Channel
+    procedure_code: str | None
+    agency_id: str | None
+    received_at: datetime
+    deadline: datetime | None
+    respond_by: datetime | None
+    answer_by: datetime | None
+    overdue: bool
+    answer: str | None
+    published: bool
+    duplicate_of: str | None
+    timeline: list[StepView]
+    submitter: Submitter | None = Field(
+        default=None, description="Only to the submitter and the officials handling the case"
+    )
+
+
+class CaseQuery(BaseModel):
+    access_key: str | None = Field(default=None, max_length=64)
+
+
+class ActionBody(_Strict):
+    action: Action
+    note: str | None = Field(default=None, max_length=2000)
+    answer: str | None = Field(default=None, max_length=10_000)
+    to_agency_id: str | None = Field(default=None, pattern=AGENCY_ID_PATTERN)
+    publish: bool = False
+
+
+class WorkListQuery(BaseModel):
+    status: Literal["received", "accepted", "transferred"] | None = None
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=2000)
+
+
+class WorkItem(BaseModel):
+    tracking_code: str
+    title: str
+    status: Status
+    channel: Channel
+    received_at: datetime
+    deadline: datetime | None
+    overdue: bool
+
+
+class WorkList(BaseModel):
+    items: list[WorkItem]
+    next_cursor: str | None
+
+
+class AnswersQuery(BaseModel):
+    q: str | None = Field(default=None, max_length=200)
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=2000)
+
+
+class PublishedAnswer(BaseModel):
+    tracking_code: str
+    title: str
+    question: str
+    answer: str
+    agency_id: str | None
+    procedure_code: str | None
+    answered_at: datetime
+
+
+class AnswerPage(BaseModel):
+    items: list[PublishedAnswer]
+    next_cursor: str | None
+
+
+class StatsQuery(BaseModel):
+    agency_id: str = Field(pattern=AGENCY_ID_PATTERN)
+    period: str = Field(pattern=PERIOD_PATTERN, examples=["2026", "2026-11", "2026-Q4"])
+
+
+class Stats(BaseModel):
+    agency_id: str
+    period: str
+    total: int
+    by_status: dict[str, int]
+    by_channel: dict[str, int]
+    finished: int
+    finished_on_time: int
+    on_time_share: float | None = Field(description="Finished on time over finished; null if none")
+
+
+class AttachmentBody(_Strict):
+    file_name: str = Field(min_length=1, max_length=200)
+    content_type: Literal[
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ]
+    size_bytes: int = Field(ge=1, le=10 * 1024 * 1024)
+    access_key: str | None = Field(default=None, max_length=64)
+
+
+class AttachmentUpload(BaseModel):
+    attachment_id: str
+    url: str
+    fields: dict[str, str]
+    expires_in_seconds: int

@@ -1,0 +1,418 @@
+"""Feedback use cases: intake, routing, access, officials' steps, sweeps and reports.
+
+Intake answers at once and leaves routing to the ``feedback-intake`` queue, so a spike of
+submissions costs one write and one message each; the consumer routes, finds duplicates
+and sets deadlines, once per case however often the message arrives.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from services.core import aws, observability
+from services.core.auth import Principal, Role
+from services.core.pagination import decode_cursor, encode_cursor
+from services.core.problems import (
+    FieldError,
+    Problem,
+    Text,
+    conflict,
+    forbidden,
+    invalid,
+    not_found,
+)
+from services.core.settings import get_settings
+from services.core.text import fold
+from services.feedback import contacts, domain, storage
+from services.feedback.domain import Case, Step, StepRefused
+from services.feedback.models import ActionBody, CaseBody, Submitter
+
+log = observability.logger("feedback")
+metrics = observability.metrics("feedback")
+
+UNASSIGNED_AGENCY = "van-phong-chinh-phu"
+"""Where a case naming neither a procedure nor an agency goes: the Government Office runs
+the national portal's feedback desk and forwards what it receives."""
+CLOSE_AFTER_DAYS = 10
+CONTACT_LIMIT_PER_HOUR = 5
+ADDRESS_LIMIT_PER_HOUR = 20
+DUPLICATE_LIKENESS = 0.8
+
+_NO_CASE = Text("Không tìm thấy phản ánh, kiến nghị.", "There is no such case.")
+_SLOW_DOWN = Text(
+    "Bạn đã gửi quá nhiều phản ánh, vui lòng thử lại sau.",
+    "Too many submissions; try again later.",
+)
+_ON_BEHALF = Text(
+    "Chỉ cán bộ được nhập phản ánh nhận qua điện thoại, thư hoặc e-mail.",
+    "Only officials enter cases received by phone, letter or e-mail.",
+)
+_NOT_YOURS = Text(
+    "Chỉ cán bộ của cơ quan đang xử lý được thao tác.",
+    "Only officials of the handling agency may act on this case.",
+)
+_UNKNOWN_AGENCY = Text("Cơ quan không tồn tại.", "There is no such agency.")
+_CHANGED = Text("Phản ánh vừa được cập nhật, vui lòng tải lại.", "The case changed; reload it.")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def deadline(start: datetime, days: int) -> datetime:
+    from services.feedback.calendar import deadline_at
+
+    return deadline_at(start, days)
+
+
+# -- intake -----------------------------------------------------------------------------------
+def submit(body: CaseBody, principal: Principal | None, client_ip: str) -> tuple[str, str]:
+    """Receive a case: (tracking code, access key). Routing follows through the queue."""
+    now = _now()
+    if body.channel != "web" and not (principal and principal.has(Role.OFFICIAL)):
+        raise forbidden(_ON_BEHALF)
+    digests = [
+        domain.submitter_digest(c) for c in (body.submitter.phone, body.submitter.email) if c
+    ]
+    if principal is None:
+        _limit_rate(digests, domain.submitter_digest(f"ip:{client_ip}"), now)
+    code, key = domain.new_tracking_code(), domain.new_access_key()
+    actor = (
+        "submitter"
+        if body.channel == "web"
+        else f"official:{principal.agency_id if principal else ''}"
+    )
+    case = Case(
+        tracking_code=code,
+        title=body.title,
+        content=body.content,
+        channel=body.channel,
+        status="received",
+        received_at=now,
+        procedure_code=body.procedure_code,
+        agency_id=None,
+        timeline=(Step(now, actor, "submit", "received"),),
+    )
+    extra: dict[str, Any] = {
+        "key_digest": domain.key_digest(key),
+        "contact": contacts.seal(body.submitter, code),
+        "submitter_digests": digests,
+        "routed": False,
+        "requested_agency": body.agency_id,
+    }
+    if principal is not None and principal.has(Role.CITIZEN):
+        extra["owner"] = domain.submitter_digest(f"sub:{principal.sub}")
+    storage.create(case, extra)
+    _ask_routing(code)
+    metrics.add_metric(name="CasesReceived", unit="Count", value=1)
+    return code, key
+
+
+def _limit_rate(contact_digests: list[str], address_digest: str, now: datetime) -> None:
+    waits = [
+        storage.take_rate("contact", d, 3600, CONTACT_LIMIT_PER_HOUR, now) for d in contact_digests
+    ]
+    waits.append(storage.take_rate("address", address_digest, 3600, ADDRESS_LIMIT_PER_HOUR, now))
+    wait = max((w for w in waits if w is not None), default=None)
+    if wait is not None:
+        raise Problem(429, _SLOW_DOWN, headers={"Retry-After": str(wait)})
+
+
+def _ask_routing(code: str) -> None:
+    """Send the routing message; if that fails the sweep sends it again later."""
+    try:
+        aws.sqs().send_message(
+            QueueUrl=aws.queue_url(get_settings().feedback_intake_queue),
+            MessageBody=json.dumps({"type": "case.received", "tracking_code": code}),
+        )
+    except Exception as error:
+        log.warning("routing not asked yet", extra={"trace": observability.safe_trace(error)})
+
+
+# -- routing (the intake queue's consumer) ----------------------------------------------------
+def _implementing_agency(procedure_code: str | None) -> str | None:
+    if not procedure_code:
+        return None
+    item = (
+        aws.table(get_settings().catalogue_table)
+        .get_item(Key={"pk": f"PROC#{procedure_code}", "sk": "CURRENT"})
+        .get("Item")
+    )
+    agencies = list(item.get("agency_ids") or []) if item else []  # type: ignore[arg-type]
+    return str(agencies[0]) if agencies else None
+
+
+def agency_exists(agency_id: str) -> bool:
+    item = (
+        aws.table(get_settings().catalogue_table)
+        .get_item(Key={"pk": f"AGENCY#{agency_id}", "sk": "AGENCY"})
+        .get("Item")
+    )
+    return item is not None
+
+
+def _words(text: str) -> set[str]:
+    return set(fold(text).split())
+
+
+def _likeness(a: str, b: str) -> float:
+    left, right = _words(a), _words(b)
+    if not left or not right:
+        return 0.0
+    return len(left & right) / len(left | right)
+
+
+def _duplicate_of(case: Case, digests: list[str]) -> str | None:
+    since = case.received_at - storage.SUBMITTER_MEMORY
+    earlier: list[tuple[str, str]] = []
+    for digest in digests:
+        for item in storage.recent_of_submitter(digest, since):
+            if item["tracking_code"] == case.tracking_code:
+                continue
+            same_title = fold(item["title"]) == fold(case.title)
+            if same_title or _likeness(item["content"], case.content) >= DUPLICATE_LIKENESS:
+                earlier.append((str(item["sk"]), str(item["tracking_code"])))
+    return min(earlier)[1] if earlier else None
+
+
+def route(code: str) -> bool:
+    """Route a received case once: False when it was routed already."""
+    found = storage.load(code)
+    if found is None:
+        return False  # never written: nothing to route
+    case, extra = found
+    if extra.get("routed"):
+        return False
+    now = _now()
+    requested = extra.get("requested_agency")
+    agency = _implementing_agency(case.procedure_code) or requested or UNASSIGNED_AGENCY
+    digests = list(extra.get("submitter_digests") or [])
+    after = domain.routed(case, agency, now, deadline)
+    duplicate = _duplicate_of(case, digests)
+    if duplicate:
+        after = domain.linked(after, duplicate, now)
+    try:
+        storage.save(
+            case,
+            after,
+            {**extra, "routed": True},
+            counters={"total": 1, "status_received": 1, f"channel_{case.channel}": 1},
+            also=storage.submitter_items(digests, case),
+        )
+    except storage.Conflict:
+        latest = storage.load(code)
+        if latest is not None and latest[1].get("routed"):
+            return False  # another delivery routed it first
+        raise
+    metrics.add_metric(name="CasesRouted", unit="Count", value=1)
+    return True
+
+
+# -- reading a case ---------------------------------------------------------------------------
+def _handles(principal: Principal | None, case: Case) -> bool:
+    return bool(
+        principal
+        and principal.has(Role.OFFICIAL)
+        and case.agency_id
+        and principal.agency_id == case.agency_id
+    )
+
+
+def view(
+    code: str, access_key: str | None, principal: Principal | None
+) -> tuple[Case, Submitter | None]:
+    """The case and, to its submitter and its handling officials, the submitter's details.
+    To anyone else the case does not exist."""
+    found = storage.load(code) if domain.is_tracking_code(code) else None
+    if found is None:
+        raise not_found(_NO_CASE)
+    case, extra = found
+    by_key = bool(access_key) and domain.key_digest(access_key or "") == extra.get("key_digest")
+    by_token = bool(principal and extra.get("owner")) and extra.get("owner") == (
+        domain.submitter_digest(f"sub:{principal.sub}") if principal else None
+    )
+    handler = _handles(principal, case)
+    operator = bool(principal and principal.has(Role.OPERATOR))
+    if not (by_key or by_token or handler or operator):
+        raise not_found(_NO_CASE)
+    submitter = None
+    if (by_key or by_token or handler) and extra.get("contact"):
+        submitter = contacts.open_sealed(extra["contact"], code)
+    return case, submitter
+
+
+# -- officials' steps -------------------------------------------------------------------------
+def act(code: str, body: ActionBody, principal: Principal) -> Case:
+    found = storage.load(code) if domain.is_tracking_code(code) else None
+    if found is None:
+        raise not_found(_NO_CASE)
+    case, extra = found
+    if not _handles(principal, case):
+        raise forbidden(_NOT_YOURS)
+    if body.action == "transfer" and body.to_agency_id and not agency_exists(body.to_agency_id):
+        raise invalid([FieldError("to_agency_id", "no such agency")], _UNKNOWN_AGENCY)
+    now = _now()
+    try:
+        after = domain.take(
+            case,
+            body.action,
+            actor=f"official:{principal.agency_id}",
+            now=now,
+            deadline=deadline,
+            note=body.note,
+            answer=body.answer,
+            to_agency_id=body.to_agency_id,
+            publish=body.publish,
+        )
+    except StepRefused as refused:
+        raise conflict(Text(refused.reason, refused.reason)) from None
+    counters, moved_out, also = _bookkeeping(case, after, extra, now)
+    new_extra = dict(extra)
+    if after.status in storage.FINISHED:
+        new_extra["closes_at"] = storage.iso(deadline(now, CLOSE_AFTER_DAYS))
+    try:
+        storage.save(
+            case,
+            after,
+            new_extra,
+            counters=counters,
+            uncount_agency=case if moved_out else None,
+            uncount=moved_out,
+            also=also,
+        )
+    except storage.Conflict:
+        raise conflict(
+            Text("Phản ánh vừa được cập nhật, vui lòng tải lại.", "The case changed; reload it.")
+        ) from None
+    metrics.add_metric(name=f"Cases{after.status.capitalize()}", unit="Count", value=1)
+    return after
+
+
+def _bookkeeping(
+    case: Case, after: Case, extra: dict[str, Any], now: datetime
+) -> tuple[dict[str, int], dict[str, int] | None, list[dict[str, Any]]]:
+    """Counter changes (for the agency now holding the case, and for the one it left) and
+    the published answer, if any."""
+    also: list[dict[str, Any]] = []
+    if after.agency_id != case.agency_id:  # a transfer: the counts move with the case
+        moved_out = {"total": -1, f"status_{case.status}": -1, f"channel_{case.channel}": -1}
+        counters = {"total": 1, f"status_{after.status}": 1, f"channel_{case.channel}": 1}
+    else:
+        moved_out = None
+        counters = {f"status_{case.status}": -1, f"status_{after.status}": 1}
+    if after.status in storage.FINISHED:
+        counters["finished"] = 1
+        if not after.overdue:
+            counters["finished_on_time"] = 1
+    if after.published and after.answer:
+        from services.feedback.redaction import redact
+
+        known = _known_names(extra, case.tracking_code)
+        question = redact(case.content, known=known)
+        answer = redact(after.answer, known=known)
+        search = fold(f"{case.title} {question} {answer}")
+        also.append(storage.answer_item(after, question, answer, now, search))
+    return counters, moved_out, also
+
+
+def _known_names(extra: dict[str, Any], code: str) -> list[str]:
+    if not extra.get("contact"):
+        return []
+    submitter = contacts.open_sealed(extra["contact"], code)
+    return [submitter.name]
+
+
+# -- lists and reports ------------------------------------------------------------------------
+def work_list(
+    agency_id: str, status: str | None, limit: int, cursor: str | None, principal: Principal
+) -> tuple[list[Case], str | None]:
+    if not (
+        principal.has(Role.OPERATOR)
+        or (principal.has(Role.OFFICIAL) and principal.agency_id == agency_id)
+    ):
+        raise forbidden(_NOT_YOURS)
+    scope = f"feedback-work:{agency_id}:{status or ''}"
+    start = decode_cursor(cursor, scope) if cursor else None
+    cases, last = storage.work_list(agency_id, status, limit, start)
+    return cases, encode_cursor(_plain(last), scope) if last else None
+
+
+def published_answers(
+    q: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    words = fold(q or "").split()[:8]
+    scope = f"feedback-answers:{' '.join(words)}"
+    start = decode_cursor(cursor, scope) if cursor else None
+    items, last = storage.answers_page(words, limit, start)
+    return items, encode_cursor(_plain(last), scope) if last else None
+
+
+def _plain(key: dict[str, Any]) -> dict[str, Any]:
+    return {k: int(v) if isinstance(v, Decimal) else v for k, v in key.items()}
+
+
+def stats(agency_id: str, period: str) -> dict[str, Any]:
+    counts = storage.stats(agency_id, period)
+    by_status = {
+        k.removeprefix("status_"): v for k, v in counts.items() if k.startswith("status_") and v
+    }
+    by_channel = {
+        k.removeprefix("channel_"): v for k, v in counts.items() if k.startswith("channel_") and v
+    }
+    finished = counts.get("finished", 0)
+    on_time = counts.get("finished_on_time", 0)
+    return {
+        "agency_id": agency_id,
+        "period": period,
+        "total": counts.get("total", 0),
+        "by_status": by_status,
+        "by_channel": by_channel,
+        "finished": finished,
+        "finished_on_time": on_time,
+        "on_time_share": round(on_time / finished, 4) if finished else None,
+    }
+
+
+# -- sweeps (the schedule) --------------------------------------------------------------------
+def sweep() -> dict[str, int]:
+    """Mark overdue cases, close finished ones whose time has come, re-ask routing of cases
+    whose message was lost."""
+    now = _now()
+    done = {"overdue": 0, "closed": 0, "rerouted": 0}
+    for code in storage.due("DUE", now):
+        done["overdue"] += _change(code, lambda case: domain.mark_overdue(case, now))
+    for code in storage.due("CLOSE", now):
+        done["closed"] += _change(code, lambda case: _closing(case, now))
+    for code in storage.due("UNROUTED", now - timedelta(minutes=2)):
+        _ask_routing(code)
+        done["rerouted"] += 1
+    return done
+
+
+def _closing(case: Case, now: datetime) -> Case | None:
+    try:
+        return domain.close(case, now)
+    except StepRefused:
+        return None
+
+
+def _change(code: str, change: Any) -> int:
+    found = storage.load(code)
+    if found is None:
+        return 0
+    case, extra = found
+    after = change(case)
+    if after is None:
+        return 0
+    counters = {}
+    if after.status != case.status:
+        counters = {f"status_{case.status}": -1, f"status_{after.status}": 1}
+    new_extra = {k: v for k, v in extra.items() if k != "closes_at" or after.status != "closed"}
+    try:
+        storage.save(case, after, new_extra, counters=counters)
+    except storage.Conflict:
+        return 0  # changed meanwhile: the next sweep looks again
+    return 1

@@ -1,0 +1,399 @@
+"""The feedback table.
+
+Items (``pk`` / ``sk``):
+
+- ``CASE#<tracking code>`` / ``CASE``: the case, its timeline (JSON) and the submitter's
+  contact details encrypted with KMS (``contact``, bytes). While open it sits in an
+  agency's work list: gsi1 ``WORK#<agency>`` and gsi2 ``WORK#<agency>#<status>``, both by
+  deadline; gsi3 holds it under ``DUE#<shard>`` by deadline until it is overdue (the overdue
+  sweep), and once finished under ``CLOSE#<shard>`` by the day it closes.
+- ``SUBMITTER#<digest of a phone or e-mail>`` / ``<received at>#<code>``: recent cases of
+  one submitter (30 days, TTL), for duplicates.
+- ``ANSWERS`` / ``<published at>#<code>``: a published question and answer, redacted.
+- ``STATS#<agency>#<period>`` / ``COUNTS``: counters per month, quarter and year.
+- ``RATE#<what>#<digest>#<window>`` / ``COUNT``: anonymous intake counters (TTL).
+
+A case changes by one transaction conditional on the version read, with its counters.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from services.core import aws
+from services.core.settings import get_settings
+from services.feedback.domain import OPEN, Case, Step
+
+SHARDS = 8
+GMT7 = timezone(timedelta(hours=7))
+FINISHED = ("answered", "published", "rejected")
+SUBMITTER_MEMORY = timedelta(days=30)
+
+
+class Conflict(Exception):
+    """The case changed since it was read."""
+
+
+def table() -> Any:
+    return aws.table(get_settings().feedback_table)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def _moment(text: Any) -> datetime | None:
+    return datetime.fromisoformat(str(text)) if text else None
+
+
+def _shard(code: str) -> int:
+    return zlib.crc32(code.encode()) % SHARDS
+
+
+def case_key(code: str) -> dict[str, str]:
+    return {"pk": f"CASE#{code}", "sk": "CASE"}
+
+
+def periods(moment: datetime) -> list[str]:
+    """The month, quarter and year (GMT+7) a moment counts in."""
+    local = moment.astimezone(GMT7)
+    return [
+        f"{local.year}-{local.month:02d}",
+        f"{local.year}-Q{(local.month - 1) // 3 + 1}",
+        str(local.year),
+    ]
+
+
+# -- the case item ----------------------------------------------------------------------------
+def case_item(case: Case, extra: dict[str, Any]) -> dict[str, Any]:
+    """``extra``: what the domain does not hold (access digests, the encrypted contact)."""
+    item: dict[str, Any] = {
+        **case_key(case.tracking_code),
+        **extra,
+        "tracking_code": case.tracking_code,
+        "title": case.title,
+        "content": case.content,
+        "channel": case.channel,
+        "status": case.status,
+        "received_at": iso(case.received_at),
+        "published": case.published,
+        "overdue": case.overdue,
+        "version": case.version,
+        "timeline": json.dumps([_step(s) for s in case.timeline], ensure_ascii=False),
+    }
+    for name, value in (
+        ("procedure_code", case.procedure_code),
+        ("agency_id", case.agency_id),
+        ("respond_by", iso(case.respond_by)),
+        ("answer_by", iso(case.answer_by)),
+        ("answer", case.answer),
+        ("duplicate_of", case.duplicate_of),
+    ):
+        if value is not None:
+            item[name] = value
+    deadline = case.deadline
+    if case.agency_id and case.status in OPEN and deadline is not None:
+        order = f"{iso(deadline)}#{case.tracking_code}"
+        item |= {
+            "gsi1pk": f"WORK#{case.agency_id}",
+            "gsi1sk": order,
+            "gsi2pk": f"WORK#{case.agency_id}#{case.status}",
+            "gsi2sk": order,
+        }
+        if not case.overdue:
+            item |= {"gsi3pk": f"DUE#{_shard(case.tracking_code)}", "gsi3sk": order}
+    elif case.status in FINISHED and "closes_at" in extra:
+        item |= {
+            "gsi3pk": f"CLOSE#{_shard(case.tracking_code)}",
+            "gsi3sk": f"{extra['closes_at']}#{case.tracking_code}",
+        }
+    elif not extra.get("routed"):
+        item |= {
+            "gsi3pk": f"UNROUTED#{_shard(case.tracking_code)}",
+            "gsi3sk": f"{iso(case.received_at)}#{case.tracking_code}",
+        }
+    return {k: v for k, v in item.items() if v is not None}
+
+
+def _step(step: Step) -> dict[str, Any]:
+    data = asdict(step)
+    data["at"] = iso(step.at)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def case_from(item: dict[str, Any]) -> Case:
+    steps = tuple(
+        Step(
+            at=_moment(s["at"]),  # type: ignore[arg-type]
+            actor=s["actor"],
+            action=s["action"],
+            status=s["status"],
+            note=s.get("note"),
+            agency_id=s.get("agency_id"),
+        )
+        for s in json.loads(item.get("timeline") or "[]")
+    )
+    return Case(
+        tracking_code=item["tracking_code"],
+        title=item["title"],
+        content=item["content"],
+        channel=item["channel"],
+        status=item["status"],
+        received_at=_moment(item["received_at"]),  # type: ignore[arg-type]
+        procedure_code=item.get("procedure_code"),
+        agency_id=item.get("agency_id"),
+        respond_by=_moment(item.get("respond_by")),
+        answer_by=_moment(item.get("answer_by")),
+        answer=item.get("answer"),
+        published=bool(item.get("published")),
+        overdue=bool(item.get("overdue")),
+        duplicate_of=item.get("duplicate_of"),
+        timeline=steps,
+        version=int(item.get("version", 0)),
+    )
+
+
+EXTRA = (
+    "key_digest",
+    "owner",
+    "contact",
+    "submitter_digests",
+    "routed",
+    "closes_at",
+    "requested_agency",
+    "attachments",
+)
+
+
+def extra_of(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: item[name] for name in EXTRA if name in item}
+
+
+def load(code: str) -> tuple[Case, dict[str, Any]] | None:
+    item = table().get_item(Key=case_key(code), ConsistentRead=True).get("Item")
+    if not item:
+        return None
+    extra = extra_of(item)
+    if "contact" in extra:
+        extra["contact"] = bytes(extra["contact"])
+    return case_from(item), extra
+
+
+# -- writes -----------------------------------------------------------------------------------
+def _transact(operations: list[dict[str, Any]]) -> None:
+    try:
+        aws.dynamodb_client().transact_write_items(TransactItems=operations)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "TransactionCanceledException":
+            raise Conflict from None
+        raise
+
+
+def create(case: Case, extra: dict[str, Any]) -> None:
+    """The case as received: not routed yet, so in no work list."""
+    table().put_item(Item=case_item(case, extra), ConditionExpression="attribute_not_exists(pk)")
+
+
+def _counter_updates(case: Case, adds: dict[str, int]) -> list[dict[str, Any]]:
+    if not case.agency_id or not adds:
+        return []
+    names = {f"#c{i}": name for i, name in enumerate(adds)}
+    values = {f":v{i}": value for i, value in enumerate(adds.values())}
+    expression = "ADD " + ", ".join(f"#c{i} :v{i}" for i in range(len(adds)))
+    return [
+        {
+            "Update": {
+                "TableName": get_settings().feedback_table,
+                "Key": {"pk": f"STATS#{case.agency_id}#{period}", "sk": "COUNTS"},
+                "UpdateExpression": expression,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
+        for period in periods(case.received_at)
+    ]
+
+
+def save(
+    before: Case,
+    after: Case,
+    extra: dict[str, Any],
+    *,
+    counters: dict[str, int],
+    uncount_agency: Case | None = None,
+    uncount: dict[str, int] | None = None,
+    also: list[dict[str, Any]] | None = None,
+) -> None:
+    """Write ``after`` if the case is still at ``before.version``, with its counters."""
+    put = {
+        "Put": {
+            "TableName": get_settings().feedback_table,
+            "Item": case_item(after, extra),
+            "ConditionExpression": "version = :seen",
+            "ExpressionAttributeValues": {":seen": before.version},
+        }
+    }
+    operations = [put, *_counter_updates(after, counters)]
+    if uncount_agency is not None and uncount:
+        operations += _counter_updates(uncount_agency, uncount)
+    operations += also or []
+    _transact(operations)
+
+
+def submitter_items(digests: list[str], case: Case) -> list[dict[str, Any]]:
+    expires = int((case.received_at + SUBMITTER_MEMORY).timestamp())
+    return [
+        {
+            "Put": {
+                "TableName": get_settings().feedback_table,
+                "Item": {
+                    "pk": f"SUBMITTER#{digest}",
+                    "sk": f"{iso(case.received_at)}#{case.tracking_code}",
+                    "tracking_code": case.tracking_code,
+                    "title": case.title,
+                    "content": case.content[:2000],
+                    "expires_at": expires,
+                },
+            }
+        }
+        for digest in digests
+    ]
+
+
+def recent_of_submitter(digest: str, since: datetime) -> list[dict[str, Any]]:
+    answer = table().query(
+        KeyConditionExpression=Key("pk").eq(f"SUBMITTER#{digest}")
+        & Key("sk").gte(iso(since) or ""),
+        Limit=50,
+    )
+    return list(answer["Items"])
+
+
+def answer_item(
+    case: Case, question: str, answer: str, now: datetime, search: str
+) -> dict[str, Any]:
+    return {
+        "Put": {
+            "TableName": get_settings().feedback_table,
+            "Item": {
+                "pk": "ANSWERS",
+                "sk": f"{iso(now)}#{case.tracking_code}",
+                "tracking_code": case.tracking_code,
+                "title": case.title,
+                "question": question,
+                "answer": answer,
+                "agency_id": case.agency_id,
+                "procedure_code": case.procedure_code,
+                "answered_at": iso(now),
+                "search": search,
+            },
+        }
+    }
+
+
+# -- reads ------------------------------------------------------------------------------------
+def work_list(
+    agency_id: str, status: str | None, limit: int, start: dict[str, Any] | None
+) -> tuple[list[Case], dict[str, Any] | None]:
+    index, partition = (
+        ("gsi2", f"WORK#{agency_id}#{status}") if status else ("gsi1", f"WORK#{agency_id}")
+    )
+    kwargs: dict[str, Any] = {
+        "IndexName": index,
+        "KeyConditionExpression": Key(f"{index}pk").eq(partition),
+        "Limit": limit,
+    }
+    if start:
+        kwargs["ExclusiveStartKey"] = start
+    answer = table().query(**kwargs)
+    return [case_from(item) for item in answer["Items"]], answer.get("LastEvaluatedKey")
+
+
+def due(prefix: str, before: datetime, limit: int = 200) -> list[str]:
+    """Tracking codes under ``DUE`` or ``CLOSE`` with their time before ``before``."""
+    codes: list[str] = []
+    for shard in range(SHARDS):
+        answer = table().query(
+            IndexName="gsi3",
+            KeyConditionExpression=Key("gsi3pk").eq(f"{prefix}#{shard}")
+            & Key("gsi3sk").lt(f"{iso(before)}#"),
+            Limit=limit,
+        )
+        codes.extend(str(item["pk"]).removeprefix("CASE#") for item in answer["Items"])
+    return codes
+
+
+def answers_page(
+    words: list[str], limit: int, start: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Newest first; with ``words``, those whose folded text holds every word. A filter
+    reads past what it drops, so a page may take a few requests."""
+    found: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": Key("pk").eq("ANSWERS"),
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    if words:
+        clauses = [f"contains(#search, :w{i})" for i in range(len(words))]
+        kwargs["FilterExpression"] = " AND ".join(clauses)
+        kwargs["ExpressionAttributeNames"] = {"#search": "search"}
+        kwargs["ExpressionAttributeValues"] = {f":w{i}": w for i, w in enumerate(words)}
+    if start:
+        kwargs["ExclusiveStartKey"] = start
+    for _ in range(20):
+        answer = table().query(**kwargs)
+        found.extend(answer["Items"])
+        last = answer.get("LastEvaluatedKey")
+        if len(found) >= limit or not last:
+            return found[:limit], (last if len(found) >= limit or last else None)
+        kwargs["ExclusiveStartKey"] = last
+    return found[:limit], kwargs.get("ExclusiveStartKey")
+
+
+def stats(agency_id: str, period: str) -> dict[str, int]:
+    item = table().get_item(Key={"pk": f"STATS#{agency_id}#{period}", "sk": "COUNTS"}).get("Item")
+    return {k: int(v) for k, v in (item or {}).items() if k not in ("pk", "sk")}
+
+
+def take_rate(what: str, digest: str, window_seconds: int, limit: int, now: datetime) -> int | None:
+    """Count one more in the current window; the seconds until it ends when over ``limit``."""
+    window = int(now.timestamp()) // window_seconds
+    ends = (window + 1) * window_seconds
+    try:
+        table().update_item(
+            Key={"pk": f"RATE#{what}#{digest}#{window}", "sk": "COUNT"},
+            UpdateExpression="ADD #n :one SET expires_at = :ends",
+            ConditionExpression="attribute_not_exists(#n) OR #n < :limit",
+            ExpressionAttributeNames={"#n": "n"},
+            ExpressionAttributeValues={":one": 1, ":limit": limit, ":ends": ends + 60},
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return max(1, ends - int(now.timestamp()))
+        raise
+    return None
+
+
+def count_attachment(code: str, most: int) -> bool:
+    """Take one attachment slot of the case; False when it has ``most`` already."""
+    try:
+        table().update_item(
+            Key=case_key(code),
+            UpdateExpression="ADD attachments :one",
+            ConditionExpression="attribute_exists(pk) AND "
+            "(attribute_not_exists(attachments) OR attachments < :most)",
+            ExpressionAttributeValues={":one": 1, ":most": most},
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
