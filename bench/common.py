@@ -50,10 +50,11 @@ def reset_process_caches() -> None:
 
     from services.catalogue import service
     from services.catalogue.search import CatalogueSearch
-    from services.core import aws, pagination
+    from services.core import aws, pagination, pseudonyms
 
     aws.reset_clients()
     pagination.reset_key_cache()
+    pseudonyms.reset_key_cache()
     # Secrets of the previous world, such as the banks' keys.
     parameters.clear_caches()  # type: ignore[no-untyped-call]
     service.search_model = CatalogueSearch()

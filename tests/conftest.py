@@ -34,10 +34,11 @@ def reset_process_caches() -> None:
 
     from services.catalogue import service
     from services.catalogue.search import CatalogueSearch
-    from services.core import aws, pagination
+    from services.core import aws, pagination, pseudonyms
 
     aws.reset_clients()
     pagination.reset_key_cache()
+    pseudonyms.reset_key_cache()
     parameters.clear_caches()  # secrets of the previous world, such as the banks' keys
     service.search_model = CatalogueSearch()
 

@@ -21,6 +21,7 @@ class Settings:
     ratings_table: str
     procedure_changes_queue: str
     cursor_secret_name: str
+    pseudonym_secret_name: str
     jwt_issuer: str
     jwt_audience: str
     jwks_url: str | None
@@ -54,6 +55,7 @@ def get_settings() -> Settings:
         ratings_table=_env("RATINGS_TABLE", f"{prefix}-ratings"),
         procedure_changes_queue=_env("PROCEDURE_CHANGES_QUEUE", f"{prefix}-procedure-changes"),
         cursor_secret_name=_env("CURSOR_SECRET_NAME", f"{prefix}/cursor-key"),
+        pseudonym_secret_name=_env("PSEUDONYM_SECRET_NAME", f"{prefix}/pseudonym-key"),
         jwt_issuer=_env("PORTAL_JWT_ISSUER", "https://id.portal.local"),
         jwt_audience=_env("PORTAL_JWT_AUDIENCE", "public-service-portal"),
         jwks_url=os.environ.get("PORTAL_JWKS_URL") or None,

@@ -63,8 +63,9 @@ def key_digest(access_key: str) -> str:
 
 def submitter_digest(contact: str) -> str:
     """One submitter across cases (duplicates, rate limits) without keeping the contact."""
-    normalized = "".join(contact.lower().split())
-    return hashlib.sha256(f"feedback-submitter:{normalized}".encode()).hexdigest()
+    from services.core.pseudonyms import pseudonym
+
+    return pseudonym("feedback-submitter", "".join(contact.lower().split()))
 
 
 @dataclass(frozen=True, slots=True)

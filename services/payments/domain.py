@@ -8,7 +8,6 @@ applied.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -32,7 +31,9 @@ def is_order_id(text: str) -> bool:
 
 def owner_key(subject: str) -> str:
     """Who may see an order, without keeping the person's identifier in the table."""
-    return hashlib.sha256(f"payments-owner:{subject}".encode()).hexdigest()
+    from services.core.pseudonyms import pseudonym
+
+    return pseudonym("payments-owner", subject)
 
 
 @dataclass(frozen=True, slots=True)
