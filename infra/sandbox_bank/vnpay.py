@@ -352,7 +352,8 @@ class VnpayDesk(BankBase):
         if transaction.status != "paid":
             return self._vnpay_api_answer(fields, "95", "Transaction was not successful")
         if transaction.refunded:
-            return self._vnpay_api_answer(fields, "02", "Transaction already refunded")
+            # VNPAY's 94: a refund of this transaction was already requested.
+            return self._vnpay_api_answer(fields, "94", "Refund already requested")
         if fields["vnp_Amount"] != transaction.amount:
             return self._vnpay_api_answer(fields, "03", "Invalid amount (full refund only)")
         transaction.refunded = True

@@ -90,6 +90,7 @@ class RouteSpec:
     path_patterns: dict[str, str]
     description: str
     tags: tuple[str, ...]
+    authenticate: bool = True
 
 
 def problem_response(problem: Problem, language: str) -> Response:
@@ -163,7 +164,11 @@ class Api:
         path_patterns: dict[str, str] | None = None,
         description: str = "",
         tags: tuple[str, ...] = (),
+        authenticate: bool = True,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """``authenticate=False``: the route ignores ``Authorization`` altogether, for
+        callers with their own scheme (banks sign their notifications) whose requests may
+        carry a header meant for someone else."""
         def register(view: Callable[..., Any]) -> Callable[..., Any]:
             wanted = set(inspect.signature(view).parameters)
             for method in methods:
@@ -181,6 +186,7 @@ class Api:
                         path_patterns=path_patterns or {},
                         description=description,
                         tags=tags or (self.service,),
+                        authenticate=authenticate,
                     )
                 )
 
@@ -189,7 +195,11 @@ class Api:
                 assert request is not None
                 try:
                     kwargs: dict[str, Any] = dict(path_args)
-                    principal = principal_from_header(request.headers.get("authorization"))
+                    principal = (
+                        principal_from_header(request.headers.get("authorization"))
+                        if authenticate
+                        else None
+                    )
                     if roles is not None:
                         principal = require(principal, *roles)
                     if "principal" in wanted:

@@ -136,7 +136,7 @@ def _operation(spec: RouteSpec, refs: dict[str, dict[str, Any]]) -> dict[str, An
         "tags": list(spec.tags),
         "parameters": parameters,
         "responses": responses,
-        "security": [{"bearer": []}] if spec.roles is not None else [{}, {"bearer": []}],
+        "security": _security(spec),
     }
     if spec.description:
         operation["description"] = spec.description
@@ -146,6 +146,12 @@ def _operation(spec: RouteSpec, refs: dict[str, dict[str, Any]]) -> dict[str, An
             "content": {"application/json": {"schema": refs[spec.body.__name__]}},
         }
     return operation
+
+
+def _security(spec: RouteSpec) -> list[dict[str, list[str]]]:
+    if not spec.authenticate:
+        return [{}]
+    return [{"bearer": []}] if spec.roles is not None else [{}, {"bearer": []}]
 
 
 def _operation_suffix(path: str) -> str:

@@ -84,7 +84,12 @@ def _view(order: Order) -> OrderView:
 def create_order(body: OrderBody, principal: Principal, headers: Any) -> Reply:
     def work() -> dict[str, Any]:
         order, created = service.create_order(
-            body.procedure_code, body.dossier_code, body.provider, principal, _client_ip()
+            body.procedure_code,
+            body.dossier_code,
+            body.provider,
+            principal,
+            _client_ip(),
+            agency_id=body.agency_id,
         )
         return {"status": 201 if created else 200, "order": _view(order).model_dump(mode="json")}
 
@@ -131,6 +136,7 @@ def refund_order(order_id: str, body: RefundBody, principal: Principal) -> Order
     "02 already confirmed, 04 invalid amount, 97 invalid signature, 99 other.",
     response=VnpayAnswer,
     tags=("callbacks",),
+    authenticate=False,
 )
 def vnpay_ipn() -> VnpayAnswer:
     decision = service.take_vnpay_notice(_query())
@@ -142,6 +148,7 @@ def vnpay_ipn() -> VnpayAnswer:
     summary="The citizen's browser back from VNPAY: shows the order's status, changes nothing",
     response=ReturnView,
     tags=("callbacks",),
+    authenticate=False,
 )
 def vnpay_return() -> ReturnView:
     order_id, valid, status = service.return_status("vnpay", _query())
@@ -153,6 +160,7 @@ def vnpay_return() -> ReturnView:
     summary="The citizen's browser back from MoMo: shows the order's status, changes nothing",
     response=ReturnView,
     tags=("callbacks",),
+    authenticate=False,
 )
 def momo_return() -> ReturnView:
     order_id, valid, status = service.return_status("momo", _query())
@@ -166,6 +174,7 @@ def momo_return() -> ReturnView:
     body=MomoIpn,
     status=204,
     tags=("callbacks",),
+    authenticate=False,
 )
 def momo_ipn(body: MomoIpn) -> Reply:
     service.take_momo_notice(body.model_dump(exclude_none=False))

@@ -22,6 +22,12 @@ class OrderBody(_Strict):
     procedure_code: str = Field(pattern=PROCEDURE_CODE_PATTERN, examples=["1.002804"])
     dossier_code: str = Field(pattern=DOSSIER_CODE_PATTERN, examples=["000.00.12.H26-261122-0001"])
     provider: Provider = "vnpay"
+    agency_id: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
+        description="The implementing agency handling the dossier, when the procedure has "
+        "several (receipts are numbered per agency); the first one by default",
+    )
 
 
 class OrderView(BaseModel):

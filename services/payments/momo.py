@@ -71,7 +71,8 @@ def sign_ipn(ipn: Mapping[str, Any], access_key: str, secret_key: str) -> str:
 def ipn_is_genuine(ipn: Mapping[str, Any], access_key: str, secret_key: str) -> bool:
     """Whether ``signature`` is MoMo's, compared in constant time."""
     given = str(ipn.get("signature", ""))
-    return hmac.compare_digest(sign_ipn(ipn, access_key, secret_key), given.lower())
+    expected = sign_ipn(ipn, access_key, secret_key)
+    return hmac.compare_digest(expected.encode(), given.lower().encode())
 
 
 def create_request(

@@ -133,7 +133,14 @@ class Vnpay:
         )
         if not vnpay.refund_answer_is_genuine(answer, merchant["hash_secret"]):
             raise ProviderError("the provider's answer is not signed by it")
-        return Refund(request_id, answer.get("vnp_ResponseCode") in ("00", "02"))
+        # Only 00 is a refund, and only of this order and amount. 94 (a refund already
+        # requested, still being processed) and every other code leave the order paid.
+        confirmed = (
+            answer.get("vnp_ResponseCode") == "00"
+            and answer.get("vnp_TxnRef") == order.order_id
+            and str(answer.get("vnp_Amount")) == str(order.amount_vnd * 100)
+        )
+        return Refund(request_id, confirmed)
 
 
 class Momo:
@@ -183,7 +190,8 @@ class Momo:
     def refund(self, order: Order, *, reason: str, operator: str, client_ip: str) -> Refund:
         merchant = profile("momo")
         assert order.bank_transaction_no is not None
-        request_id = f"RF{order.order_id}"
+        # A new id per attempt: MoMo refuses a repeated one.
+        request_id = f"RF{order.order_id}{datetime.now(UTC):%H%M%S}"
         answer = _post_json(
             f"{merchant['api_url']}/refund",
             momo.refund_request(

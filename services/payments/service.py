@@ -33,6 +33,10 @@ _BUSY = Text(
     "Hồ sơ đang được xử lý thanh toán, vui lòng thử lại.",
     "The dossier's payment is changing; try again.",
 )
+_OTHER_ORDER_PENDING = Text(
+    "Hồ sơ đang có một đơn thanh toán khác chờ thanh toán.",
+    "The dossier has another order waiting for payment (another procedure or provider).",
+)
 _NOT_REFUNDABLE = Text(
     "Chỉ hoàn tiền được đơn đã thanh toán.", "Only a paid order can be refunded."
 )
@@ -47,8 +51,8 @@ def _now() -> datetime:
 
 
 # -- the catalogue, read-only ----------------------------------------------------------------
-def _published_fees(procedure_code: str) -> tuple[int, str, str] | None:
-    """(sum of fees, implementing agency, name) of a published procedure, read from the
+def _published_fees(procedure_code: str) -> tuple[int, list[str], str] | None:
+    """(sum of fees, implementing agencies, name) of a published procedure, read from the
     catalogue's table: the amount is never the caller's to say."""
     item = (
         aws.table(get_settings().catalogue_table)
@@ -62,28 +66,41 @@ def _published_fees(procedure_code: str) -> tuple[int, str, str] | None:
     agencies: list[str] = list(item.get("agency_ids") or [])  # type: ignore[arg-type]
     if total <= 0 or not agencies:
         return None
-    return total, str(agencies[0]), str(item.get("name", procedure_code))
+    return total, [str(a) for a in agencies], str(item.get("name", procedure_code))
 
 
 # -- orders ----------------------------------------------------------------------------------
 def create_order(
-    procedure_code: str, dossier_code: str, provider: Provider, citizen: Principal, client_ip: str
+    procedure_code: str,
+    dossier_code: str,
+    provider: Provider,
+    citizen: Principal,
+    client_ip: str,
+    agency_id: str | None = None,
 ) -> tuple[Order, bool]:
-    """The dossier's pending order, new (True) or the one already waiting (False)."""
+    """The citizen's pending order for the dossier, new (True) or already waiting (False).
+
+    The dossier's lock is the citizen's own (``DOSSIER#<code>#<owner>``): another citizen
+    naming the same dossier code can neither block it nor learn anything about it.
+    """
     fees = _published_fees(procedure_code)
     if fees is None:
         raise invalid([FieldError("procedure_code", "not published or has no fee")], _NOT_PAYABLE)
-    amount, agency_id, name = fees
+    amount, agencies, name = fees
+    if agency_id is None:
+        agency_id = agencies[0]
+    elif agency_id not in agencies:
+        raise invalid([FieldError("agency_id", "does not implement this procedure")])
     owner = domain.owner_key(citizen.sub)
     now = _now()
     for _ in range(3):
-        holder_id = storage.dossier_holder(dossier_code)
+        holder_id = storage.dossier_holder(dossier_code, owner)
         holder = storage.load_order(holder_id) if holder_id else None
         if holder is not None and holder.status == "paid":
             raise conflict(_ALREADY_PAID)
         if holder is not None and holder.status == "pending":
-            if holder.owner != owner:
-                raise conflict(_BUSY)
+            if (holder.procedure_code, holder.provider) != (procedure_code, provider):
+                raise conflict(_OTHER_ORDER_PENDING)
             if not holder.is_overdue(now):
                 return holder, False
             expire(holder, now)
@@ -162,29 +179,31 @@ def _take(notice: Notice, fields: Mapping[str, Any]) -> Decision:
     """
     order_id = _order_id_in(notice.order_id)
     now = _now()
+    # Whether the order's time had run out is judged at the moment the bank says it took
+    # the money (signed), not when its notice happens to arrive.
+    when = min(notice.paid_at or now, now)
+    if notice.succeeded and not notice.transaction_no:
+        # Paid, says the bank, but without its transaction: neither pay nor fail the order.
+        _keep(order_id, notice.provider, fields, domain.OTHER)
+        return domain.answer(domain.OTHER)
     if order_id is None or notice.amount_vnd is None:
-        decision = domain.decide(
-            None if order_id is None else storage.load_order(order_id), notice, now
-        )
+        order = storage.load_order(order_id) if order_id else None
+        decision = domain.decide(order, notice, when)
         _keep(order_id, notice.provider, fields, decision.code)
         return decision
-    paid = (
-        (notice.transaction_no, notice.paid_at or now)
-        if notice.succeeded and notice.transaction_no
-        else None
-    )
+    paid = (notice.transaction_no, notice.paid_at or now) if notice.succeeded else None
     record = {"provider": notice.provider, "fields": _plain(fields), "received_at": now.isoformat()}
     try:
         storage.settle_on_notice(
             order_id,
             provider=notice.provider,
             amount_vnd=notice.amount_vnd,
-            paid=paid,
+            paid=paid,  # type: ignore[arg-type]
             notice=record,
-            now=now,
+            now=when,
         )
     except storage.Refused as refused:
-        decision = domain.decide(refused.order, notice, now)
+        decision = domain.decide(refused.order, notice, when)
         if decision.transition == "expired" and refused.order is not None:
             expire(refused.order, now)
         elif decision.transition is not None:
@@ -212,17 +231,32 @@ def take_vnpay_notice(params: Mapping[str, str]) -> Decision:
         notice = provider.notice(params)
         return _take(notice, params)
     except Exception as error:
-        log.error("notice not handled", extra={"trace": observability.safe_trace(error)})
-        return domain.answer(domain.OTHER)
+        return _not_handled(error, params.get("vnp_TxnRef"), "vnpay", params)
 
 
 def take_momo_notice(ipn: Mapping[str, Any]) -> Decision:
     provider = PROVIDERS["momo"]
     assert isinstance(provider, Momo)
-    if not provider.verify(ipn):
-        _keep(_order_id_in(str(ipn.get("orderId", ""))), "momo", ipn, domain.INVALID_SIGNATURE)
-        return domain.answer(domain.INVALID_SIGNATURE)
-    return _take(provider.notice(ipn), ipn)
+    try:
+        if not provider.verify(ipn):
+            order_id = _order_id_in(str(ipn.get("orderId", "")))
+            _keep(order_id, "momo", ipn, domain.INVALID_SIGNATURE)
+            return domain.answer(domain.INVALID_SIGNATURE)
+        return _take(provider.notice(ipn), ipn)
+    except Exception as error:
+        return _not_handled(error, str(ipn.get("orderId", "")), "momo", ipn)
+
+
+def _not_handled(
+    error: Exception, raw_order_id: str | None, provider: str, fields: Mapping[str, Any]
+) -> Decision:
+    """Anything unexpected is a ``99``, logged without the notice, and kept if it can be."""
+    log.error("notice not handled", extra={"trace": observability.safe_trace(error)})
+    try:
+        _keep(_order_id_in(raw_order_id), provider, fields, domain.OTHER)
+    except Exception as keeping:
+        log.error("notice not kept", extra={"trace": observability.safe_trace(keeping)})
+    return domain.answer(domain.OTHER)
 
 
 def _order_id_in(text: str | None) -> str | None:
@@ -251,9 +285,14 @@ def expire(order: Order, now: datetime) -> bool:
     return True
 
 
+EXPIRY_GRACE = timedelta(minutes=5)
+"""The sweep waits this long past an order's time: a payment made just in time may take a
+moment to be notified, and must find its order still pending."""
+
+
 def expire_overdue() -> int:
     now = _now()
-    return sum(expire(order, now) for order in storage.overdue(now))
+    return sum(expire(order, now) for order in storage.overdue(now - EXPIRY_GRACE))
 
 
 # -- refunds ---------------------------------------------------------------------------------
@@ -273,7 +312,7 @@ def refund(order_id: str, reason: str, operator: Principal, client_ip: str) -> O
         raise Problem(502, _PROVIDER_DOWN)
     after = order.refunded(reason, _now())
     try:
-        storage.refund(order, reason, _now())
+        storage.refund(order, reason, after.refunded_at or _now())
     except storage.Conflict:
         latest = storage.load_order(order_id)
         if latest is not None and latest.status == "refunded":

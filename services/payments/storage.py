@@ -10,8 +10,8 @@ Items (``pk`` / ``sk``):
   that order id; written once, never changed. With the settling notice on the order, the
   order's partition is the whole audit trail. Notices whose order id is malformed go under
   ``NOTICE#MALFORMED``.
-- ``DOSSIER#<code>`` / ``PAYMENT``: which order holds the dossier, so that a dossier never
-  has two live orders; a new order replaces a holder that is no longer pending.
+- ``DOSSIER#<code>#<owner>`` / ``PAYMENT``: which of the citizen's orders holds the dossier,
+  so that it never has two live orders; a new order replaces a holder no longer pending.
 - ``RECEIPTS#...``: e-receipts, see :mod:`services.payments.receipt_book`.
 
 Every state change is conditional on the state it expects, so two notices racing for one
@@ -140,13 +140,13 @@ def load_orders(order_ids: list[str]) -> list[Order]:
     return found
 
 
-def dossier_holder(dossier_code: str) -> str | None:
-    """The order that holds the dossier, if any."""
-    item = (
-        table()
-        .get_item(Key={"pk": f"DOSSIER#{dossier_code}", "sk": "PAYMENT"}, ConsistentRead=True)
-        .get("Item")
-    )
+def _lock_key(dossier_code: str, owner: str) -> dict[str, str]:
+    return {"pk": f"DOSSIER#{dossier_code}#{owner}", "sk": "PAYMENT"}
+
+
+def dossier_holder(dossier_code: str, owner: str) -> str | None:
+    """The citizen's order that holds the dossier, if any."""
+    item = table().get_item(Key=_lock_key(dossier_code, owner), ConsistentRead=True).get("Item")
     return str(item["order_id"]) if item else None
 
 
@@ -174,7 +174,7 @@ def _put_new_order(order: Order) -> dict[str, Any]:
 
 
 def _dossier_lock(order: Order) -> dict[str, Any]:
-    return {"pk": f"DOSSIER#{order.dossier_code}", "sk": "PAYMENT"}
+    return _lock_key(order.dossier_code, order.owner)
 
 
 def create_order(order: Order, replacing: str | None) -> None:

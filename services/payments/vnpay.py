@@ -19,7 +19,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import quote_plus
 
 from services.core.text import ascii_text
 
@@ -44,7 +44,8 @@ def sign(params: Mapping[str, str], secret: str) -> str:
 def verify(params: Mapping[str, str], secret: str) -> bool:
     """Whether ``vnp_SecureHash`` is the merchant's signature; compared in constant time."""
     given = params.get("vnp_SecureHash", "")
-    return hmac.compare_digest(sign(params, secret).lower(), given.lower())
+    # Bytes, not str: compare_digest refuses non-ASCII text, and the hash is the caller's.
+    return hmac.compare_digest(sign(params, secret).encode(), given.lower().encode())
 
 
 def vnp_time(moment: datetime) -> str:
@@ -91,7 +92,7 @@ def payment_url(
         "vnp_CreateDate": vnp_time(created_at),
         "vnp_ExpireDate": vnp_time(expires_at),
     }
-    query = urlencode(sorted(params.items()))  # the same encoding as the signed text
+    query = canonical(params)  # the URL carries exactly the text that is signed
     return f"{base_url}?{query}&vnp_SecureHash={sign(params, secret)}"
 
 
@@ -168,4 +169,5 @@ def refund_request(
 
 def refund_answer_is_genuine(answer: Mapping[str, str], secret: str) -> bool:
     expected = _pipe_hash(answer, _REFUND_ANSWER_FIELDS, secret)
-    return hmac.compare_digest(expected, str(answer.get("vnp_SecureHash", "")).lower())
+    given = str(answer.get("vnp_SecureHash", "")).lower()
+    return hmac.compare_digest(expected.encode(), given.encode())

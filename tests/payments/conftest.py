@@ -99,7 +99,13 @@ class Bank:
         self.transaction = 14_000_000
 
     def notice(
-        self, order_id: str, amount_vnd: int, *, response: str = "00", status: str = "00"
+        self,
+        order_id: str,
+        amount_vnd: int,
+        *,
+        response: str = "00",
+        status: str = "00",
+        paid_at: datetime | None = None,
     ) -> dict[str, str]:
         self.transaction += 1
         params = {
@@ -108,7 +114,9 @@ class Bank:
             "vnp_BankTranNo": f"VNP{self.transaction}",
             "vnp_CardType": "ATM",
             "vnp_OrderInfo": "Le phi ho so",
-            "vnp_PayDate": datetime.now(GMT7).strftime("%Y%m%d%H%M%S"),
+            "vnp_PayDate": (paid_at or datetime.now(GMT7))
+            .astimezone(GMT7)
+            .strftime("%Y%m%d%H%M%S"),
             "vnp_ResponseCode": response,
             "vnp_TmnCode": self.profile["tmn_code"],
             "vnp_TransactionNo": str(self.transaction),

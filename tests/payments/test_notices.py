@@ -8,12 +8,13 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import pytest
 from chalice.test import Client
 
-from tests.payments.conftest import FEES, Bank, Citizen
+from tests.payments.conftest import FEES, Bank, Citizen, vnpay_hash
 
 AMOUNT = sum(FEES)
 
@@ -102,7 +103,6 @@ def test_refusals_in_the_providers_order(citizen: Citizen, bank: Bank) -> None:
     forged = bank.notice(order_id, AMOUNT)
     forged["vnp_Amount"] = "100"  # changed after signing
     assert bank.send(forged) == {"RspCode": "97", "Message": "Invalid signature"}
-    wrong_terminal = bank.notice(order_id, AMOUNT)
     bank.profile, saved = {**bank.profile, "tmn_code": "OTHER01"}, bank.profile
     try:
         assert bank.send(bank.notice(order_id, AMOUNT))["RspCode"] == "97"
@@ -117,19 +117,16 @@ def test_refusals_in_the_providers_order(citizen: Citizen, bank: Bank) -> None:
     assert bank.send(bank.notice(order_id, AMOUNT + 1))["RspCode"] == "04"
     broken = {k: v for k, v in bank.notice(order_id, AMOUNT).items() if k != "vnp_SecureHash"}
     broken["vnp_PayDate"] = "not-a-date"
-    from tests.payments.conftest import vnpay_hash
-
     broken["vnp_SecureHash"] = vnpay_hash(broken, bank.profile["hash_secret"])
     assert bank.send(broken)["RspCode"] == "99"
     # None of that moved the order; every notice was kept, without the hash secret.
     assert json.loads(citizen.get(order_id).body)["status"] == "pending"
     kept = _notices(order_id)
-    assert sorted(n["outcome"] for n in kept) == ["04", "97", "97"]
+    assert sorted(n["outcome"] for n in kept) == ["04", "97", "97", "99"]
     assert bank.profile["hash_secret"] not in json.dumps(kept, default=str)
-    assert wrong_terminal  # built before the terminal changed: unused, signed correctly
 
 
-def test_a_late_notice_expires_the_order_instead_of_paying_it(
+def test_a_payment_after_the_orders_time_expires_it_instead_of_paying_it(
     citizen: Citizen, bank: Bank, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from services.payments import service
@@ -137,11 +134,25 @@ def test_a_late_notice_expires_the_order_instead_of_paying_it(
     order = _order(citizen, "IPN-0004")
     later = service._now() + timedelta(minutes=16)
     monkeypatch.setattr(service, "_now", lambda: later)
-    assert bank.send(bank.notice(order["order_id"], AMOUNT))["RspCode"] == "02"
+    late = bank.notice(order["order_id"], AMOUNT, paid_at=later)  # the bank took it late
+    assert bank.send(late)["RspCode"] == "02"
     assert json.loads(citizen.get(order["order_id"]).body)["status"] == "expired"
 
 
-def test_the_schedule_expires_overdue_orders(
+def test_a_payment_in_time_notified_late_still_pays(
+    citizen: Citizen, bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.payments import service
+
+    order = _order(citizen, "IPN-0004B")
+    in_time = service._now() + timedelta(minutes=14)
+    arrives = service._now() + timedelta(minutes=16)  # after the order's time
+    monkeypatch.setattr(service, "_now", lambda: arrives)
+    assert bank.send(bank.notice(order["order_id"], AMOUNT, paid_at=in_time))["RspCode"] == "00"
+    assert json.loads(citizen.get(order["order_id"]).body)["status"] == "paid"
+
+
+def test_the_schedule_expires_overdue_orders_after_a_grace(
     citizen: Citizen, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from services.payments import service
@@ -149,12 +160,46 @@ def test_the_schedule_expires_overdue_orders(
     order = _order(citizen, "IPN-0005")
     fresh = _order(citizen, "IPN-0006")
     assert service.expire_overdue() == 0
-    later = service._now() + timedelta(minutes=15, seconds=1)
+    just_after = service._now() + timedelta(minutes=16)
+    monkeypatch.setattr(service, "_now", lambda: just_after)
+    assert service.expire_overdue() == 0  # a notice of a payment made in time may be coming
+    later = just_after + timedelta(minutes=5)
     monkeypatch.setattr(service, "_now", lambda: later)
     assert service.expire_overdue() >= 2
     for made in (order, fresh):
         assert json.loads(citizen.get(made["order_id"]).body)["status"] == "expired"
     assert service.expire_overdue() == 0
+
+
+def test_paid_without_a_transaction_number_is_99_and_changes_nothing(
+    citizen: Citizen, bank: Bank
+) -> None:
+    order = _order(citizen, "IPN-NOTXN")
+    notice = {k: v for k, v in bank.notice(order["order_id"], AMOUNT).items()}
+    notice["vnp_TransactionNo"] = ""
+    notice["vnp_SecureHash"] = vnpay_hash(notice, bank.profile["hash_secret"])
+    assert bank.send(notice)["RspCode"] == "99"
+    assert json.loads(citizen.get(order["order_id"]).body)["status"] == "pending"
+
+
+def test_a_notice_is_answered_200_whatever_else_it_carries(
+    citizen: Citizen, bank: Bank, client: Client
+) -> None:
+    order = _order(citizen, "IPN-HEADERS")
+    notice = bank.notice(order["order_id"], AMOUNT)
+    response = client.http.get(
+        "/callbacks/vnpay/ipn?" + urlencode(notice),
+        headers={"Authorization": "Basic YmFuazpzZWNyZXQ="},  # meant for a proxy, not us
+    )
+    assert response.status_code == 200
+    assert json.loads(response.body)["RspCode"] == "00"
+    odd = {**bank.notice(order["order_id"], AMOUNT), "vnp_SecureHash": "é" * 128}
+    response = client.http.get("/callbacks/vnpay/ipn?" + urlencode(odd))
+    assert response.status_code == 200
+    assert json.loads(response.body)["RspCode"] == "97"
+    back = client.http.get("/callbacks/vnpay/return?" + urlencode(odd))
+    assert back.status_code == 200
+    assert json.loads(back.body)["signature_valid"] is False
 
 
 def test_sixty_four_identical_notices_settle_once(

@@ -57,8 +57,14 @@ def test_asking_again_for_the_dossier_answers_the_pending_order(
     again = citizen.order("HS-0002")
     assert again.status_code == 200
     assert json.loads(again.body)["order_id"] == first["order_id"]
+    # Another citizen naming the same dossier code neither blocks it nor sees its order.
     stranger = Citizen(client, auth, sub="someone-else")
-    assert stranger.order("HS-0002").status_code == 409
+    theirs = stranger.order("HS-0002")
+    assert theirs.status_code == 201
+    assert json.loads(theirs.body)["order_id"] != first["order_id"]
+    assert json.loads(citizen.order("HS-0002").body)["order_id"] == first["order_id"]
+    # The same dossier for another procedure while this order waits: refused, not confused.
+    assert citizen.order("HS-0002", provider="momo").status_code == 409
 
 
 def test_orders_are_refused_for_procedures_without_a_published_fee(citizen: Citizen) -> None:
