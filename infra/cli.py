@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from infra import paths
@@ -70,7 +71,11 @@ def _payments_reconcile(args: argparse.Namespace) -> int:
             f"portal payments reconcile: cannot read {args.file}: {error.strerror}", file=sys.stderr
         )
         return 2
-    outcome = reconciling.reconcile_statement(text, args.provider)
+    try:
+        outcome = reconciling.reconcile_statement(text, args.provider, args.day)
+    except reconciling.StatementRefused as refused:
+        print(f"portal payments reconcile: {refused.reason}", file=sys.stderr)
+        return 2
     report = report_model(outcome)
     if args.json:
         print(report.model_dump_json(indent=2))
@@ -82,8 +87,6 @@ def _payments_reconcile(args: argparse.Namespace) -> int:
         if report.flagged_order_ids:
             print("flagged for an operator (bank says paid, still pending here):")
             print("\n".join(f"  {order_id}" for order_id in report.flagged_order_ids))
-        if outcome.truncated:
-            print("the statement was cut short: too many lines")
         print("clean" if report.clean else "NOT clean")
     return 0 if report.clean else 1
 
@@ -127,6 +130,9 @@ def parser() -> argparse.ArgumentParser:
     )
     reconciling.add_argument("file")
     reconciling.add_argument("--provider", choices=("vnpay", "momo"), default="vnpay")
+    reconciling.add_argument(
+        "--day", type=date.fromisoformat, help="the day (YYYY-MM-DD) the statement covers"
+    )
     reconciling.add_argument(
         "--endpoint-url", help="AWS endpoint (default: the running local stack, else AWS)"
     )

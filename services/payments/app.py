@@ -36,7 +36,7 @@ api = Api(
 add_standard_routes(api, lambda: get_settings().payments_table)
 
 ORDER = {"order_id": ORDER_ID_PATTERN}
-_TOO_LONG = Text("Bảng kê quá dài.", "The statement is too long.")
+_REFUSED = Text("Bảng kê không đối soát được.", "The statement cannot be reconciled.")
 
 
 def _client_ip() -> str:
@@ -195,11 +195,10 @@ def momo_ipn(body: MomoIpn) -> Reply:
 def reconcile(body: ReconciliationBody) -> ReconciliationReport:
     from services.payments import reconciling
 
-    outcome = reconciling.reconcile_statement(body.statement, body.provider)
-    if outcome.truncated:
-        raise invalid(
-            [FieldError("statement", "more lines than one statement may hold")], _TOO_LONG
-        )
+    try:
+        outcome = reconciling.reconcile_statement(body.statement, body.provider, body.day)
+    except reconciling.StatementRefused as refused:
+        raise invalid([FieldError("statement", refused.reason)], _REFUSED) from None
     return report_model(outcome)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -86,9 +86,13 @@ class RefundBody(_Strict):
 
 class ReconciliationBody(_Strict):
     provider: Provider = "vnpay"
+    day: date | None = Field(
+        default=None,
+        description="The day (GMT+7) the statement covers; needed when it lists no payment",
+    )
     statement: str = Field(
         min_length=1,
-        max_length=20_000_000,
+        max_length=5_000_000,  # within Lambda's 6 MB request; the CLI has no such limit
         description="The provider's daily statement, CSV: order_id,bank_transaction_no,"
         "amount_vnd,paid_at",
     )

@@ -10,7 +10,7 @@ settles an order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from services.core import observability
 from services.payments import domain, storage
@@ -50,18 +50,54 @@ def _facts(order: Order) -> OrderFacts:
     )
 
 
-def reconcile_statement(text: str, provider: Provider) -> Reconciliation:
+MAX_DAYS = 3
+"""A daily statement may straddle midnight; one that spans more days is not a statement."""
+
+
+class StatementRefused(Exception):
+    """Nothing was reconciled or flagged; the reason is for the operator."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _days(statement_day: date | None, lines_period: tuple[datetime, datetime] | None) -> list[date]:
+    if lines_period is not None:
+        try:
+            first, last = (moment.astimezone(GMT7).date() for moment in lines_period)
+        except OverflowError:
+            raise StatementRefused("a paid_at is out of range") from None
+    elif statement_day is not None:
+        first = last = statement_day
+    else:
+        raise StatementRefused("the statement has no payments: say which day it is for")
+    if statement_day is not None:
+        first, last = min(first, statement_day), max(last, statement_day)
+    if (last - first).days + 1 > MAX_DAYS:
+        raise StatementRefused(f"the statement spans more than {MAX_DAYS} days")
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def reconcile_statement(
+    text: str, provider: Provider, statement_day: date | None = None
+) -> Reconciliation:
+    """Compare the statement with the orders. Raises :class:`StatementRefused` before any
+    flag is set when the statement is cut short or spans more than ``MAX_DAYS`` days.
+
+    ``statement_day`` (GMT+7) is the day the provider says the statement covers: orders
+    paid here that day are checked even when the statement lists none of them.
+    """
     statement = parse_statement(text)
+    if statement.truncated:
+        raise StatementRefused("the statement has more lines than one statement may hold")
+    days = _days(statement_day, period_of(statement.lines))
     named = [line.order_id for line in statement.lines if domain.is_order_id(line.order_id)]
     orders = {order.order_id: order for order in storage.load_orders(named)}
-    period = period_of(statement.lines)
-    if period is not None:
-        day, last = (moment.astimezone(GMT7).date() for moment in period)
-        while day <= last:
-            for order in storage.paid_on(day.isoformat()):
-                if order.provider == provider:
-                    orders.setdefault(order.order_id, order)
-            day += timedelta(days=1)
+    for day in days:
+        for order in storage.paid_on(day.isoformat()):
+            if order.provider == provider:
+                orders.setdefault(order.order_id, order)
     report = reconcile(statement.lines, [_facts(order) for order in orders.values()])
     for order_id in report.flagged_order_ids:
         storage.flag(order_id, FLAG_BANK_PAID)  # False: settled meanwhile, nothing to flag

@@ -108,3 +108,35 @@ def test_the_cli_prints_the_same_report(
     assert _ids(report["matched"]) == day["matched"]
     assert report["flagged_order_ids"] == [day["pending"]]
     assert cli.main(["payments", "reconcile", str(tmp_path / "missing.csv")]) == 2
+
+
+HEADER = "order_id,bank_transaction_no,amount_vnd,paid_at\n"
+
+
+def _post(client: Client, auth: Any, body: dict[str, Any]) -> Any:
+    return client.http.post("/reconciliations", headers=auth("operator"), body=json.dumps(body))
+
+
+def test_a_day_the_bank_lists_nothing_still_shows_what_was_paid_here(
+    client: Client, auth: Any, day: dict[str, Any]
+) -> None:
+    today = datetime.now(GMT7).date().isoformat()
+    report = json.loads(_post(client, auth, {"statement": HEADER, "day": today}).body)
+    assert report["clean"] is False
+    assert day["lost"] in _ids(report["missing_at_bank"])
+    refused = _post(client, auth, {"statement": HEADER})
+    assert refused.status_code == 422  # which day is an empty statement for?
+
+
+def test_statements_that_are_not_one_day_are_refused_before_anything_is_flagged(
+    client: Client, auth: Any, day: dict[str, Any]
+) -> None:
+    spread = HEADER + (
+        f"{day['pending']},1,{AMOUNT},2026-01-01T10:00:00+07:00\n"
+        f"ZZZZZZZZZZZZZZZZZZZZ,2,{AMOUNT},2026-03-01T10:00:00+07:00\n"
+    )
+    far = HEADER + f"ZZZZZZZZZZZZZZZZZZZZ,3,{AMOUNT},9999-12-31T23:00:00+00:00\n"
+    for statement in (spread, far):
+        response = _post(client, auth, {"statement": statement})
+        assert response.status_code == 422, response.body
+        assert response.headers["Content-Type"] == "application/problem+json"
