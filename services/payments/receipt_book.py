@@ -14,7 +14,7 @@ from boto3.dynamodb.conditions import Key
 
 from services.core.settings import get_settings
 from services.payments.domain import Order
-from services.payments.storage import iso, order_key, table, transact
+from services.payments.storage import iso, order_key, paid_day_partition, table, transact
 
 
 def _counter_key(agency_id: str, year: int) -> dict[str, str]:
@@ -33,6 +33,8 @@ def issue_receipt(order: Order, year: int, seen: int, receipt_no: str, now: date
     """Take number ``seen + 1`` for ``order`` in one transaction: the counter moves only if
     no one else took that number, and the order takes a receipt only once; so numbers have
     no gaps and no order has two."""
+    assert order.paid_at is not None
+    paid_at = order.paid_at
     table = get_settings().payments_table
     counter: dict[str, Any] = {
         "TableName": table,
@@ -69,9 +71,16 @@ def issue_receipt(order: Order, year: int, seen: int, receipt_no: str, now: date
                 "Update": {
                     "TableName": table,
                     "Key": order_key(order.order_id),
-                    "UpdateExpression": "SET receipt_no = :no, receipt_issued_at = :at",
+                    # With its receipt the order leaves the outbox for its day of payment.
+                    "UpdateExpression": "SET receipt_no = :no, receipt_issued_at = :at,"
+                    " gsi1pk = :day, gsi1sk = :paid_sk",
                     "ConditionExpression": _ORDER_WITHOUT_RECEIPT,
-                    "ExpressionAttributeValues": {":no": receipt_no, ":at": iso(now)},
+                    "ExpressionAttributeValues": {
+                        ":no": receipt_no,
+                        ":at": iso(now),
+                        ":day": paid_day_partition(paid_at),
+                        ":paid_sk": f"{iso(paid_at)}#{order.order_id}",
+                    },
                 }
             },
         ]

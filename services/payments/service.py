@@ -335,7 +335,7 @@ def relay_quietly(budget_seconds: float = RELAY_BUDGET_SECONDS) -> int:
     deadline = time.monotonic() + budget_seconds
     try:
         queue = aws.queue_url(get_settings().payment_settled_queue)
-        while time.monotonic() < deadline and (waiting := storage.outbox()):
+        while time.monotonic() < deadline and (waiting := storage.outbox(_now())):
             for start in range(0, len(waiting), 10):
                 batch = waiting[start : start + 10]
                 answer = aws.sqs().send_message_batch(
@@ -353,7 +353,7 @@ def relay_quietly(budget_seconds: float = RELAY_BUDGET_SECONDS) -> int:
                 )
                 by_id = {order.order_id: order for order in batch}
                 for done in answer.get("Successful", []):
-                    storage.event_sent(by_id[done["Id"]])
+                    storage.event_sent(by_id[done["Id"]], _now())
                     sent += 1
                 if answer.get("Failed"):
                     return sent  # the queue is refusing: try again on the next run

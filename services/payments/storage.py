@@ -4,8 +4,8 @@ Items (``pk`` / ``sk``):
 
 - ``ORDER#<id>`` / ``ORDER``: the order, with the notice that settled it. Its place in gsi1
   follows its life: ``PENDING#<shard>`` by expiry while pending (the expiry sweep), then
-  ``OUTBOX#<shard>`` once paid until its settled event is sent, then ``PAID#<day in GMT+7>``
-  by payment time for good (reconciliation of a day's statement).
+  ``OUTBOX#<shard>`` once paid, by when its settled event is (next) due, until its receipt
+  is issued, then ``PAID#<day in GMT+7>`` by payment time for good (reconciliation).
 - ``ORDER#<id>`` / ``NOTICE#<received at>#<uuid>``: every other notification received for
   that order id; written once, never changed. With the settling notice on the order, the
   order's partition is the whole audit trail. Notices whose order id is malformed go under
@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import uuid
 import zlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -243,12 +243,17 @@ def settle_on_notice(
             {**notice, "transaction_no": transaction_no, "paid_at": iso(paid_at)},
             ensure_ascii=False,
         )
-        # gsi1pk alone moves the order from its expiry shard to the outbox (gsi1sk, its
-        # expiry time, stays and orders the outbox as well as anything would); the relay
-        # files it under its day of payment once the event is out. Three attributes: this
-        # write is the whole cost of a bank's notification.
-        update = "SET #status = :paid, accepted_notice = :notice, gsi1pk = :outbox"
-        values |= {":paid": "paid", ":outbox": f"{OUTBOX}#{_shard(order_id)}"}
+        # The order moves from its expiry shard to the outbox, due at once; its receipt
+        # files it under its day of payment. Four attributes: this write is the whole cost
+        # of a bank's notification.
+        update = (
+            "SET #status = :paid, accepted_notice = :notice, gsi1pk = :outbox, gsi1sk = :due"
+        )
+        values |= {
+            ":paid": "paid",
+            ":outbox": f"{OUTBOX}#{_shard(order_id)}",
+            ":due": f"{iso(now)}#{order_id}",
+        }
     else:
         # Without its partition key the order leaves gsi1, the expiry sweep's index.
         update = "SET #status = :failed, accepted_notice = :notice REMOVE gsi1pk"
@@ -381,7 +386,9 @@ def paid_on(day: str) -> list[Order]:
             break
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
     waiting = [
-        o for o in outbox() if o.paid_at and o.paid_at.astimezone(GMT7).date().isoformat() == day
+        o
+        for o in in_outbox(datetime.now(UTC))
+        if o.paid_at and o.paid_at.astimezone(GMT7).date().isoformat() == day
     ]
     return orders + waiting
 
@@ -405,36 +412,53 @@ def flag(order_id: str, reason: str) -> bool:
 
 
 # -- outbox -----------------------------------------------------------------------------------
-def outbox(limit: int = 100) -> list[Order]:
-    """Paid orders whose settled event has not been sent yet, up to ``limit`` per shard."""
+RESEND_AFTER = timedelta(minutes=15)
+"""An order stays in the outbox until its receipt exists; its event is sent again this
+long after the last time, so a message lost to the dead-letter queue still ends in a
+receipt."""
+
+
+def outbox(now: datetime, limit: int = 100) -> list[Order]:
+    """Paid orders whose settled event is due (never sent, or sent ``RESEND_AFTER`` ago
+    with no receipt since), up to ``limit`` per shard."""
     found: list[Order] = []
     for shard in range(PENDING_SHARDS):
         answer = table().query(
             IndexName="gsi1",
-            KeyConditionExpression=Key("gsi1pk").eq(f"{OUTBOX}#{shard}"),
+            KeyConditionExpression=Key("gsi1pk").eq(f"{OUTBOX}#{shard}")
+            & Key("gsi1sk").lt(f"{iso(now)}#"),
             Limit=limit,
         )
         found.extend(order_from(item) for item in answer["Items"])
     return found
 
 
-def event_sent(order: Order) -> None:
-    """Out of the outbox, into its day of payment (reconciliation's index)."""
-    assert order.paid_at is not None
+def in_outbox(now: datetime) -> list[Order]:
+    """Every order in the outbox, due or not (reconciliation counts them as paid)."""
+    found: list[Order] = []
+    for shard in range(PENDING_SHARDS):
+        answer = table().query(
+            IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(f"{OUTBOX}#{shard}")
+        )
+        found.extend(order_from(item) for item in answer["Items"])
+    return found
+
+
+def event_sent(order: Order, now: datetime) -> None:
+    """Not due again before ``RESEND_AFTER``, unless its receipt takes it out first."""
     try:
         table().update_item(
             Key=order_key(order.order_id),
-            UpdateExpression="SET gsi1pk = :day, gsi1sk = :paid_sk",
+            UpdateExpression="SET gsi1sk = :next",
             ConditionExpression="begins_with(gsi1pk, :outbox)",
             ExpressionAttributeValues={
                 ":outbox": OUTBOX,
-                ":day": paid_day_partition(order.paid_at),
-                ":paid_sk": f"{iso(order.paid_at)}#{order.order_id}",
+                ":next": f"{iso(now + RESEND_AFTER)}#{order.order_id}",
             },
         )
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise  # else another relay moved it first: the event went out
+            raise  # else its receipt was issued meanwhile: out of the outbox already
 
 
 def paid_day_partition(paid_at: datetime) -> str:

@@ -362,7 +362,8 @@ def test_the_refund_api(bank: tuple[SandboxBank, str], portal: FakePortal) -> No
     # The same request id with other content: a duplicate.
     assert refund(refund_request(ipn, "R1", vnp_CreateBy="someone"))["vnp_ResponseCode"] == "94"
     # A new request for the refunded transaction.
-    assert refund(refund_request(ipn, "R2"))["vnp_ResponseCode"] == "94"  # VNPAY: a refund of it was already requested
+    # VNPAY's 94: a refund of this transaction was already requested.
+    assert refund(refund_request(ipn, "R2"))["vnp_ResponseCode"] == "94"
     bad = {**refund_request(ipn, "R3"), "vnp_Amount": "1"}
     assert refund(bad)["vnp_ResponseCode"] == "97"
     unknown = refund_request(ipn, "R4", vnp_TransactionNo="99999999")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -230,4 +230,4 @@ def test_sixty_four_identical_notices_settle_once(
             events.append(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     assert [e["order_id"] for e in events].count(order["order_id"]) == 1
-    assert storage.outbox() == []
+    assert storage.outbox(datetime.now(UTC)) == []  # sent: not due again for a while

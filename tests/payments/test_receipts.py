@@ -88,3 +88,38 @@ def test_an_unpaid_order_gets_no_receipt(client: Client, citizen: Citizen) -> No
     order = json.loads(citizen.order("RCPT-UNPAID").body)
     assert _deliver(client, [order["order_id"]]).payload["batchItemFailures"] == []
     assert json.loads(citizen.get(order["order_id"]).body)["receipt_no"] is None
+
+
+def test_a_settled_event_lost_for_good_is_sent_again_until_the_receipt_exists(
+    client: Client, citizen: Citizen, bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    from services.payments import service
+
+    order_id = _paid_order(citizen, bank, "RCPT-LOST")
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName="portal-test-payment-settled")["QueueUrl"]
+
+    def drain() -> list[str]:
+        ids = []
+        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+            for message in batch:
+                ids.append(json.loads(message["Body"])["order_id"])
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return ids
+
+    assert service.relay_quietly() >= 1
+    assert order_id in drain()  # ...and lost: say it went to the dead-letter queue
+    assert service.relay_quietly() == 0  # not due again yet
+    later = service._now() + timedelta(minutes=16)
+    monkeypatch.setattr(service, "_now", lambda: later)
+    assert service.relay_quietly() >= 1
+    assert order_id in drain()
+    _deliver(client, [order_id])
+    assert json.loads(citizen.get(order_id).body)["receipt_no"]
+    even_later = later + timedelta(minutes=16)
+    monkeypatch.setattr(service, "_now", lambda: even_later)
+    from services.payments import storage
+
+    assert order_id not in [order.order_id for order in storage.outbox(even_later)]
