@@ -23,6 +23,7 @@ from services.payments.models import (
     RefundBody,
     ReturnView,
     VnpayAnswer,
+    VnpayParams,
 )
 
 app = Chalice(app_name="portal-payments")
@@ -134,11 +135,12 @@ def refund_order(order_id: str, body: RefundBody, principal: Principal) -> Order
     summary="VNPAY's payment notification (signed query string)",
     description="Always HTTP 200 with VNPAY's RspCode: 00 confirmed, 01 order not found, "
     "02 already confirmed, 04 invalid amount, 97 invalid signature, 99 other.",
+    query=VnpayParams,
     response=VnpayAnswer,
     tags=("callbacks",),
     authenticate=False,
 )
-def vnpay_ipn() -> VnpayAnswer:
+def vnpay_ipn(query: VnpayParams) -> VnpayAnswer:
     decision = service.take_vnpay_notice(_query())
     return VnpayAnswer(rsp_code=decision.code, message=decision.message)
 
@@ -146,11 +148,12 @@ def vnpay_ipn() -> VnpayAnswer:
 @api.route(
     "/callbacks/vnpay/return",
     summary="The citizen's browser back from VNPAY: shows the order's status, changes nothing",
+    query=VnpayParams,
     response=ReturnView,
     tags=("callbacks",),
     authenticate=False,
 )
-def vnpay_return() -> ReturnView:
+def vnpay_return(query: VnpayParams) -> ReturnView:
     order_id, valid, status = service.return_status("vnpay", _query())
     return ReturnView(order_id=order_id, signature_valid=valid, status=status)
 

@@ -45,6 +45,27 @@ class OrderView(BaseModel):
     refunded_at: datetime | None = None
 
 
+class VnpayParams(BaseModel):
+    """What VNPAY sends on the IPN and the return URL, documented; every field optional and
+    unconstrained here, because the answer to anything must still be HTTP 200 with a
+    RspCode: the checks are the handler's, in VNPAY's order."""
+
+    model_config = ConfigDict(extra="allow")
+
+    vnp_TmnCode: str | None = None
+    vnp_Amount: str | None = None
+    vnp_BankCode: str | None = None
+    vnp_BankTranNo: str | None = None
+    vnp_CardType: str | None = None
+    vnp_PayDate: str | None = None
+    vnp_OrderInfo: str | None = None
+    vnp_TransactionNo: str | None = None
+    vnp_ResponseCode: str | None = None
+    vnp_TransactionStatus: str | None = None
+    vnp_TxnRef: str | None = None
+    vnp_SecureHash: str | None = None
+
+
 class VnpayAnswer(BaseModel):
     """What VNPAY expects back from an IPN, always with HTTP 200."""
 
