@@ -169,6 +169,7 @@ class Api:
         """``authenticate=False``: the route ignores ``Authorization`` altogether, for
         callers with their own scheme (banks sign their notifications) whose requests may
         carry a header meant for someone else."""
+
         def register(view: Callable[..., Any]) -> Callable[..., Any]:
             wanted = set(inspect.signature(view).parameters)
             for method in methods:

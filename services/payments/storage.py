@@ -246,9 +246,7 @@ def settle_on_notice(
         # The order moves from its expiry shard to the outbox, due at once; its receipt
         # files it under its day of payment. Four attributes: this write is the whole cost
         # of a bank's notification.
-        update = (
-            "SET #status = :paid, accepted_notice = :notice, gsi1pk = :outbox, gsi1sk = :due"
-        )
+        update = "SET #status = :paid, accepted_notice = :notice, gsi1pk = :outbox, gsi1sk = :due"
         values |= {
             ":paid": "paid",
             ":outbox": f"{OUTBOX}#{_shard(order_id)}",
