@@ -1,0 +1,292 @@
+"""Personal data redaction before a feedback question and its answer are published."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from services.feedback.redaction import (
+    ADDRESS,
+    EMAIL,
+    ID_NUMBER,
+    NAME,
+    PHONE,
+    PLACEHOLDERS,
+    contains_personal_data,
+    redact,
+)
+
+# Realistic submissions and answers, and what may be published of them.
+CASES = [
+    (
+        "Tôi là Nguyễn Văn An, SĐT 0912345678, phản ánh việc UBND phường chậm trả kết quả.",
+        "Tôi là [họ tên], SĐT [số điện thoại], phản ánh việc UBND phường chậm trả kết quả.",
+    ),
+    (
+        "Tên tôi là Trần Thị Bích Ngọc, trú tại số 12 ngõ 34 phố Hàng Bông, phường Hàng Gai,"
+        " quận Hoàn Kiếm, Hà Nội. Điện thoại: 091 234 5678.",
+        "Tên tôi là [họ tên], trú tại [địa chỉ], phường Hàng Gai,"
+        " quận Hoàn Kiếm, Hà Nội. Điện thoại: [số điện thoại].",
+    ),
+    (
+        "Họ và tên: NGUYỄN THỊ BÌNH\nCCCD: 001234567890\nĐịa chỉ: 123 Nguyễn Trãi, Thanh Xuân",
+        "Họ và tên: [họ tên]\nCCCD: [số giấy tờ]\nĐịa chỉ: [địa chỉ], Thanh Xuân",
+    ),
+    (
+        "Ngày 12/05/2024 tôi nộp hồ sơ đăng ký kết hôn (thủ tục 1.002804), lệ phí 135.000 đồng,"
+        " nhưng cán bộ Lê Thị Hoa yêu cầu bổ sung bản sao CMND số 012345678.",
+        "Ngày 12/05/2024 tôi nộp hồ sơ đăng ký kết hôn (thủ tục 1.002804), lệ phí 135.000 đồng,"
+        " nhưng cán bộ [họ tên] yêu cầu bổ sung bản sao CMND số [số giấy tờ].",
+    ),
+    (
+        "Đề nghị liên hệ chị Phạm Thu Hà qua email ha.pt@gmail.com hoặc 0987.654.321.",
+        "Đề nghị liên hệ chị [họ tên] qua email [email] hoặc [số điện thoại].",
+    ),
+    (
+        "Số điện thoại: +84 912 345 678; máy bàn (024) 3825 1234; Zalo 84912345678.",
+        "Số điện thoại: [số điện thoại]; máy bàn [số điện thoại]; Zalo [số điện thoại].",
+    ),
+    (
+        "ĐT:0912-345-678, SĐT0987654321, ĐT 0243 825 1234.",
+        "ĐT:[số điện thoại], SĐT[số điện thoại], ĐT [số điện thoại].",
+    ),
+    (
+        "Hộ chiếu số C1234567 của tôi hết hạn; mã số thuế cá nhân: 8012345678.",
+        "Hộ chiếu số [số giấy tờ] của tôi hết hạn; mã số thuế cá nhân: [số giấy tờ].",
+    ),
+    (
+        "Công ty (MST 0101234567-001) đề nghị hướng dẫn theo Nghị định 42/2022/NĐ-CP.",
+        "Công ty (MST [số giấy tờ]) đề nghị hướng dẫn theo Nghị định 42/2022/NĐ-CP.",
+    ),
+    (
+        "Số định danh cá nhân của tôi là 001 234 567 890, mã hồ sơ 000.00.12.H26-240512-0003.",
+        "Số định danh cá nhân của tôi là [số giấy tờ], mã hồ sơ 000.00.12.H26-240512-0003.",
+    ),
+    (
+        "Trả lời ông Hoàng Minh Tuấn: Sở Tư pháp đã chuyển hồ sơ về UBND xã Tân Lập.",
+        "Trả lời ông [họ tên]: Sở Tư pháp đã chuyển hồ sơ về UBND xã Tân Lập.",
+    ),
+    (
+        "Nhà tôi ở số nhà 5 hẻm 12/3 Lê Văn Sỹ, phường 13, bị ngập; 45/2A đường Cách Mạng"
+        " Tháng 8 cũng vậy.",
+        "Nhà tôi ở [địa chỉ], phường 13, bị ngập; [địa chỉ] cũng vậy.",
+    ),
+    (
+        "Đồng chí Phạm Văn Đồng, cán bộ địa chính xã, hẹn tôi tại 123 đường Trần Phú.",
+        "Đồng chí [họ tên], cán bộ địa chính xã, hẹn tôi tại [địa chỉ].",
+    ),
+    (
+        "Gọi 0912345678/0987654321 hoặc 0912345678 - 0987654321.",
+        "Gọi [số điện thoại]/[số điện thoại] hoặc [số điện thoại] - [số điện thoại].",
+    ),
+    (
+        "Tài khoản nhận tiền 001234567890, thẻ 123456789012.",
+        "Tài khoản nhận tiền [số giấy tờ], thẻ [số giấy tờ].",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_redacts_realistic_feedback(text: str, expected: str) -> None:
+    assert redact(text) == expected
+    assert redact(expected) == expected
+    assert contains_personal_data(text)
+    assert not contains_personal_data(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "placeholder"),
+    [
+        ("0912345678", PHONE),
+        ("091 234 5678", PHONE),
+        ("0912 345 678", PHONE),
+        ("0912.345.678", PHONE),
+        ("0912-345-678", PHONE),
+        ("+84 912 345 678", PHONE),
+        ("+84912345678", PHONE),
+        ("84912345678", PHONE),
+        ("0084 912 345 678", PHONE),
+        ("(024) 3825 1234", PHONE),
+        ("024 3825 1234", PHONE),
+        ("02438251234", PHONE),
+        ("0333 123 456", PHONE),
+        ("an.nguyen@gmail.com", EMAIL),
+        ("an_nv+pakn@mail.hanoi.gov.vn", EMAIL),
+        ("001234567890", ID_NUMBER),
+    ],
+)
+def test_each_form_on_its_own(text: str, placeholder: str) -> None:
+    assert redact(f"Liên hệ: {text}.") == f"Liên hệ: {placeholder}."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lệ phí 135.000 đồng, phí thẩm định 1.200.000 đ, tổng 1.335.000 VNĐ.",
+        "Số tiền 2.500.000.000 đồng; 50% phí; 0,5 triệu.",
+        "Nộp ngày 12/05/2024, hẹn trả 12-06-2024, lúc 08:30 ngày 1.7.2024.",
+        "Thủ tục 1.002804 và 2.001234, mức độ 4.",
+        "Theo Nghị định 42/2022/NĐ-CP, Thông tư 01/2023/TT-BTP, Quyết định 1234/QĐ-UBND.",
+        "Điều 5 Luật Cư trú 2020, khoản 2 Điều 3.",
+        "Mã hồ sơ: 000.00.12.H26-240512-0003; số biên nhận 0123456789; mã hồ sơ 2405120003.",
+        "Năm 2023 và 2024, giai đoạn 2020-2025, khoảng 10.000 - 20.000 người.",
+        "Tổng đài 1900 1234 hoặc 1800 6789, gọi 113 hoặc 115.",
+        "Ủy ban nhân dân phường Hàng Bông; Công an tỉnh Hà Giang; Sở Tư pháp.",
+        "Ông Chủ tịch UBND xã trả lời; bà Ủy Viên Thường trực; anh Công An Phường 5 đến.",
+        "Đường Bà Huyện Thanh Quan bị ngập; tỉnh Bà Rịa Vũng Tàu; chợ Bà Chiểu.",
+        "Đường Nguyễn Trãi, phố Hàng Bông và ngõ 34 phố Huế xuống cấp.",
+        "Tôi là người dân phường Hàng Gai, anh Hùng đã hướng dẫn.",
+        "Tiếng Anh Văn, lớp 12A, phòng 305, tầng 3.",
+        "Chứng chỉ tiếng Anh Quốc Tế, du học nước Anh Quốc.",
+        "Hồ sơ: [họ tên], [số điện thoại], [email], [số giấy tờ], [địa chỉ].",
+        "",
+    ],
+)
+def test_leaves_what_is_not_personal(text: str) -> None:
+    assert redact(text) == text
+    assert not contains_personal_data(text)
+
+
+@pytest.mark.parametrize(
+    ("known", "text", "expected"),
+    [
+        (["Nguyễn Văn An"], "anh nguyen van an gửi lại", "anh [họ tên] gửi lại"),
+        (["nguyen van an"], "NGUYỄN VĂN AN đã nộp", "[họ tên] đã nộp"),
+        (["Nguyen Van An"], "Gửi Nguyễn  Văn\nAn.", "Gửi [họ tên]."),
+        (["Trần Thị Bích"], "Trần Thị Bích Ngọc", "[họ tên] Ngọc"),
+        (["Lê Văn Tám", "Lê Văn"], "Lê Văn Tám, Lê Văn Tí", "[họ tên], [họ tên] Tí"),
+        # Whole words only: a prefix of a word is not the name.
+        (["Văn An"], "Văn Anh và Văn An.", "Văn Anh và [họ tên]."),
+        # Words separated by punctuation are not the name.
+        (["Nguyễn Văn An"], "Nguyễn, Văn An", "Nguyễn, Văn An"),
+        # Entries that cannot be matched safely are ignored.
+        (["", "  ", "A", "-"], "A và B", "A và B"),
+    ],
+)
+def test_known_names_ignore_case_and_diacritics(known: list[str], text: str, expected: str) -> None:
+    assert redact(text, known=known) == expected
+    assert redact(expected, known=known) == expected
+
+
+def test_known_names_in_decomposed_text_keep_the_rest_intact() -> None:
+    text = unicodedata.normalize("NFD", "Bà Nguyễn Thị Hoà, phường Hàng Gai")
+    out = redact(text, known=["nguyen thi hoa"])
+    assert out == unicodedata.normalize("NFD", "Bà ") + NAME + text[text.index(",") :]
+
+
+def test_known_accepts_any_iterable_once() -> None:
+    names = (n for n in ["Nguyễn Văn An"])
+    assert redact("Nguyễn Văn An và nguyễn văn an", known=names) == f"{NAME} và {NAME}"
+
+
+def test_cue_names_in_decomposed_form() -> None:
+    text = unicodedata.normalize("NFD", "Tôi là Nguyễn Văn An.")
+    assert redact(text) == unicodedata.normalize("NFD", "Tôi là ") + NAME + "."
+
+
+def test_keeps_everything_else_byte_for_byte() -> None:
+    text = "  Kính gửi:\tUBND…  «Tôi là Đặng Thị Ưng»; ĐT 0912345678!!  \r\n"
+    assert redact(text) == "  Kính gửi:\tUBND…  «Tôi là [họ tên]»; ĐT [số điện thoại]!!  \r\n"
+
+
+def test_placeholders_are_distinct_and_never_redacted_again() -> None:
+    assert len(set(PLACEHOLDERS)) == 5
+    assert {PHONE, EMAIL, ID_NUMBER, NAME, ADDRESS} == set(PLACEHOLDERS)
+    for placeholder in PLACEHOLDERS:
+        assert redact(f"Địa chỉ: {placeholder} 12") == f"Địa chỉ: {placeholder} 12"
+
+
+_FRAGMENTS = [
+    "Tôi là ",
+    "Nguyễn ",
+    "Văn ",
+    "An",
+    "ông ",
+    "Bà ",
+    "SĐT",
+    "ĐT:",
+    "0912",
+    "345",
+    "678",
+    "+84 ",
+    "(024) ",
+    "84",
+    "12",
+    ".",
+    "-",
+    " ",
+    ", ",
+    "/",
+    "@",
+    "an.nv",
+    "gmail.com",
+    "CCCD ",
+    "số ",
+    "001234567890",
+    "C1234567",
+    "địa chỉ: ",
+    "ngõ ",
+    "hẻm ",
+    "đường ",
+    "phố ",
+    "Hàng Bông",
+    "[họ tên]",
+    "[địa chỉ]",
+    "[số điện thoại]",
+    "[",
+    "]",
+    "135.000 đồng",
+    "\u0301",
+    "\n",
+]
+_texts = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=3), max_size=40).map("".join),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_texts, known=st.lists(st.sampled_from(["Nguyễn Văn An", "an", "Hàng Bông"])))
+def test_never_raises_and_is_idempotent(text: str, known: list[str]) -> None:
+    once = redact(text, known=known)
+    assert isinstance(once, str)
+    assert redact(once, known=known) == once
+    assert contains_personal_data(once, known=known) is False
+    assert contains_personal_data(text, known=known) is (once != text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0" * 100_000,
+        "1 " * 50_000,
+        "0912 " * 20_000,
+        "1." * 50_000,
+        "a" * 100_000,
+        "a." * 50_000 + "@",
+        "a@" * 50_000,
+        "a@b." * 25_000,
+        "Ông " + "Nguyễn " * 14_000,
+        "Tôi là " * 14_000,
+        "số 12 ngõ " * 10_000,
+        "địa chỉ " * 12_000,
+        "CCCD số " * 12_000,
+        "12/" * 33_000,
+        "Nguyễn Văn An " * 7_000,
+        ("SĐT 0912345678, email a@b.vn, " * 3_500)[:100_000],
+    ],
+)
+def test_adversarial_input_is_linear(text: str) -> None:
+    assert len(text) >= 90_000
+    started = time.perf_counter()
+    redact(text, known=["Nguyễn Văn An", "Trần Thị B"])
+    assert time.perf_counter() - started < 1.0
+
+
+def test_non_string_input_is_returned_as_is() -> None:
+    assert redact(None) is None  # type: ignore[arg-type]
+    assert contains_personal_data(None) is False  # type: ignore[arg-type]
