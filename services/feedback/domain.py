@@ -119,11 +119,13 @@ Deadline = Callable[[datetime, int], datetime]
 
 
 def routed(case: Case, agency_id: str, now: datetime, deadline: Deadline) -> Case:
+    """The time to respond counts from when the case was received, however late the
+    routing message came (a redelivery, or the sweep asking again)."""
     step = Step(now, "system", "route", "received", agency_id=agency_id)
     return replace(
         case,
         agency_id=agency_id,
-        respond_by=deadline(now, RESPOND_DAYS),
+        respond_by=deadline(case.received_at, RESPOND_DAYS),
         timeline=(*case.timeline, step),
         version=case.version + 1,
     )

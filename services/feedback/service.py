@@ -252,6 +252,7 @@ def act(code: str, body: ActionBody, principal: Principal) -> Case:
     case, extra = found
     if not _handles(principal, case):
         raise forbidden(_NOT_YOURS)
+    _require_fields(body, case)
     if body.action == "transfer" and body.to_agency_id and not agency_exists(body.to_agency_id):
         raise invalid([FieldError("to_agency_id", "no such agency")], _UNKNOWN_AGENCY)
     now = _now()
@@ -291,6 +292,16 @@ def act(code: str, body: ActionBody, principal: Principal) -> Case:
     return after
 
 
+def _require_fields(body: ActionBody, case: Case) -> None:
+    """A step missing what it needs is an invalid request (422), whatever the case's status."""
+    if body.action == "reject" and not body.note:
+        raise invalid([FieldError("note", "a rejection needs its reason")])
+    if body.action == "answer" and not body.answer:
+        raise invalid([FieldError("answer", "an answer needs its text")])
+    if body.action == "transfer" and (not body.to_agency_id or body.to_agency_id == case.agency_id):
+        raise invalid([FieldError("to_agency_id", "another agency is needed")])
+
+
 def _bookkeeping(
     case: Case, after: Case, extra: dict[str, Any], now: datetime
 ) -> tuple[dict[str, int], dict[str, int] | None, list[dict[str, Any]]]:
@@ -311,10 +322,13 @@ def _bookkeeping(
         from services.feedback.redaction import redact
 
         known = _known_names(extra, case.tracking_code)
+        title = redact(case.title, known=known)  # submitters type their names here too
         question = redact(case.content, known=known)
         answer = redact(after.answer, known=known)
-        search = fold(f"{case.title} {question} {answer}")
-        also.append(storage.answer_item(after, question, answer, now, search))
+        # Spaces around every word, so that a search matches whole words ("hong" must not
+        # find "khong").
+        search = " " + " ".join(fold(f"{title} {question} {answer}").split()) + " "
+        also.append(storage.answer_item(after, title, question, answer, now, search))
     return counters, moved_out, also
 
 

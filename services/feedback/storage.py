@@ -277,8 +277,9 @@ def recent_of_submitter(digest: str, since: datetime) -> list[dict[str, Any]]:
 
 
 def answer_item(
-    case: Case, question: str, answer: str, now: datetime, search: str
+    case: Case, title: str, question: str, answer: str, now: datetime, search: str
 ) -> dict[str, Any]:
+    """The public question and answer: ``title``, ``question`` and ``answer`` as redacted."""
     return {
         "Put": {
             "TableName": get_settings().feedback_table,
@@ -286,7 +287,7 @@ def answer_item(
                 "pk": "ANSWERS",
                 "sk": f"{iso(now)}#{case.tracking_code}",
                 "tracking_code": case.tracking_code,
-                "title": case.title,
+                "title": title,
                 "question": question,
                 "answer": answer,
                 "agency_id": case.agency_id,
@@ -333,7 +334,7 @@ def due(prefix: str, before: datetime, limit: int = 200) -> list[str]:
 def answers_page(
     words: list[str], limit: int, start: dict[str, Any] | None
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Newest first; with ``words``, those whose folded text holds every word. A filter
+    """Newest first; with ``words``, those whose folded text holds every whole word. A filter
     reads past what it drops, so a page may take a few requests."""
     found: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {
@@ -345,7 +346,7 @@ def answers_page(
         clauses = [f"contains(#search, :w{i})" for i in range(len(words))]
         kwargs["FilterExpression"] = " AND ".join(clauses)
         kwargs["ExpressionAttributeNames"] = {"#search": "search"}
-        kwargs["ExpressionAttributeValues"] = {f":w{i}": w for i, w in enumerate(words)}
+        kwargs["ExpressionAttributeValues"] = {f":w{i}": f" {w} " for i, w in enumerate(words)}
     if start:
         kwargs["ExclusiveStartKey"] = start
     for _ in range(20):
@@ -383,11 +384,13 @@ def take_rate(what: str, digest: str, window_seconds: int, limit: int, now: date
 
 
 def count_attachment(code: str, most: int) -> bool:
-    """Take one attachment slot of the case; False when it has ``most`` already."""
+    """Take one attachment slot of the case; False when it has ``most`` already. The
+    version moves too, so a step that read the case before this does not write the old
+    count back."""
     try:
         table().update_item(
             Key=case_key(code),
-            UpdateExpression="ADD attachments :one",
+            UpdateExpression="ADD attachments :one, version :one",
             ConditionExpression="attribute_exists(pk) AND "
             "(attribute_not_exists(attachments) OR attachments < :most)",
             ExpressionAttributeValues={":one": 1, ":most": most},
