@@ -44,7 +44,8 @@ class Submitter(_Strict):
         digits = re.sub(r"[\s.\-()]", "", value)
         if not PHONE.match(digits):
             raise ValueError("not a Vietnamese phone number")
-        return digits
+        # One number, one form (0xxxxxxxxx): +84 and 84 prefixes are the same subscriber.
+        return "0" + re.sub(r"^(?:\+?84|0)", "", digits)
 
     @field_validator("email")
     @classmethod

@@ -8,6 +8,7 @@ and sets deadlines, once per case however often the message arrives.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -188,17 +189,26 @@ def route(code: str) -> bool:
         return False
     now = _now()
     requested = extra.get("requested_agency")
+    if requested and not agency_exists(requested):
+        requested = None  # a name no agency answers to: the national desk forwards it
     agency = _implementing_agency(case.procedure_code) or requested or UNASSIGNED_AGENCY
     digests = list(extra.get("submitter_digests") or [])
     after = domain.routed(case, agency, now, deadline)
     duplicate = _duplicate_of(case, digests)
     if duplicate:
         after = domain.linked(after, duplicate, now)
+    # Redacted once, here, for everyone who sees the case without handling it (operators,
+    # other lists): the submitter's own name is known only with the sealed contact.
+    known = _known_names(extra, code)
+    shown = {
+        "shown_title": redact(case.title, known=known),
+        "shown_content": redact(case.content, known=known),
+    }
     try:
         storage.save(
             case,
             after,
-            {**extra, "routed": True},
+            {**extra, **shown, "routed": True},
             counters={"total": 1, "status_received": 1, f"channel_{case.channel}": 1},
             also=storage.submitter_items(digests, case),
         )
@@ -241,7 +251,25 @@ def view(
     submitter = None
     if (by_key or by_token or handler) and extra.get("contact"):
         submitter = contacts.open_sealed(extra["contact"], code)
-    return case, submitter
+    if handler:
+        return case, submitter
+    # Only the handling officials learn that the submitter sent a similar case before: to
+    # anyone else the link would tie this case to another, perhaps published, one.
+    shown = replace(
+        case,
+        duplicate_of=None,
+        timeline=tuple(step for step in case.timeline if step.action != "link"),
+    )
+    if not (by_key or by_token):  # an operator: the text without what was typed into it
+        if "shown_title" not in extra:  # not routed yet: redact now
+            known = _known_names(extra, code)
+            extra = {
+                **extra,
+                "shown_title": redact(case.title, known=known),
+                "shown_content": redact(case.content, known=known),
+            }
+        shown = replace(shown, title=extra["shown_title"], content=extra["shown_content"])
+    return shown, submitter
 
 
 # -- officials' steps -------------------------------------------------------------------------
@@ -319,8 +347,6 @@ def _bookkeeping(
         if not after.overdue:
             counters["finished_on_time"] = 1
     if after.published and after.answer:
-        from services.feedback.redaction import redact
-
         known = _known_names(extra, case.tracking_code)
         title = redact(case.title, known=known)  # submitters type their names here too
         question = redact(case.content, known=known)
@@ -330,6 +356,13 @@ def _bookkeeping(
         search = " " + " ".join(fold(f"{title} {question} {answer}").split()) + " "
         also.append(storage.answer_item(after, title, question, answer, now, search))
     return counters, moved_out, also
+
+
+def redact(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
+    # Imported on first use: its patterns cost more to compile than a cold start should pay.
+    from services.feedback import redaction
+
+    return redaction.redact(text, known=known)
 
 
 def _known_names(extra: dict[str, Any], code: str) -> list[str]:
@@ -350,7 +383,14 @@ def work_list(
         raise forbidden(_NOT_YOURS)
     scope = f"feedback-work:{agency_id}:{status or ''}"
     start = decode_cursor(cursor, scope) if cursor else None
-    cases, last = storage.work_list(agency_id, status, limit, start)
+    found, last = storage.work_list(agency_id, status, limit, start)
+    if principal.has(Role.OFFICIAL) and principal.agency_id == agency_id:
+        cases = [case for case, _ in found]
+    else:  # an operator looking in: titles without what submitters typed into them
+        cases = [
+            replace(case, title=shown or redact(case.title), duplicate_of=None)
+            for case, shown in found
+        ]
     return cases, encode_cursor(_plain(last), scope) if last else None
 
 
@@ -402,6 +442,7 @@ def sweep() -> dict[str, int]:
         done["closed"] += _change(code, lambda case: _closing(case, now))
     for code in storage.due("UNROUTED", now - timedelta(minutes=2)):
         _ask_routing(code)
+        storage.asked_routing(code, now)  # not again for two minutes, however slow the queue
         done["rerouted"] += 1
     return done
 

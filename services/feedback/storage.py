@@ -19,6 +19,8 @@ A case changes by one transaction conditional on the version read, with its coun
 from __future__ import annotations
 
 import json
+import random
+import time
 import zlib
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, timezone
@@ -169,6 +171,8 @@ EXTRA = (
     "closes_at",
     "requested_agency",
     "attachments",
+    "shown_title",
+    "shown_content",
 )
 
 
@@ -188,12 +192,19 @@ def load(code: str) -> tuple[Case, dict[str, Any]] | None:
 
 # -- writes -----------------------------------------------------------------------------------
 def _transact(operations: list[dict[str, Any]]) -> None:
-    try:
-        aws.dynamodb_client().transact_write_items(TransactItems=operations)
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "TransactionCanceledException":
-            raise Conflict from None
-        raise
+    """One transaction. A failed condition (the case changed) is a :class:`Conflict`;
+    a collision with another transaction on a shared counter is retried with jitter."""
+    for attempt in range(6):
+        try:
+            aws.dynamodb_client().transact_write_items(TransactItems=operations)
+            return
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" in reasons or attempt == 5:
+                raise Conflict from None
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter
 
 
 def create(case: Case, extra: dict[str, Any]) -> None:
@@ -302,7 +313,8 @@ def answer_item(
 # -- reads ------------------------------------------------------------------------------------
 def work_list(
     agency_id: str, status: str | None, limit: int, start: dict[str, Any] | None
-) -> tuple[list[Case], dict[str, Any] | None]:
+) -> tuple[list[tuple[Case, str | None]], dict[str, Any] | None]:
+    """Cases by deadline, each with its title as shown to those who do not handle it."""
     index, partition = (
         ("gsi2", f"WORK#{agency_id}#{status}") if status else ("gsi1", f"WORK#{agency_id}")
     )
@@ -314,7 +326,8 @@ def work_list(
     if start:
         kwargs["ExclusiveStartKey"] = start
     answer = table().query(**kwargs)
-    return [case_from(item) for item in answer["Items"]], answer.get("LastEvaluatedKey")
+    found = [(case_from(item), item.get("shown_title")) for item in answer["Items"]]
+    return found, answer.get("LastEvaluatedKey")
 
 
 def due(prefix: str, before: datetime, limit: int = 200) -> list[str]:
@@ -331,16 +344,20 @@ def due(prefix: str, before: datetime, limit: int = 200) -> list[str]:
     return codes
 
 
+MAX_READ_PER_SEARCH = 500
+"""A search reads at most this many answers per request, found or not, and hands back a
+cursor to go on: an anonymous query that matches nothing costs a bounded read."""
+
+
 def answers_page(
     words: list[str], limit: int, start: dict[str, Any] | None
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Newest first; with ``words``, those whose folded text holds every whole word. A filter
-    reads past what it drops, so a page may take a few requests."""
+    reads past what it drops, so a page may take a few requests, up to a bounded read."""
     found: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {
         "KeyConditionExpression": Key("pk").eq("ANSWERS"),
         "ScanIndexForward": False,
-        "Limit": limit,
     }
     if words:
         clauses = [f"contains(#search, :w{i})" for i in range(len(words))]
@@ -349,14 +366,23 @@ def answers_page(
         kwargs["ExpressionAttributeValues"] = {f":w{i}": f" {w} " for i, w in enumerate(words)}
     if start:
         kwargs["ExclusiveStartKey"] = start
-    for _ in range(20):
+    read = 0
+    while read < MAX_READ_PER_SEARCH:
+        # Unfiltered, never more than the page still needs; filtered, a bigger bite. Either
+        # way the cursor is the last item shown, so nothing read past it is skipped.
+        bite = limit - len(found) if not words else 100
+        kwargs["Limit"] = min(bite, MAX_READ_PER_SEARCH - read)
         answer = table().query(**kwargs)
-        found.extend(answer["Items"])
+        read += int(answer.get("ScannedCount", len(answer["Items"])))
+        for item in answer["Items"]:
+            found.append(item)
+            if len(found) == limit:
+                return found, {"pk": item["pk"], "sk": item["sk"]}
         last = answer.get("LastEvaluatedKey")
-        if len(found) >= limit or not last:
-            return found[:limit], (last if len(found) >= limit or last else None)
+        if not last:
+            return found, None
         kwargs["ExclusiveStartKey"] = last
-    return found[:limit], kwargs.get("ExclusiveStartKey")
+    return found, kwargs.get("ExclusiveStartKey")
 
 
 def stats(agency_id: str, period: str) -> dict[str, int]:
@@ -381,6 +407,23 @@ def take_rate(what: str, digest: str, window_seconds: int, limit: int, now: date
             return max(1, ends - int(now.timestamp()))
         raise
     return None
+
+
+def asked_routing(code: str, now: datetime) -> None:
+    """Not due for another routing request before two minutes from ``now``."""
+    try:
+        table().update_item(
+            Key=case_key(code),
+            UpdateExpression="SET gsi3sk = :next",
+            ConditionExpression="begins_with(gsi3pk, :unrouted)",
+            ExpressionAttributeValues={
+                ":next": f"{iso(now)}#{code}",
+                ":unrouted": "UNROUTED#",
+            },
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise  # else routed meanwhile
 
 
 def count_attachment(code: str, most: int) -> bool:

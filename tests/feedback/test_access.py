@@ -166,3 +166,23 @@ def test_after_a_transfer_the_new_agency_sees_it_and_the_old_one_no_longer(
     assert body_of(new)["submitter"]["email"] == "lan@example.vn"
     # The submitter's key still opens it.
     assert desk.by_key(receipt)["agency_id"] == "bo-xay-dung"
+
+
+def test_operators_do_not_see_what_submitters_typed_about_themselves(desk: Any, auth: Any) -> None:
+    receipt = desk.submitted(
+        headers=auth("citizen", sub="typed-it-in"),
+        title="Phản ánh của Trần Văn Bình về hồ sơ",
+        content="Tôi là Trần Văn Bình, điện thoại 0903 123 456, CCCD số 079201001234, "
+        "hồ sơ đổi giấy phép lái xe quá hạn.",
+        submitter={"name": "Trần Văn Bình", "phone": "0903123456"},
+    )
+    desk.route_all()
+    seen = desk.case(receipt["tracking_code"], headers=auth("operator")).body.decode()
+    for typed in ("Trần Văn Bình", "0903 123 456", "079201001234"):
+        assert typed not in seen
+    assert "giấy phép lái xe" in seen  # the matter itself is still there
+    work = desk.client.http.get("/agencies/bo-cong-an/cases?limit=100", headers=auth("operator"))
+    assert "Trần Văn Bình" not in work.body.decode()
+    # The handling officials see the text as written, to answer it.
+    official = desk.case(receipt["tracking_code"], headers=auth("official", agency="bo-cong-an"))
+    assert "Trần Văn Bình" in official.body.decode()

@@ -182,14 +182,18 @@ def test_a_second_case_from_the_same_submitter_on_the_same_matter_is_linked(desk
     someone_else = desk.submitted(submitter=someone())
     desk.route_all()
 
-    linked = desk.by_key(again)
+    linked = _as_handler(desk, again)
     assert linked["duplicate_of"] == first["tracking_code"]
     link = [s for s in linked["timeline"] if s["action"] == "link"]
     assert len(link) == 1 and first["tracking_code"] in link[0]["note"]
     assert linked["status"] == "received"  # both stay open; the agency decides
-    assert desk.by_key(first)["duplicate_of"] is None
-    assert desk.by_key(other_matter)["duplicate_of"] is None
-    assert desk.by_key(someone_else)["duplicate_of"] is None
+    assert _as_handler(desk, first)["duplicate_of"] is None
+    assert _as_handler(desk, other_matter)["duplicate_of"] is None
+    assert _as_handler(desk, someone_else)["duplicate_of"] is None
+    # The submitter is not told: the link would tie their case to another, maybe published.
+    own_view = desk.by_key(again)
+    assert own_view["duplicate_of"] is None
+    assert all(step["action"] != "link" for step in own_view["timeline"])
 
 
 def test_a_duplicate_is_found_by_similar_content_under_another_title(desk: Any) -> None:
@@ -199,7 +203,15 @@ def test_a_duplicate_is_found_by_similar_content_under_another_title(desk: Any) 
     again = desk.submitted(submitter=person, title="Xin hỏi về hồ sơ giấy phép lái xe")
     desk.route_all()
 
-    assert desk.by_key(again)["duplicate_of"] == first["tracking_code"]
+    assert _as_handler(desk, again)["duplicate_of"] == first["tracking_code"]
+
+
+def _as_handler(desk: Any, receipt: dict[str, Any]) -> dict[str, Any]:
+    """The case as an official of the agency handling it (1.002804: bo-cong-an) sees it."""
+    official = desk.auth("official", agency="bo-cong-an")
+    response = desk.case(receipt["tracking_code"], headers=official)
+    assert response.status_code == 200, response.body
+    return dict(json.loads(response.body))
 
 
 def test_no_duplicate_after_thirty_days(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -215,7 +227,7 @@ def test_no_duplicate_after_thirty_days(desk: Any, monkeypatch: pytest.MonkeyPat
     again = desk.submitted(submitter=person)
     desk.route_all()
 
-    assert desk.by_key(again)["duplicate_of"] is None
+    assert _as_handler(desk, again)["duplicate_of"] is None
 
 
 def test_web_is_the_default_channel(desk: Any) -> None:
@@ -319,3 +331,9 @@ def test_two_deliveries_at_once_route_the_case_once(
     assert stats_total(client, "bo-xay-dung", period) == before + 1
     desk.route_all()  # the queued message, a third delivery, changes nothing
     assert desk.by_key(receipt)["timeline"] == case["timeline"]
+
+
+def test_an_agency_that_does_not_exist_sends_the_case_to_the_national_desk(desk: Any) -> None:
+    receipt = desk.submitted(submitter=someone(), procedure_code=None, agency_id="khong-ton-tai")
+    desk.route_all()
+    assert desk.by_key(receipt)["agency_id"] == "van-phong-chinh-phu"

@@ -45,10 +45,14 @@ def test_the_sixth_anonymous_case_from_one_phone_in_an_hour_is_429(
     sixth = desk.submit(submitter=person)
     # Written differently, the same number is the same submitter.
     spaced = desk.submit(submitter={**person, "phone": f"{phone[:4]} {phone[4:7]} {phone[7:]}"})
+    international = desk.submit(submitter={**person, "phone": "+84" + phone[1:]})
+    bare_country = desk.submit(submitter={**person, "phone": "84" + phone[1:]})
 
     assert answers == [202] * 5
     assert_slowed_down(sixth)
     assert_slowed_down(spaced)
+    assert_slowed_down(international)
+    assert_slowed_down(bare_country)
     assert phone not in sixth.body.decode()
     assert len(desk.route_all()) == 5  # the refused ones left no case behind
     # Another phone is not held back.
