@@ -71,6 +71,8 @@ def _view(case: Case, submitter: Submitter | None) -> CaseView:
         answer=case.answer,
         published=case.published,
         duplicate_of=case.duplicate_of,
+        kind=case.kind,
+        field=case.procedure_field,
         timeline=[
             StepView(
                 at=s.at,

@@ -94,6 +94,8 @@ class Case:
     published: bool = False
     overdue: bool = False  # missed a deadline at some step: stays, for the on-time share
     duplicate_of: str | None = None
+    kind: str | None = None  # phan_anh or kien_nghi, set when routed
+    procedure_field: str | None = None  # the procedure's field (lĩnh vực), if any
     timeline: tuple[Step, ...] = field(default_factory=tuple)
     version: int = 0
 
@@ -118,13 +120,23 @@ class StepRefused(Exception):
 Deadline = Callable[[datetime, int], datetime]
 
 
-def routed(case: Case, agency_id: str, now: datetime, deadline: Deadline) -> Case:
+def routed(
+    case: Case,
+    agency_id: str,
+    now: datetime,
+    deadline: Deadline,
+    *,
+    kind: str | None = None,
+    procedure_field: str | None = None,
+) -> Case:
     """The time to respond counts from when the case was received, however late the
     routing message came (a redelivery, or the sweep asking again)."""
     step = Step(now, "system", "route", "received", agency_id=agency_id)
     return replace(
         case,
         agency_id=agency_id,
+        kind=kind,
+        procedure_field=procedure_field,
         respond_by=deadline(case.received_at, RESPOND_DAYS),
         timeline=(*case.timeline, step),
         version=case.version + 1,

@@ -112,6 +112,10 @@ class CaseView(BaseModel):
     answer: str | None
     published: bool
     duplicate_of: str | None
+    kind: Literal["phan_anh", "kien_nghi"] | None = Field(
+        default=None, description="phan_anh (about handling) or kien_nghi (about a rule)"
+    )
+    field: str | None = Field(default=None, description="The procedure's field, if any")
     timeline: list[StepView]
     submitter: Submitter | None = Field(
         default=None, description="Only to the submitter and the officials handling the case"

@@ -134,16 +134,20 @@ def _ask_routing(code: str) -> None:
 
 
 # -- routing (the intake queue's consumer) ----------------------------------------------------
-def _implementing_agency(procedure_code: str | None) -> str | None:
+def _procedure(procedure_code: str | None) -> tuple[str | None, str | None]:
+    """(implementing agency, field) of a procedure in the catalogue's table."""
     if not procedure_code:
-        return None
+        return None, None
     item = (
         aws.table(get_settings().catalogue_table)
         .get_item(Key={"pk": f"PROC#{procedure_code}", "sk": "CURRENT"})
         .get("Item")
     )
-    agencies = list(item.get("agency_ids") or []) if item else []  # type: ignore[arg-type]
-    return str(agencies[0]) if agencies else None
+    if not item:
+        return None, None
+    agencies = list(item.get("agency_ids") or [])  # type: ignore[arg-type]
+    field = item.get("field")
+    return (str(agencies[0]) if agencies else None), (str(field) if field else None)
 
 
 def agency_exists(agency_id: str) -> bool:
@@ -191,9 +195,13 @@ def route(code: str) -> bool:
     requested = extra.get("requested_agency")
     if requested and not agency_exists(requested):
         requested = None  # a name no agency answers to: the national desk forwards it
-    agency = _implementing_agency(case.procedure_code) or requested or UNASSIGNED_AGENCY
+    implementing, procedure_field = _procedure(case.procedure_code)
+    agency = implementing or requested or UNASSIGNED_AGENCY
     digests = list(extra.get("submitter_digests") or [])
-    after = domain.routed(case, agency, now, deadline)
+    from services.feedback.classify import kind_of
+
+    kind = kind_of(case.title, case.content)
+    after = domain.routed(case, agency, now, deadline, kind=kind, procedure_field=procedure_field)
     duplicate = _duplicate_of(case, digests)
     if duplicate:
         after = domain.linked(after, duplicate, now)

@@ -97,6 +97,8 @@ def case_item(case: Case, extra: dict[str, Any]) -> dict[str, Any]:
         ("answer_by", iso(case.answer_by)),
         ("answer", case.answer),
         ("duplicate_of", case.duplicate_of),
+        ("kind", case.kind),
+        ("field", case.procedure_field),
     ):
         if value is not None:
             item[name] = value
@@ -157,6 +159,8 @@ def case_from(item: dict[str, Any]) -> Case:
         published=bool(item.get("published")),
         overdue=bool(item.get("overdue")),
         duplicate_of=item.get("duplicate_of"),
+        kind=item.get("kind"),
+        procedure_field=item.get("field"),
         timeline=steps,
         version=int(item.get("version", 0)),
     )

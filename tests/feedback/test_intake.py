@@ -337,3 +337,25 @@ def test_an_agency_that_does_not_exist_sends_the_case_to_the_national_desk(desk:
     receipt = desk.submitted(submitter=someone(), procedure_code=None, agency_id="khong-ton-tai")
     desk.route_all()
     assert desk.by_key(receipt)["agency_id"] == "van-phong-chinh-phu"
+
+
+def test_routing_classifies_the_case_and_names_the_procedures_field(desk: Any) -> None:
+    proposal = desk.submitted(
+        submitter=someone(),
+        title="Kiến nghị sửa đổi quy định về thời hạn đổi giấy phép lái xe",
+        content="Đề nghị bỏ yêu cầu nộp bản sao giấy khám sức khỏe khi đổi giấy phép.",
+    )
+    complaint = desk.submitted(submitter=someone())  # "Chậm trả kết quả ... quá thời hạn"
+    desk.route_all()
+    shown = _as_handler(desk, proposal)
+    assert shown["kind"] == "kien_nghi"
+    assert shown["field"] == "Đường bộ"  # from the catalogue's procedure 1.002804
+    assert _as_handler(desk, complaint)["kind"] == "phan_anh"
+
+
+def test_the_classifier_examples_run() -> None:
+    import doctest
+
+    from services.feedback import classify
+
+    assert doctest.testmod(classify).failed == 0
