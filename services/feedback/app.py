@@ -73,6 +73,7 @@ def _view(case: Case, submitter: Submitter | None) -> CaseView:
         duplicate_of=case.duplicate_of,
         kind=case.kind,
         field=case.procedure_field,
+        dossier_code=case.dossier_code,
         timeline=[
             StepView(
                 at=s.at,

@@ -23,6 +23,15 @@ def route_cases(event: dict[str, Any], context: Any) -> dict[str, Any]:
     def handle(record: SQSRecord) -> None:
         log.set_correlation_id(record.message_id)
         message = json.loads(record.body)
+        if message.get("type") == "rating.dissatisfied":
+            opened = service.open_from_rating(
+                str(message["dossier_code"]),
+                str(message["agency_id"]),
+                message.get("procedure_code"),
+                message.get("comment"),
+            )
+            log.info("case from a rating", extra={"opened_now": opened})
+            return
         code = str(message.get("tracking_code", ""))
         if message.get("type") != "case.received" or not domain.is_tracking_code(code):
             log.warning("intake message ignored", extra={"type": str(message.get("type"))[:40]})

@@ -43,6 +43,18 @@ def new_tracking_code() -> str:
     return f"PA-{body[:5]}-{body[5:]}"
 
 
+def tracking_code_from(seed: str) -> str:
+    """A tracking code derived from ``seed`` (a keyed digest), for a case that must be
+    opened once however often it is asked for."""
+    number = int(seed, 16)
+    chars = []
+    for _ in range(TRACKING_LENGTH):
+        number, digit = divmod(number, len(TRACKING_ALPHABET))
+        chars.append(TRACKING_ALPHABET[digit])
+    body = "".join(chars)
+    return f"PA-{body[:5]}-{body[5:]}"
+
+
 def is_tracking_code(text: str) -> bool:
     parts = text.split("-")
     return (
@@ -96,6 +108,7 @@ class Case:
     duplicate_of: str | None = None
     kind: str | None = None  # phan_anh or kien_nghi, set when routed
     procedure_field: str | None = None  # the procedure's field (lĩnh vực), if any
+    dossier_code: str | None = None  # the dossier a dissatisfied rating was about
     timeline: tuple[Step, ...] = field(default_factory=tuple)
     version: int = 0
 

@@ -116,6 +116,9 @@ class CaseView(BaseModel):
         default=None, description="phan_anh (about handling) or kien_nghi (about a rule)"
     )
     field: str | None = Field(default=None, description="The procedure's field, if any")
+    dossier_code: str | None = Field(
+        default=None, description="The dossier, for a case opened by a dissatisfied rating"
+    )
     timeline: list[StepView]
     submitter: Submitter | None = Field(
         default=None, description="Only to the submitter and the officials handling the case"

@@ -133,6 +133,36 @@ def _ask_routing(code: str) -> None:
         log.warning("routing not asked yet", extra={"trace": observability.safe_trace(error)})
 
 
+def open_from_rating(
+    dossier_code: str, agency_id: str, procedure_code: str | None, comment: str | None
+) -> bool:
+    """A case for the agency that handled a dossier its citizen rated dissatisfied: opened
+    once per dossier (its tracking code derives from the dossier), routed at once, carrying
+    nothing of the citizen but what they wrote. False when it was opened already."""
+    from services.core.pseudonyms import pseudonym
+
+    code = domain.tracking_code_from(pseudonym("feedback-rating", dossier_code))
+    now = _now()
+    case = Case(
+        tracking_code=code,
+        title=f"Người dân không hài lòng với việc giải quyết hồ sơ {dossier_code}",
+        content=comment
+        or "Người dân đánh giá không hài lòng với việc giải quyết hồ sơ, không kèm ý kiến.",
+        channel="web",
+        status="received",
+        received_at=now,
+        procedure_code=procedure_code,
+        dossier_code=dossier_code,
+        timeline=(Step(now, "system", "submit", "received", note="from a rating"),),
+    )
+    extra: dict[str, Any] = {"routed": False, "route_to": agency_id, "submitter_digests": []}
+    if not storage.create(case, extra):
+        return False
+    route(code)
+    metrics.add_metric(name="CasesFromRatings", unit="Count", value=1)
+    return True
+
+
 # -- routing (the intake queue's consumer) ----------------------------------------------------
 def _procedure(procedure_code: str | None) -> tuple[str | None, str | None]:
     """(implementing agency, field) of a procedure in the catalogue's table."""
@@ -196,7 +226,7 @@ def route(code: str) -> bool:
     if requested and not agency_exists(requested):
         requested = None  # a name no agency answers to: the national desk forwards it
     implementing, procedure_field = _procedure(case.procedure_code)
-    agency = implementing or requested or UNASSIGNED_AGENCY
+    agency = extra.get("route_to") or implementing or requested or UNASSIGNED_AGENCY
     digests = list(extra.get("submitter_digests") or [])
     from services.feedback.classify import kind_of
 

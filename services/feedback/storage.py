@@ -99,6 +99,7 @@ def case_item(case: Case, extra: dict[str, Any]) -> dict[str, Any]:
         ("duplicate_of", case.duplicate_of),
         ("kind", case.kind),
         ("field", case.procedure_field),
+        ("dossier_code", case.dossier_code),
     ):
         if value is not None:
             item[name] = value
@@ -161,6 +162,7 @@ def case_from(item: dict[str, Any]) -> Case:
         duplicate_of=item.get("duplicate_of"),
         kind=item.get("kind"),
         procedure_field=item.get("field"),
+        dossier_code=item.get("dossier_code"),
         timeline=steps,
         version=int(item.get("version", 0)),
     )
@@ -177,6 +179,7 @@ EXTRA = (
     "attachments",
     "shown_title",
     "shown_content",
+    "route_to",
 )
 
 
@@ -211,9 +214,18 @@ def _transact(operations: list[dict[str, Any]]) -> None:
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter
 
 
-def create(case: Case, extra: dict[str, Any]) -> None:
-    """The case as received: not routed yet, so in no work list."""
-    table().put_item(Item=case_item(case, extra), ConditionExpression="attribute_not_exists(pk)")
+def create(case: Case, extra: dict[str, Any]) -> bool:
+    """The case as received: not routed yet, so in no work list. False if a case with that
+    tracking code exists already."""
+    try:
+        table().put_item(
+            Item=case_item(case, extra), ConditionExpression="attribute_not_exists(pk)"
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def _counter_updates(case: Case, adds: dict[str, int]) -> list[dict[str, Any]]:

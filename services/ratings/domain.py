@@ -1,0 +1,126 @@
+"""Dossiers, criteria, ratings and what a rating counts for. No I/O.
+
+A dossier's status is the national dossier status code (1 to 10); it only moves forward
+here, so an event that arrives late never undoes a later one. Status 9 (handled) or 10
+(result returned) opens the dossier to its citizen's rating, once, within
+``RATING_WINDOW_DAYS`` of completion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+HANDLED = frozenset({9, 10})
+RATING_WINDOW_DAYS = 30
+GMT7 = timezone(timedelta(hours=7))
+OVERALL = "overall"
+
+SATISFIED_LEVELS = (
+    {"id": "rat_hai_long", "title": "Rất hài lòng"},
+    {"id": "hai_long", "title": "Hài lòng"},
+    {"id": "khong_hai_long", "title": "Không hài lòng"},
+)
+
+
+def _criterion(criterion_id: str, title: str) -> dict[str, object]:
+    return {
+        "id": criterion_id,
+        "title": title,
+        "levels": [dict(level) for level in SATISFIED_LEVELS],
+    }
+
+
+DEFAULT_CRITERIA: list[dict[str, object]] = [
+    _criterion(OVERALL, "Mức độ hài lòng chung về việc giải quyết hồ sơ"),
+    _criterion("timeliness", "Thời gian giải quyết so với thời hạn đã hẹn"),
+    _criterion("returns", "Số lần phải đi lại, bổ sung hồ sơ"),
+    _criterion("conduct", "Thái độ, tinh thần phục vụ của cán bộ, công chức"),
+    _criterion("information", "Sự rõ ràng, đầy đủ của thông tin thủ tục được công khai"),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Dossier:
+    dossier_code: str
+    procedure_code: str
+    agency_id: str
+    citizen: str  # a pseudonym of the citizen's id, never the id itself
+    status: int
+    received_at: datetime
+    due_at: datetime
+    official_id: str | None = None
+    completed_at: datetime | None = None
+
+    @property
+    def handled(self) -> bool:
+        return self.status in HANDLED
+
+    @property
+    def on_time(self) -> bool | None:
+        if not self.handled or self.completed_at is None:
+            return None
+        return self.completed_at <= self.due_at
+
+
+class RatingRefused(Exception):
+    """Why a rating cannot be taken; ``status`` is the HTTP status the edge answers."""
+
+    def __init__(self, status: int, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.field = field
+
+
+def check_answers(answers: Mapping[str, str], criteria: list[dict[str, object]]) -> None:
+    """Every criterion known, every level one of its levels, and ``overall`` answered."""
+    levels = {
+        str(c["id"]): {str(level["id"]) for level in c["levels"]}  # type: ignore[attr-defined]
+        for c in criteria
+    }
+    for criterion, level in answers.items():
+        if criterion not in levels:
+            raise RatingRefused(422, f"unknown criterion {criterion}", f"answers.{criterion}")
+        if level not in levels[criterion]:
+            raise RatingRefused(422, f"unknown level {level}", f"answers.{criterion}")
+    if OVERALL not in answers:
+        raise RatingRefused(422, "the overall criterion must be answered", f"answers.{OVERALL}")
+
+
+def check_may_rate(dossier: Dossier, citizen: str, now: datetime, window_days: int) -> None:
+    if dossier.citizen != citizen:
+        raise RatingRefused(403, "only the dossier's citizen rates it")
+    if not dossier.handled:
+        raise RatingRefused(422, "the dossier is not handled yet", "dossier_code")
+    completed = dossier.completed_at or dossier.received_at
+    if now > completed + timedelta(days=window_days):
+        raise RatingRefused(422, "the time to rate this dossier has passed", "dossier_code")
+
+
+def dissatisfied_level(criteria: list[dict[str, object]], criterion_id: str) -> str | None:
+    """The last level of a criterion: its dissatisfied one."""
+    for criterion in criteria:
+        if criterion["id"] == criterion_id:
+            levels = criterion["levels"]
+            return str(levels[-1]["id"]) if levels else None  # type: ignore[index]
+    return None
+
+
+def periods(moment: datetime) -> list[str]:
+    """The month, quarter and year (Vietnam time) a moment counts in."""
+    local = moment.astimezone(GMT7)
+    return [
+        f"{local.year}-{local.month:02d}",
+        f"{local.year}-Q{(local.month - 1) // 3 + 1}",
+        str(local.year),
+    ]
+
+
+def scopes(agency_id: str, procedure_code: str, official_id: str | None) -> list[str]:
+    """What a rating counts for: its agency, its procedure and, if named, its official."""
+    found = [f"agency#{agency_id}", f"procedure#{procedure_code}"]
+    if official_id:
+        found.append(f"official#{agency_id}#{official_id}")
+    return found

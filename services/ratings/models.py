@@ -1,0 +1,104 @@
+"""Requests and answers of the ratings API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
+AGENCY_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+DOSSIER_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+OFFICIAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+CRITERION_ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+PERIOD_PATTERN = r"^[0-9]{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4])?$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class DossierEvent(_Strict):
+    dossier_code: str = Field(pattern=DOSSIER_CODE_PATTERN)
+    procedure_code: str = Field(pattern=PROCEDURE_CODE_PATTERN)
+    agency_id: str = Field(pattern=AGENCY_ID_PATTERN)
+    official_id: str | None = Field(default=None, pattern=OFFICIAL_ID_PATTERN)
+    citizen_id: str = Field(min_length=1, max_length=64)
+    status: int = Field(ge=1, le=10, description="National dossier status; 9 handled, 10 returned")
+    received_at: datetime
+    due_at: datetime
+    completed_at: datetime | None = None
+
+
+class DossierAccepted(BaseModel):
+    dossier_code: str
+    status: int
+    applied: bool = Field(description="False when a later or the same status was already known")
+
+
+class Level(BaseModel):
+    id: str
+    title: str
+
+
+class Criterion(BaseModel):
+    id: str = Field(pattern=CRITERION_ID_PATTERN)
+    title: str = Field(min_length=1, max_length=200)
+    levels: list[Level] = Field(min_length=2, max_length=7)
+
+
+class CriteriaList(BaseModel):
+    items: list[Criterion]
+
+
+class CriteriaBody(_Strict):
+    items: list[Criterion] = Field(min_length=1, max_length=20)
+
+
+class RatingBody(_Strict):
+    dossier_code: str = Field(pattern=DOSSIER_CODE_PATTERN)
+    answers: dict[str, str] = Field(min_length=1, max_length=20)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class RatingView(BaseModel):
+    dossier_code: str
+    answers: dict[str, str]
+    comment: str | None
+    rated_at: datetime
+
+
+class SummaryQuery(BaseModel):
+    agency_id: str | None = Field(default=None, pattern=AGENCY_ID_PATTERN)
+    procedure_code: str | None = Field(default=None, pattern=PROCEDURE_CODE_PATTERN)
+    official_id: str | None = Field(default=None, pattern=OFFICIAL_ID_PATTERN)
+    period: str = Field(pattern=PERIOD_PATTERN)
+
+
+class Summary(BaseModel):
+    count: int
+    satisfied_pct: float | None = Field(description="Share not dissatisfied overall; null if none")
+    by_criterion: dict[str, dict[str, int]]
+    completed: int | None = Field(default=None, description="Dossiers handled (agencies only)")
+    on_time_pct: float | None = Field(default=None, description="Handled by due_at (agencies)")
+
+
+class RankingsQuery(BaseModel):
+    period: str = Field(pattern=PERIOD_PATTERN)
+    agency_level: str | None = Field(default=None, pattern=r"^(central|province|commune)$")
+    min_count: int = Field(default=30, ge=1, le=100_000)
+
+
+class Ranked(BaseModel):
+    rank: int
+    agency_id: str
+    count: int
+    satisfied_pct: float
+    on_time_pct: float | None
+
+
+class Rankings(BaseModel):
+    period: str
+    agency_level: str | None
+    min_count: int
+    items: list[Ranked]

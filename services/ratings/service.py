@@ -1,0 +1,290 @@
+"""Ratings use cases: dossier events, criteria, rating, counting, summaries, rankings.
+
+A rating is written at once and counted by the ``rating-events`` consumer: one transaction
+marks the rating counted and adds it to every aggregate it belongs to, so a redelivered
+message finds it counted and adds nothing. A dissatisfied overall answer also asks the
+feedback service, through its intake queue, to open a case for the agency.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from services.core import aws, observability
+from services.core.auth import Principal, Role
+from services.core.problems import FieldError, Problem, Text, conflict, forbidden, invalid
+from services.core.pseudonyms import pseudonym
+from services.core.settings import get_settings
+from services.ratings import domain, storage
+from services.ratings.domain import Dossier, RatingRefused
+from services.ratings.models import DossierEvent
+
+log = observability.logger("ratings")
+metrics = observability.metrics("ratings")
+
+_ALREADY = Text("Hồ sơ này đã được đánh giá.", "This dossier has been rated already.")
+_NO_DOSSIER = Text("Không tìm thấy hồ sơ.", "There is no such dossier.")
+_NOT_YOURS = Text(
+    "Chỉ hệ thống một cửa của cơ quan giải quyết hồ sơ được gửi sự kiện này.",
+    "Only the handling agency's one-stop system sends events for this dossier.",
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def citizen_key(citizen_id: str) -> str:
+    return pseudonym("ratings-citizen", citizen_id)
+
+
+# -- dossier events ---------------------------------------------------------------------------
+def take_event(event: DossierEvent) -> bool:
+    """Apply a dossier event; False when the same or a later status is known already.
+
+    The first event that makes the dossier handled also counts it for the agency's on-time
+    share, in the same transaction, so that count happens once per dossier.
+    """
+    dossier = Dossier(
+        dossier_code=event.dossier_code,
+        procedure_code=event.procedure_code,
+        agency_id=event.agency_id,
+        citizen=citizen_key(event.citizen_id),
+        status=event.status,
+        received_at=event.received_at,
+        due_at=event.due_at,
+        official_id=event.official_id,
+        completed_at=event.completed_at,
+    )
+    for _ in range(5):
+        known = storage.load_dossier(event.dossier_code)
+        if known is not None and known.status >= dossier.status:
+            return False  # the same event again, or one older than what is known
+        also: list[dict[str, Any]] = []
+        if dossier.handled and (known is None or not known.handled):
+            on_time = dossier.on_time
+            adds = {"completed": 1, "on_time": 1 if on_time else 0}
+            moment = dossier.completed_at or _now()
+            level = agency_level(dossier.agency_id)
+            also = [
+                storage.add_counts(
+                    f"agency#{dossier.agency_id}", period, adds, (dossier.agency_id, level)
+                )
+                for period in domain.periods(moment)
+            ]
+        try:
+            storage.put_dossier(dossier, known.status if known else None, also)
+        except storage.Conflict:
+            continue  # another event for the dossier landed meanwhile: look again
+        metrics.add_metric(name="DossierEvents", unit="Count", value=1)
+        return True
+    raise conflict(Text("Hồ sơ đang được cập nhật.", "The dossier is being updated; retry."))
+
+
+def accept_event(event: DossierEvent, principal: Principal) -> bool:
+    """The HTTP route: only a one-stop system of the dossier's agency (or an operator)."""
+    if not principal.has(Role.OPERATOR) and not (
+        principal.has(Role.SYSTEM) and principal.agency_id == event.agency_id
+    ):
+        raise forbidden(_NOT_YOURS)
+    return take_event(event)
+
+
+@cache
+def _agency_levels() -> dict[str, str | None]:
+    return {}
+
+
+def agency_level(agency_id: str) -> str | None:
+    """The agency's level (central, province, commune) from the catalogue, cached."""
+    levels = _agency_levels()
+    if agency_id not in levels:
+        item = (
+            aws.table(get_settings().catalogue_table)
+            .get_item(Key={"pk": f"AGENCY#{agency_id}", "sk": "AGENCY"})
+            .get("Item")
+        )
+        levels[agency_id] = str(item["level"]) if item and item.get("level") else None
+    return levels[agency_id]
+
+
+# -- criteria ---------------------------------------------------------------------------------
+def criteria() -> list[dict[str, Any]]:
+    return storage.criteria()
+
+
+def replace_criteria(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An operator's criteria; ``overall`` stays, as the contract fixes it."""
+    overall = next((c for c in storage.criteria() if c["id"] == domain.OVERALL), None)
+    rest = [c for c in items if c["id"] != domain.OVERALL]
+    if len({c["id"] for c in rest}) != len(rest):
+        raise invalid([FieldError("items", "criterion ids repeat")])
+    merged = [overall, *rest] if overall else rest
+    storage.put_criteria(merged)
+    return merged
+
+
+# -- rating -----------------------------------------------------------------------------------
+def rate(
+    dossier_code: str, answers: dict[str, str], comment: str | None, principal: Principal
+) -> dict[str, Any]:
+    dossier = storage.load_dossier(dossier_code)
+    if dossier is None:
+        raise Problem(404, _NO_DOSSIER)
+    now = _now()
+    try:
+        domain.check_may_rate(dossier, citizen_key(principal.sub), now, window_days())
+        domain.check_answers(answers, storage.criteria())
+    except RatingRefused as refused:
+        text = Text(refused.reason, refused.reason)
+        if refused.status == 403:
+            raise forbidden(text) from None
+        raise invalid([FieldError(refused.field or "", refused.reason)], text) from None
+    try:
+        storage.put_rating(dossier, answers, comment, now)
+    except storage.Conflict:
+        raise conflict(_ALREADY) from None
+    _ask_counting(dossier_code)
+    metrics.add_metric(name="Ratings", unit="Count", value=1)
+    return {"dossier_code": dossier_code, "answers": answers, "comment": comment, "rated_at": now}
+
+
+def window_days() -> int:
+    import os
+
+    return int(os.environ.get("RATING_WINDOW_DAYS") or domain.RATING_WINDOW_DAYS)
+
+
+def _ask_counting(dossier_code: str) -> None:
+    try:
+        aws.sqs().send_message(
+            QueueUrl=aws.queue_url(get_settings().queue_name("rating-events")),
+            MessageBody=json.dumps({"type": "rating.created", "dossier_code": dossier_code}),
+        )
+    except Exception as error:
+        log.warning("counting not asked yet", extra={"trace": observability.safe_trace(error)})
+
+
+# -- counting (the rating-events consumer) ----------------------------------------------------
+def count(dossier_code: str) -> bool:
+    """Count a rating once: False if it was counted already (or does not exist)."""
+    rating = storage.load_rating(dossier_code)
+    if rating is None or rating.get("counted"):
+        return False
+    criteria = storage.criteria()
+    answers: dict[str, str] = dict(rating["answers"])
+    dissatisfied = answers.get(domain.OVERALL) == domain.dissatisfied_level(
+        criteria, domain.OVERALL
+    )
+    if dissatisfied:
+        # Asked before counting: if counting then fails, the message comes back and the
+        # feedback service, which opens one case per dossier, takes the second ask as a repeat.
+        _open_feedback_case(rating)
+    adds = {"count": 1, "dissatisfied": 1 if dissatisfied else 0}
+    adds |= {f"c#{criterion}#{level}": 1 for criterion, level in answers.items()}
+    rated_at = datetime.fromisoformat(str(rating["rated_at"]))
+    agency_id = str(rating["agency_id"])
+    level = agency_level(agency_id)
+    operations = [storage.counted(dossier_code)]
+    for scope in domain.scopes(agency_id, str(rating["procedure_code"]), rating.get("official_id")):
+        rank = (agency_id, level) if scope.startswith("agency#") else None
+        operations += [storage.add_counts(scope, p, adds, rank) for p in domain.periods(rated_at)]
+    try:
+        storage.transact(operations)
+    except storage.Conflict:
+        return False  # counted by another delivery meanwhile
+    metrics.add_metric(name="RatingsCounted", unit="Count", value=1)
+    return True
+
+
+def _open_feedback_case(rating: dict[str, Any]) -> None:
+    message = {
+        "type": "rating.dissatisfied",
+        "dossier_code": rating["dossier_code"],
+        "agency_id": rating["agency_id"],
+        "procedure_code": rating["procedure_code"],
+        "comment": rating.get("comment"),
+    }
+    aws.sqs().send_message(
+        QueueUrl=aws.queue_url(get_settings().feedback_intake_queue),
+        MessageBody=json.dumps(message, ensure_ascii=False),
+    )
+
+
+def sweep() -> int:
+    """Ask again to count ratings whose message was lost."""
+    waiting = storage.uncounted(_now() - timedelta(minutes=2))
+    for code in waiting:
+        _ask_counting(code)
+    return len(waiting)
+
+
+# -- reports ----------------------------------------------------------------------------------
+def summary(
+    agency_id: str | None,
+    procedure_code: str | None,
+    official_id: str | None,
+    period: str,
+    principal: Principal | None,
+) -> dict[str, Any]:
+    if official_id:
+        if not agency_id:
+            raise invalid([FieldError("agency_id", "an official's summary names the agency")])
+        allowed = principal is not None and (
+            principal.has(Role.OPERATOR)
+            or (principal.has(Role.OFFICIAL) and principal.agency_id == agency_id)
+        )
+        if not allowed:
+            raise forbidden()
+        scope = f"official#{agency_id}#{official_id}"
+    elif agency_id and not procedure_code:
+        scope = f"agency#{agency_id}"
+    elif procedure_code and not agency_id:
+        scope = f"procedure#{procedure_code}"
+    else:
+        raise invalid(
+            [FieldError("agency_id", "name an agency, a procedure, or an agency and official")]
+        )
+    found = storage.counts(scope, period)
+    total = found.get("count", 0)
+    by_criterion: dict[str, dict[str, int]] = {}
+    for key, value in found.items():
+        if key.startswith("c#"):
+            _, criterion, level = key.split("#", 2)
+            by_criterion.setdefault(criterion, {})[level] = value
+    completed = found.get("completed") if scope.startswith("agency#") else None
+    return {
+        "count": total,
+        "satisfied_pct": _pct(total - found.get("dissatisfied", 0), total),
+        "by_criterion": by_criterion,
+        "completed": completed,
+        "on_time_pct": _pct(found.get("on_time", 0), completed or 0)
+        if completed is not None
+        else None,
+    }
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 2) if whole else None
+
+
+def rankings(period: str, agency_level: str | None, min_count: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for item in storage.ranked(period, agency_level):
+        total = int(item.get("count", 0))
+        if total < min_count:
+            continue  # a small sample does not top the table
+        completed = int(item.get("completed", 0))
+        rows.append(
+            {
+                "agency_id": str(item["gsi1sk"]),
+                "count": total,
+                "satisfied_pct": _pct(total - int(item.get("dissatisfied", 0)), total) or 0.0,
+                "on_time_pct": _pct(int(item.get("on_time", 0)), completed),
+            }
+        )
+    rows.sort(key=lambda r: (-float(r["satisfied_pct"]), -int(r["count"]), str(r["agency_id"])))
+    return [{"rank": n, **row} for n, row in enumerate(rows, start=1)]

@@ -1,0 +1,256 @@
+"""The ratings table.
+
+Items (``pk`` / ``sk``):
+
+- ``DOSSIER#<code>`` / ``DOSSIER``: the dossier as its agency's one-stop system last told
+  it; its status only moves forward.
+- ``CRITERIA`` / ``SET``: the criteria (JSON), the default set until an operator changes it.
+- ``RATING#<dossier code>`` / ``RATING``: the dossier's one rating. Until it is counted it
+  sits in gsi1 under ``UNCOUNTED#<shard>`` (a lost message is sent again).
+- ``AGG#<scope>#<period>`` / ``COUNTS``: counters for an agency, a procedure or an official
+  in a month, quarter or year: ratings, dissatisfied, each criterion's levels, and for
+  agencies dossiers handled and handled on time. An agency's item sits in gsi1 under
+  ``RANK#<period>#<agency level>`` and gsi2 under ``RANK#<period>`` for the rankings.
+
+A summary reads one item, whatever the number of ratings.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from services.core import aws
+from services.core.settings import get_settings
+from services.ratings.domain import DEFAULT_CRITERIA, Dossier
+
+SHARDS = 8
+
+
+class Conflict(Exception):
+    """A condition failed: the state read has changed, or the work was done already."""
+
+
+def table() -> Any:
+    return aws.table(get_settings().ratings_table)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def _moment(text: Any) -> datetime | None:
+    return datetime.fromisoformat(str(text)) if text else None
+
+
+def _shard(code: str) -> int:
+    return zlib.crc32(code.encode()) % SHARDS
+
+
+def transact(operations: list[dict[str, Any]]) -> None:
+    """One transaction; a failed condition is a :class:`Conflict`, a collision with another
+    transaction on a shared counter is retried with jitter."""
+    for attempt in range(6):
+        try:
+            aws.dynamodb_client().transact_write_items(TransactItems=operations)
+            return
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" in reasons or attempt == 5:
+                raise Conflict from None
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter
+
+
+# -- dossiers ---------------------------------------------------------------------------------
+def dossier_key(code: str) -> dict[str, str]:
+    return {"pk": f"DOSSIER#{code}", "sk": "DOSSIER"}
+
+
+def dossier_item(dossier: Dossier) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        **dossier_key(dossier.dossier_code),
+        "dossier_code": dossier.dossier_code,
+        "procedure_code": dossier.procedure_code,
+        "agency_id": dossier.agency_id,
+        "citizen": dossier.citizen,
+        "status": dossier.status,
+        "received_at": iso(dossier.received_at),
+        "due_at": iso(dossier.due_at),
+    }
+    if dossier.official_id:
+        item["official_id"] = dossier.official_id
+    if dossier.completed_at:
+        item["completed_at"] = iso(dossier.completed_at)
+    return item
+
+
+def dossier_from(item: dict[str, Any]) -> Dossier:
+    return Dossier(
+        dossier_code=item["dossier_code"],
+        procedure_code=item["procedure_code"],
+        agency_id=item["agency_id"],
+        citizen=item["citizen"],
+        status=int(item["status"]),
+        received_at=_moment(item["received_at"]),  # type: ignore[arg-type]
+        due_at=_moment(item["due_at"]),  # type: ignore[arg-type]
+        official_id=item.get("official_id"),
+        completed_at=_moment(item.get("completed_at")),
+    )
+
+
+def load_dossier(code: str) -> Dossier | None:
+    item = table().get_item(Key=dossier_key(code), ConsistentRead=True).get("Item")
+    return dossier_from(item) if item else None
+
+
+def put_dossier(
+    dossier: Dossier, seen_status: int | None, also: list[dict[str, Any]] | None = None
+) -> None:
+    """Write the dossier if its status is still ``seen_status`` (None: not known yet)."""
+    put: dict[str, Any] = {"TableName": get_settings().ratings_table, "Item": dossier_item(dossier)}
+    if seen_status is None:
+        put["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        put["ConditionExpression"] = "#status = :seen"
+        put["ExpressionAttributeNames"] = {"#status": "status"}
+        put["ExpressionAttributeValues"] = {":seen": seen_status}
+    transact([{"Put": put}, *(also or [])])
+
+
+# -- criteria ---------------------------------------------------------------------------------
+def criteria() -> list[dict[str, Any]]:
+    item = table().get_item(Key={"pk": "CRITERIA", "sk": "SET"}).get("Item")
+    return list(json.loads(item["items"])) if item else [dict(c) for c in DEFAULT_CRITERIA]
+
+
+def put_criteria(items: list[dict[str, Any]]) -> None:
+    table().put_item(
+        Item={"pk": "CRITERIA", "sk": "SET", "items": json.dumps(items, ensure_ascii=False)}
+    )
+
+
+# -- ratings ----------------------------------------------------------------------------------
+def rating_key(code: str) -> dict[str, str]:
+    return {"pk": f"RATING#{code}", "sk": "RATING"}
+
+
+def put_rating(
+    dossier: Dossier, answers: dict[str, str], comment: str | None, now: datetime
+) -> None:
+    """The dossier's one rating; :class:`Conflict` if it has one."""
+    item: dict[str, Any] = {
+        **rating_key(dossier.dossier_code),
+        "dossier_code": dossier.dossier_code,
+        "agency_id": dossier.agency_id,
+        "procedure_code": dossier.procedure_code,
+        "answers": answers,
+        "rated_at": iso(now),
+        "gsi1pk": f"UNCOUNTED#{_shard(dossier.dossier_code)}",
+        "gsi1sk": f"{iso(now)}#{dossier.dossier_code}",
+    }
+    if dossier.official_id:
+        item["official_id"] = dossier.official_id
+    if comment:
+        item["comment"] = comment
+    try:
+        table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise Conflict from None
+        raise
+
+
+def load_rating(code: str) -> dict[str, Any] | None:
+    item = table().get_item(Key=rating_key(code), ConsistentRead=True).get("Item")
+    return dict(item) if item else None
+
+
+def uncounted(before: datetime, limit: int = 100) -> list[str]:
+    codes: list[str] = []
+    for shard in range(SHARDS):
+        answer = table().query(
+            IndexName="gsi1",
+            KeyConditionExpression=Key("gsi1pk").eq(f"UNCOUNTED#{shard}")
+            & Key("gsi1sk").lt(f"{iso(before)}#"),
+            Limit=limit,
+        )
+        codes.extend(str(item["dossier_code"]) for item in answer["Items"])
+    return codes
+
+
+def counted(code: str) -> dict[str, Any]:
+    """The rating's own part of its counting transaction: only once, ever."""
+    return {
+        "Update": {
+            "TableName": get_settings().ratings_table,
+            "Key": rating_key(code),
+            "UpdateExpression": "SET counted = :yes REMOVE gsi1pk, gsi1sk",
+            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(counted)",
+            "ExpressionAttributeValues": {":yes": True},
+        }
+    }
+
+
+# -- aggregates -------------------------------------------------------------------------------
+def agg_key(scope: str, period: str) -> dict[str, str]:
+    return {"pk": f"AGG#{scope}#{period}", "sk": "COUNTS"}
+
+
+def add_counts(
+    scope: str, period: str, adds: dict[str, int], rank: tuple[str, str | None] | None = None
+) -> dict[str, Any]:
+    """``ADD`` counters on one aggregate; ``rank`` (agency id, level) files an agency's
+    aggregate for the rankings."""
+    names = {f"#c{i}": name for i, name in enumerate(adds)}
+    values: dict[str, Any] = {f":v{i}": value for i, value in enumerate(adds.values())}
+    expression = "ADD " + ", ".join(f"#c{i} :v{i}" for i in range(len(adds)))
+    if rank is not None:
+        agency_id, level = rank
+        expression += (
+            " SET gsi1pk = :rank_level, gsi1sk = :agency, gsi2pk = :rank, gsi2sk = :agency"
+        )
+        values |= {
+            ":rank_level": f"RANK#{period}#{level or 'unknown'}",
+            ":rank": f"RANK#{period}",
+            ":agency": agency_id,
+        }
+    return {
+        "Update": {
+            "TableName": get_settings().ratings_table,
+            "Key": agg_key(scope, period),
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
+def counts(scope: str, period: str) -> dict[str, int]:
+    item = table().get_item(Key=agg_key(scope, period)).get("Item")
+    skip = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"}
+    return {k: int(v) for k, v in (item or {}).items() if k not in skip}
+
+
+def ranked(period: str, level: str | None) -> list[dict[str, Any]]:
+    """Every agency's aggregate for the period (and level): a few thousand at most."""
+    index, partition = ("gsi1", f"RANK#{period}#{level}") if level else ("gsi2", f"RANK#{period}")
+    kwargs: dict[str, Any] = {
+        "IndexName": index,
+        "KeyConditionExpression": Key(f"{index}pk").eq(partition),
+    }
+    found: list[dict[str, Any]] = []
+    while True:
+        answer = table().query(**kwargs)
+        found.extend(answer["Items"])
+        if "LastEvaluatedKey" not in answer:
+            return found
+        kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
