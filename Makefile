@@ -32,6 +32,7 @@ test: lint
 bench: install
 	$(BIN)/python bench/catalogue.py
 	$(BIN)/python bench/payments.py
+	$(BIN)/python bench/feedback.py
 
 clean:
 	rm -rf $(VENV) .portal .mypy_cache .ruff_cache

@@ -157,6 +157,7 @@ def open_from_rating(
     )
     extra: dict[str, Any] = {"routed": False, "route_to": agency_id, "submitter_digests": []}
     if not storage.create(case, extra):
+        route(code)  # opened by an earlier delivery whose routing may have failed: finish it
         return False
     route(code)
     metrics.add_metric(name="CasesFromRatings", unit="Count", value=1)
@@ -429,7 +430,8 @@ def work_list(
             replace(case, title=shown or redact(case.title), duplicate_of=None)
             for case, shown in found
         ]
-    return cases, encode_cursor(_plain(last), scope) if last else None
+    position = {"week": last["week"], "key": _plain(last["key"])} if last else None
+    return cases, encode_cursor(position, scope) if position else None
 
 
 def published_answers(

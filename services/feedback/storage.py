@@ -4,9 +4,12 @@ Items (``pk`` / ``sk``):
 
 - ``CASE#<tracking code>`` / ``CASE``: the case, its timeline (JSON) and the submitter's
   contact details encrypted with KMS (``contact``, bytes). While open it sits in an
-  agency's work list: gsi1 ``WORK#<agency>`` and gsi2 ``WORK#<agency>#<status>``, both by
-  deadline; gsi3 holds it under ``DUE#<shard>`` by deadline until it is overdue (the overdue
-  sweep), and once finished under ``CLOSE#<shard>`` by the day it closes.
+  agency's work list, one partition per deadline week: gsi1 ``WORK#<agency>#<week>`` and
+  gsi2 ``WORK#<agency>#<status>#<week>``, both by deadline. gsi3 holds it under ``DUE#<shard>``
+  by deadline until it is overdue (the overdue sweep), once finished under
+  ``CLOSE#<shard>`` by the day it closes, and before routing under ``UNROUTED#<shard>`` (a
+  lost routing message is sent again).
+- ``WEEKS#<agency>[#<status>]`` / ``<week>``: how many open cases each deadline week holds.
 - ``SUBMITTER#<digest of a phone or e-mail>`` / ``<received at>#<code>``: recent cases of
   one submitter (30 days, TTL), for duplicates.
 - ``ANSWERS`` / ``<published at>#<code>``: a published question and answer, redacted.
@@ -104,12 +107,13 @@ def case_item(case: Case, extra: dict[str, Any]) -> dict[str, Any]:
         if value is not None:
             item[name] = value
     deadline = case.deadline
-    if case.agency_id and case.status in OPEN and deadline is not None:
+    week = work_week(case)
+    if week is not None and deadline is not None:
         order = f"{iso(deadline)}#{case.tracking_code}"
         item |= {
-            "gsi1pk": f"WORK#{case.agency_id}",
+            "gsi1pk": f"WORK#{case.agency_id}#{week}",
             "gsi1sk": order,
-            "gsi2pk": f"WORK#{case.agency_id}#{case.status}",
+            "gsi2pk": f"WORK#{case.agency_id}#{case.status}#{week}",
             "gsi2sk": order,
         }
         if not case.overdue:
@@ -125,6 +129,36 @@ def case_item(case: Case, extra: dict[str, Any]) -> dict[str, Any]:
             "gsi3sk": f"{iso(case.received_at)}#{case.tracking_code}",
         }
     return {k: v for k, v in item.items() if v is not None}
+
+
+def work_week(case: Case) -> str | None:
+    """The ISO week (Vietnam time) of an open case's deadline: its work-list partition. A
+    week's partition stays small whatever an agency's backlog, so a page costs about the
+    same at 100 or 100,000 open cases, and a small agency's page seldom needs a second
+    week; ``WEEKS#<agency>`` counts what each week holds."""
+    deadline = case.deadline
+    if not case.agency_id or case.status not in OPEN or deadline is None:
+        return None
+    year, week, _ = deadline.astimezone(GMT7).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _week_counts(case: Case, delta: int) -> list[dict[str, Any]]:
+    week = work_week(case)
+    if week is None:
+        return []
+    return [
+        {
+            "Update": {
+                "TableName": get_settings().feedback_table,
+                "Key": {"pk": partition, "sk": week},
+                "UpdateExpression": "ADD #open :delta",
+                "ExpressionAttributeNames": {"#open": "open"},
+                "ExpressionAttributeValues": {":delta": delta},
+            }
+        }
+        for partition in (f"WEEKS#{case.agency_id}", f"WEEKS#{case.agency_id}#{case.status}")
+    ]
 
 
 def _step(step: Step) -> dict[str, Any]:
@@ -270,6 +304,13 @@ def save(
     operations = [put, *_counter_updates(after, counters)]
     if uncount_agency is not None and uncount:
         operations += _counter_updates(uncount_agency, uncount)
+    moved = (before.agency_id, before.status, work_week(before)) != (
+        after.agency_id,
+        after.status,
+        work_week(after),
+    )
+    if moved:
+        operations += _week_counts(before, -1) + _week_counts(after, 1)
     operations += also or []
     _transact(operations)
 
@@ -330,20 +371,47 @@ def answer_item(
 def work_list(
     agency_id: str, status: str | None, limit: int, start: dict[str, Any] | None
 ) -> tuple[list[tuple[Case, str | None]], dict[str, Any] | None]:
-    """Cases by deadline, each with its title as shown to those who do not handle it."""
-    index, partition = (
-        ("gsi2", f"WORK#{agency_id}#{status}") if status else ("gsi1", f"WORK#{agency_id}")
-    )
-    kwargs: dict[str, Any] = {
-        "IndexName": index,
-        "KeyConditionExpression": Key(f"{index}pk").eq(partition),
-        "Limit": limit,
-    }
-    if start:
-        kwargs["ExclusiveStartKey"] = start
-    answer = table().query(**kwargs)
-    found = [(case_from(item), item.get("shown_title")) for item in answer["Items"]]
-    return found, answer.get("LastEvaluatedKey")
+    """Cases by deadline, each with its title as shown to those who do not handle it.
+
+    Reads the agency's week counts (a few dozen small items), then the weeks that hold open
+    cases, soonest first, until the page is full. ``start`` is where the last page ended:
+    ``{"week", "key"}``.
+    """
+    index = "gsi2" if status else "gsi1"
+    prefix = f"WORK#{agency_id}#{status}" if status else f"WORK#{agency_id}"
+    counts = f"WEEKS#{agency_id}#{status}" if status else f"WEEKS#{agency_id}"
+    weeks = [
+        str(item["sk"])
+        for item in _all(Key("pk").eq(counts))
+        if int(item.get("open", 0)) > 0 and (start is None or str(item["sk"]) >= start["week"])
+    ]
+    found: list[tuple[Case, str | None]] = []
+    for week in weeks:
+        kwargs: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": Key(f"{index}pk").eq(f"{prefix}#{week}"),
+            "Limit": limit - len(found),
+        }
+        if start is not None and week == start["week"] and start.get("key"):
+            kwargs["ExclusiveStartKey"] = start["key"]
+        answer = table().query(**kwargs)
+        for item in answer["Items"]:
+            found.append((case_from(item), item.get("shown_title")))
+            if len(found) == limit:
+                key = {k: item[k] for k in ("pk", "sk", f"{index}pk", f"{index}sk")}
+                return found, {"week": week, "key": key}
+    return found, None
+
+
+def _all(condition: Any) -> list[dict[str, Any]]:
+    kwargs: dict[str, Any] = {"KeyConditionExpression": condition}
+    items: list[dict[str, Any]] = []
+    while True:
+        answer = table().query(**kwargs)
+        items.extend(answer["Items"])
+        if "LastEvaluatedKey" not in answer:
+            return items
+        kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
 
 def due(prefix: str, before: datetime, limit: int = 200) -> list[str]:
