@@ -209,7 +209,7 @@ def stats(query: StatsQuery) -> Stats:
 def route_cases(event: SQSEvent) -> dict[str, Any]:
     from services.feedback import consumers
 
-    return consumers.route_cases(event.to_dict(), app.lambda_context)
+    return consumers.route_cases(event.to_dict(), event.context)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sweep-feedback-cases")

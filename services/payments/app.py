@@ -227,4 +227,4 @@ def expire_orders(event: Any) -> None:
 def issue_receipts(event: SQSEvent) -> dict[str, Any]:
     from services.payments import consumers
 
-    return consumers.issue_receipts(event.to_dict(), app.lambda_context, receipts.issue_for)
+    return consumers.issue_receipts(event.to_dict(), event.context, receipts.issue_for)

@@ -122,7 +122,7 @@ def rankings(query: RankingsQuery) -> Rankings:
 def take_dossier_events(event: SQSEvent) -> dict[str, Any]:
     from services.ratings import consumers
 
-    return consumers.dossier_events(event.to_dict(), app.lambda_context)
+    return consumers.dossier_events(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(
@@ -131,7 +131,7 @@ def take_dossier_events(event: SQSEvent) -> dict[str, Any]:
 def count_ratings(event: SQSEvent) -> dict[str, Any]:
     from services.ratings import consumers
 
-    return consumers.rating_events(event.to_dict(), app.lambda_context)
+    return consumers.rating_events(event.to_dict(), event.context)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sweep-ratings")

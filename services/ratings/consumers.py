@@ -48,8 +48,13 @@ def dossier_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def rating_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
     def handle(record: SQSRecord) -> None:
         log.set_correlation_id(record.message_id)
-        message = json.loads(record.body)
-        if message.get("type") != "rating.created":
+        try:
+            message = json.loads(record.body)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict) or message.get("type") != "rating.created":
+            # Not a counting request, and it will not become one by coming back.
+            log.warning("rating event ignored", extra={"message_id": record.message_id})
             return
         counted = service.count(str(message.get("dossier_code", "")))
         log.info("rating counted", extra={"counted_now": counted})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
 AGENCY_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
@@ -25,9 +25,11 @@ class DossierEvent(_Strict):
     official_id: str | None = Field(default=None, pattern=OFFICIAL_ID_PATTERN)
     citizen_id: str = Field(min_length=1, max_length=64)
     status: int = Field(ge=1, le=10, description="National dossier status; 9 handled, 10 returned")
-    received_at: datetime
-    due_at: datetime
-    completed_at: datetime | None = None
+    # With an offset: a moment without one would be compared with aware ones (a 500) or read
+    # in the server's zone (the wrong day, month or on-time answer).
+    received_at: AwareDatetime
+    due_at: AwareDatetime
+    completed_at: AwareDatetime | None = None
 
 
 class DossierAccepted(BaseModel):

@@ -15,7 +15,15 @@ from typing import Any
 
 from services.core import aws, observability
 from services.core.auth import Principal, Role
-from services.core.problems import FieldError, Problem, Text, conflict, forbidden, invalid
+from services.core.problems import (
+    FieldError,
+    Problem,
+    Text,
+    conflict,
+    forbidden,
+    invalid,
+    unauthenticated,
+)
 from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
 from services.ratings import domain, storage
@@ -90,6 +98,10 @@ def accept_event(event: DossierEvent, principal: Principal) -> bool:
         principal.has(Role.SYSTEM) and principal.agency_id == event.agency_id
     ):
         raise forbidden(_NOT_YOURS)
+    known = storage.load_dossier(event.dossier_code)
+    moved_by_another = known is not None and known.agency_id != principal.agency_id
+    if moved_by_another and not principal.has(Role.OPERATOR):
+        raise forbidden(_NOT_YOURS)  # another agency's dossier: not this system's to move
     return take_event(event)
 
 
@@ -233,9 +245,10 @@ def summary(
     if official_id:
         if not agency_id:
             raise invalid([FieldError("agency_id", "an official's summary names the agency")])
-        allowed = principal is not None and (
-            principal.has(Role.OPERATOR)
-            or (principal.has(Role.OFFICIAL) and principal.agency_id == agency_id)
+        if principal is None:
+            raise unauthenticated()
+        allowed = principal.has(Role.OPERATOR) or (
+            principal.has(Role.OFFICIAL) and principal.agency_id == agency_id
         )
         if not allowed:
             raise forbidden()

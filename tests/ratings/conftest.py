@@ -1,0 +1,222 @@
+"""Ratings fixtures: a moto world with agencies of each level in the catalogue, the ratings
+app's test client, a fixed clock, and the steps a test takes as an agency's one-stop system,
+a citizen, the queues and the schedule."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from chalice.test import Client
+
+from tests.conftest import body_of
+
+NOW = datetime(2025, 5, 20, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội, May 2025 (Q2)
+RECEIVED = datetime(2025, 5, 10, 2, 0, tzinfo=UTC)
+DUE = datetime(2025, 5, 17, 10, 0, tzinfo=UTC)
+ON_TIME = datetime(2025, 5, 16, 8, 0, tzinfo=UTC)
+LATE = datetime(2025, 5, 18, 8, 0, tzinfo=UTC)
+
+SATISFIED = "rat_hai_long"
+FAIR = "hai_long"
+DISSATISFIED = "khong_hai_long"
+
+RATING_QUEUE = "portal-test-rating-events"
+DOSSIER_QUEUE = "portal-test-dossier-events"
+FEEDBACK_QUEUE = "portal-test-feedback-intake"
+
+_agencies = itertools.count(1)
+_dossiers = itertools.count(1)
+_procedures = itertools.count(1)
+_messages = itertools.count(1)
+
+
+class Clock:
+    """What ``services.ratings.service._now`` answers; a test moves it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    from services.ratings import service
+
+    fixed = Clock(NOW)
+    monkeypatch.setattr(service, "_now", fixed)
+    return fixed
+
+
+@pytest.fixture(scope="module")
+def catalogue_client(moto_world: None) -> Iterator[Client]:
+    from services.catalogue.app import app
+
+    with Client(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def client(catalogue_client: Client) -> Iterator[Client]:
+    from services.ratings.app import app
+
+    with Client(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def feedback_client(moto_world: None) -> Iterator[Client]:
+    from services.feedback.app import app
+
+    with Client(app) as test_client:
+        # The feedback app's consumer reads ``app.lambda_context``, which Chalice sets only
+        # once an HTTP request has been served: serve one first (see the ratings report).
+        assert test_client.http.get("/health").status_code == 200
+        yield test_client
+
+
+def drain(queue: str) -> list[str]:
+    """Every message body the queue holds, removed from it."""
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    bodies: list[str] = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        for message in batch:
+            bodies.append(message["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+def sqs_event(client: Client, bodies: list[str], queue: str) -> tuple[dict[str, Any], list[str]]:
+    """An SQS event whose records have ids of their own (the test client gives them all the
+    same id, which would hide which message of a batch failed)."""
+    event = client.events.generate_sqs_event(message_bodies=bodies, queue_name=queue)
+    ids = []
+    for record in event["Records"]:
+        record["messageId"] = f"m-{next(_messages)}"
+        ids.append(record["messageId"])
+    return event, ids
+
+
+class Portal:
+    """What tests do to the ratings service: as a one-stop system, a citizen, the queues."""
+
+    def __init__(self, client: Client, catalogue: Client, auth: Any) -> None:
+        self.client = client
+        self.catalogue = catalogue
+        self.auth = auth
+
+    # -- the world ----------------------------------------------------------------------
+    def agency(self, level: str = "central") -> str:
+        """A new agency of its own in the catalogue, so each test's aggregates are its own."""
+        agency_id = f"co-quan-{level}-{next(_agencies)}"
+        response = self.catalogue.http.put(
+            f"/agencies/{agency_id}",
+            headers=self.auth("operator"),
+            body=json.dumps({"name": f"Cơ quan {agency_id}", "level": level}),
+        )
+        assert response.status_code in (200, 201), response.body
+        return agency_id
+
+    @staticmethod
+    def procedure() -> str:
+        return f"2.{next(_procedures):06d}"
+
+    @staticmethod
+    def event(agency_id: str, **changes: Any) -> dict[str, Any]:
+        """A handled dossier's event (status 9, completed on time) unless changed."""
+        n = next(_dossiers)
+        body: dict[str, Any] = {
+            "dossier_code": f"H01.22-250510-{n:04d}",
+            "procedure_code": "1.002804",
+            "agency_id": agency_id,
+            "citizen_id": f"0011900{n:05d}",
+            "status": 9,
+            "received_at": RECEIVED.isoformat(),
+            "due_at": DUE.isoformat(),
+            "completed_at": ON_TIME.isoformat(),
+        }
+        body.update(changes)
+        return {k: v for k, v in body.items() if v is not None}
+
+    # -- one-stop systems ---------------------------------------------------------------
+    def post_event(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+        if headers is None:
+            headers = self.auth("system", sub="mot-cua", agency=body.get("agency_id"))
+        return self.client.http.post("/dossiers", headers=headers, body=json.dumps(body))
+
+    def known(self, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.post_event(body)
+        assert response.status_code == 200, response.body
+        return dict(body_of(response))
+
+    def deliver_events(self, bodies: list[str]) -> tuple[dict[str, Any], list[str]]:
+        event, ids = sqs_event(self.client, bodies, DOSSIER_QUEUE)
+        result = self.client.lambda_.invoke("take-dossier-events", event)
+        return dict(result.payload), ids
+
+    # -- citizens -----------------------------------------------------------------------
+    def rate(
+        self,
+        event: dict[str, Any],
+        answers: dict[str, str] | None = None,
+        comment: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        body: dict[str, Any] = {
+            "dossier_code": event["dossier_code"],
+            "answers": answers if answers is not None else {"overall": SATISFIED},
+        }
+        if comment is not None:
+            body["comment"] = comment
+        if headers is None:
+            headers = self.auth("citizen", sub=event["citizen_id"])
+        return self.client.http.post("/", headers=headers, body=json.dumps(body))
+
+    def rated(
+        self, event: dict[str, Any], answers: dict[str, str], comment: str | None = None
+    ) -> dict[str, Any]:
+        response = self.rate(event, answers, comment)
+        assert response.status_code == 201, response.body
+        return dict(body_of(response))
+
+    # -- counting -----------------------------------------------------------------------
+    def deliver_ratings(self, bodies: list[str]) -> tuple[dict[str, Any], list[str]]:
+        event, ids = sqs_event(self.client, bodies, RATING_QUEUE)
+        result = self.client.lambda_.invoke("count-ratings", event)
+        return dict(result.payload), ids
+
+    def count_all(self, times: int = 2) -> list[str]:
+        """Deliver what the rating-events queue holds to the consumer, each batch ``times``."""
+        bodies = drain(RATING_QUEUE)
+        for start in range(0, len(bodies), 10):
+            for _ in range(times):
+                payload, _ids = self.deliver_ratings(bodies[start : start + 10])
+                assert payload == {"batchItemFailures": []}
+        return bodies
+
+    # -- reports ------------------------------------------------------------------------
+    def summary(self, headers: dict[str, str] | None = None, **query: str) -> Any:
+        path = "/summary?" + "&".join(f"{k}={v}" for k, v in query.items())
+        return self.client.http.get(path, headers=headers or {})
+
+    def summary_of(self, headers: dict[str, str] | None = None, **query: str) -> dict[str, Any]:
+        response = self.summary(headers, **query)
+        assert response.status_code == 200, response.body
+        return dict(body_of(response))
+
+    def rankings(self, **query: str) -> Any:
+        path = "/rankings?" + "&".join(f"{k}={v}" for k, v in query.items())
+        return self.client.http.get(path)
+
+
+@pytest.fixture
+def portal(client: Client, catalogue_client: Client, auth: Any, clock: Clock) -> Portal:
+    return Portal(client, catalogue_client, auth)
