@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
 AGENCY_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
@@ -30,6 +30,14 @@ class DossierEvent(_Strict):
     received_at: AwareDatetime
     due_at: AwareDatetime
     completed_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _completed_when_handled(self) -> DossierEvent:
+        # Handled without a completion time would count as late and open a rating window
+        # from nowhere: the one-stop system knows when it finished, so it must say.
+        if self.status in (9, 10) and self.completed_at is None:
+            raise ValueError("a handled dossier (status 9 or 10) needs completed_at")
+        return self
 
 
 class DossierAccepted(BaseModel):

@@ -119,7 +119,9 @@ def agency_level(agency_id: str) -> str | None:
             .get_item(Key={"pk": f"AGENCY#{agency_id}", "sk": "AGENCY"})
             .get("Item")
         )
-        levels[agency_id] = str(item["level"]) if item and item.get("level") else None
+        if not item or not item.get("level"):
+            return None  # not in the catalogue yet: ask again next time, do not remember
+        levels[agency_id] = str(item["level"])
     return levels[agency_id]
 
 

@@ -129,7 +129,9 @@ def test_an_earlier_status_never_overwrites_a_later_one(portal: Portal) -> None:
     event = portal.event(agency, status=10)
     assert portal.known(event)["applied"] is True
     for earlier in (9, 5, 1):
-        late = {**event, "status": earlier, "completed_at": None}
+        late = {**event, "status": earlier}
+        if earlier < 9:
+            del late["completed_at"]
         assert portal.known(late)["applied"] is False
     assert portal.known(event)["applied"] is False
     # Still handled: its citizen may rate it.
@@ -232,3 +234,11 @@ def test_a_dossier_returned_without_being_reported_handled_counts_once(portal: P
     portal.known({**event, "status": 9})
     found = portal.summary_of(agency_id=agency, period="2025-05")
     assert (found["completed"], found["on_time_pct"]) == (1, 0.0)
+
+
+def test_a_handled_dossier_must_say_when_it_was_completed(portal: Portal) -> None:
+    agency = portal.agency()
+    event = {k: v for k, v in portal.event(agency, status=10).items() if k != "completed_at"}
+    response = portal.post_event(event)
+    assert response.status_code == 422
+    assert "completed_at" in response.body.decode()
