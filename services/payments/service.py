@@ -220,8 +220,28 @@ def _plain(fields: Mapping[str, Any]) -> dict[str, str]:
     return {str(k)[:64]: str(v)[:512] for k, v in list(fields.items())[:64]}
 
 
+# Answers that take a callback; any other is a refusal the provider will see.
+ACCEPTED = frozenset({domain.CONFIRMED, domain.ALREADY_CONFIRMED})
+
+
+def _counted(decision: Decision) -> Decision:
+    """Count a refused callback: a run of them means a secret out of step, or forgery."""
+    if decision.code not in ACCEPTED:
+        metrics.add_metric(name="CallbacksRejected", unit="Count", value=1)
+    return decision
+
+
 def take_vnpay_notice(params: Mapping[str, str]) -> Decision:
     """VNPAY's IPN: signature, order, amount, state, in that order; never raises."""
+    return _counted(_decide_vnpay_notice(params))
+
+
+def take_momo_notice(ipn: Mapping[str, Any]) -> Decision:
+    """MoMo's IPN, checked like VNPAY's; never raises."""
+    return _counted(_decide_momo_notice(ipn))
+
+
+def _decide_vnpay_notice(params: Mapping[str, str]) -> Decision:
     provider = PROVIDERS["vnpay"]
     assert isinstance(provider, Vnpay)
     try:
@@ -234,7 +254,7 @@ def take_vnpay_notice(params: Mapping[str, str]) -> Decision:
         return _not_handled(error, params.get("vnp_TxnRef"), "vnpay", params)
 
 
-def take_momo_notice(ipn: Mapping[str, Any]) -> Decision:
+def _decide_momo_notice(ipn: Mapping[str, Any]) -> Decision:
     provider = PROVIDERS["momo"]
     assert isinstance(provider, Momo)
     try:

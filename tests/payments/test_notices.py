@@ -231,3 +231,39 @@ def test_sixty_four_identical_notices_settle_once(
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     assert [e["order_id"] for e in events].count(order["order_id"]) == 1
     assert storage.outbox(datetime.now(UTC)) == []  # sent: not due again for a while
+
+
+def _emitted_metrics(output: str) -> Counter[str]:
+    """Sum the EMF documents Powertools printed, by metric name."""
+    counted: Counter[str] = Counter()
+    for line in output.splitlines():
+        if '"_aws"' not in line:
+            continue
+        document = json.loads(line)
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                value = document[metric["Name"]]
+                counted[metric["Name"]] += sum(value) if isinstance(value, list) else value
+    return counted
+
+
+def test_refused_callbacks_are_counted_for_the_rejection_alarm(
+    citizen: Citizen,
+    bank: Bank,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    order = _order(citizen, "IPN-METRICS")
+    capsys.readouterr()
+    forged = bank.notice(order["order_id"], AMOUNT)
+    forged["vnp_Amount"] = "100"
+    assert bank.send(forged)["RspCode"] == "97"
+    assert bank.send(bank.notice(order["order_id"], AMOUNT + 1))["RspCode"] == "04"
+    notice = bank.notice(order["order_id"], AMOUNT)
+    assert bank.send(notice)["RspCode"] == "00"
+    for _ in range(2):
+        assert bank.send(notice)["RspCode"] == "02"  # a repeat is not a refusal
+    counted = _emitted_metrics(capsys.readouterr().out)
+    assert counted["CallbacksRejected"] == 2
+    assert counted["OrdersPaid"] == 1
