@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python bench/catalogue.py
 	$(BIN)/python bench/payments.py
 	$(BIN)/python bench/feedback.py
+	$(BIN)/python bench/ratings.py
 
 clean:
 	rm -rf $(VENV) .portal .mypy_cache .ruff_cache

@@ -32,11 +32,10 @@ class Settings:
     order_ttl_minutes: int
     payment_return_url: str
     feedback_intake_queue: str
+    dossier_events_queue: str
+    rating_events_queue: str
     feedback_contact_key: str
     feedback_attachments_bucket: str | None
-
-    def queue_name(self, short_name: str) -> str:
-        return f"portal-{self.stage}-{short_name}"
 
 
 def _env(name: str, default: str) -> str:
@@ -62,14 +61,16 @@ def get_settings() -> Settings:
         jwks_json=os.environ.get("PORTAL_JWKS_JSON") or None,
         search_shards=int(_env("CATALOGUE_SEARCH_SHARDS", "16")),
         payment_settled_queue=_env("PAYMENT_SETTLED_QUEUE", f"{prefix}-payment-settled"),
+        dossier_events_queue=_env("DOSSIER_EVENTS_QUEUE", f"{prefix}-dossier-events"),
+        rating_events_queue=_env("RATING_EVENTS_QUEUE", f"{prefix}-rating-events"),
         # Each provider's profile is the secret ``<prefix>/<provider>``.
         provider_secret_prefix=_env("PAYMENT_PROVIDER_SECRETS", f"{prefix}/payments"),
         order_ttl_minutes=int(_env("PAYMENT_ORDER_TTL_MINUTES", "15")),
-        # Where the bank sends the citizen's browser back: the portal's public address.
         feedback_intake_queue=_env("FEEDBACK_INTAKE_QUEUE", f"{prefix}-feedback-intake"),
         feedback_contact_key=_env("FEEDBACK_CONTACT_KEY", f"alias/{prefix}-feedback-contacts"),
         # The template names it with the account id; resolved on first use when unset.
         feedback_attachments_bucket=os.environ.get("FEEDBACK_ATTACHMENTS_BUCKET") or None,
+        # Where the bank sends the citizen's browser back: the portal's public address.
         payment_return_url=_env(
             "PAYMENT_RETURN_URL", "http://127.0.0.1:8000/payments/callbacks/vnpay/return"
         ),

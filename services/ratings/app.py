@@ -117,7 +117,7 @@ def rankings(query: RankingsQuery) -> Rankings:
 
 
 @app.on_sqs_message(
-    queue=get_settings().queue_name("dossier-events"), batch_size=10, name="take-dossier-events"
+    queue=get_settings().dossier_events_queue, batch_size=10, name="take-dossier-events"
 )
 def take_dossier_events(event: SQSEvent) -> dict[str, Any]:
     from services.ratings import consumers
@@ -125,9 +125,7 @@ def take_dossier_events(event: SQSEvent) -> dict[str, Any]:
     return consumers.dossier_events(event.to_dict(), event.context)
 
 
-@app.on_sqs_message(
-    queue=get_settings().queue_name("rating-events"), batch_size=10, name="count-ratings"
-)
+@app.on_sqs_message(queue=get_settings().rating_events_queue, batch_size=10, name="count-ratings")
 def count_ratings(event: SQSEvent) -> dict[str, Any]:
     from services.ratings import consumers
 

@@ -175,7 +175,7 @@ def window_days() -> int:
 def _ask_counting(dossier_code: str) -> None:
     try:
         aws.sqs().send_message(
-            QueueUrl=aws.queue_url(get_settings().queue_name("rating-events")),
+            QueueUrl=aws.queue_url(get_settings().rating_events_queue),
             MessageBody=json.dumps({"type": "rating.created", "dossier_code": dossier_code}),
         )
     except Exception as error:
