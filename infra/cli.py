@@ -91,6 +91,44 @@ def _payments_reconcile(args: argparse.Namespace) -> int:
     return 0 if report.clean else 1
 
 
+def _package(args: argparse.Namespace) -> int:
+    from infra import access, packaging, stages
+
+    try:
+        manifest = packaging.package(args.stage, Path(args.out), args.service or access.SERVICES)
+    except (stages.UnknownStage, packaging.PackagingError) as error:
+        print(f"portal package: {error}", file=sys.stderr)
+        return 2
+    for service, entry in manifest["services"].items():
+        print(
+            f"{service:<10} {entry['template']:<26} {entry['bundle']} "
+            f"({entry['bundle_bytes'] / 1e6:.1f} MB, {entry['unzipped_bytes'] / 1e6:.1f} MB "
+            "unzipped)"
+        )
+    print(f"shared     {manifest['shared_template']}; all cfn-lint clean; in {args.out}")
+    return 0
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    from infra import deploy, packaging, stages
+
+    try:
+        outputs = deploy.deploy(
+            args.stage,
+            services=args.service or None,
+            package_dir=Path(args.package) if args.package else None,
+            endpoint_url=args.endpoint_url,
+            region=args.region,
+        )
+    except (stages.UnknownStage, packaging.PackagingError, deploy.DeployError) as error:
+        print(f"portal deploy: {error}", file=sys.stderr)
+        return 1
+    for stack, values in outputs.items():
+        if "EndpointURL" in values:
+            print(f"{stack:<10} {values['EndpointURL']}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="portal", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -138,6 +176,33 @@ def parser() -> argparse.ArgumentParser:
     )
     reconciling.add_argument("--json", action="store_true", help="the whole report as JSON")
     reconciling.set_defaults(handler=_payments_reconcile)
+
+    services = ("catalogue", "payments", "feedback", "ratings")
+    packaging = commands.add_parser(
+        "package", help="write the shared template and each service's template and bundle"
+    )
+    packaging.add_argument("--stage", required=True, help="a stage of infra/stages.json")
+    packaging.add_argument("--out", required=True, help="directory to write into")
+    packaging.add_argument(
+        "--service", action="append", choices=services, help="only this one (repeatable)"
+    )
+    packaging.set_defaults(handler=_package)
+
+    deploying = commands.add_parser(
+        "deploy", help="deploy the shared stack, then the services' stacks, and wait"
+    )
+    deploying.add_argument("--stage", required=True, help="a stage of infra/stages.json")
+    deploying.add_argument(
+        "--service", action="append", choices=services, help="only this one (repeatable)"
+    )
+    deploying.add_argument(
+        "--package",
+        help="deploy this 'portal package' output (an earlier one rolls back); "
+        "default: package now",
+    )
+    deploying.add_argument("--endpoint-url", help="CloudFormation and S3 endpoint (moto)")
+    deploying.add_argument("--region", help="default: the stage's region")
+    deploying.set_defaults(handler=_deploy)
     return root
 
 

@@ -1,0 +1,217 @@
+"""``portal package``: the shared template and, per service, its template and bundle.
+
+Each service is packaged the way Chalice expects a project: ``app.py`` and ``.chalice/`` at
+the top, the runtime dependencies in ``requirements.txt``, and the portal's own code
+(``services/core`` and the service's modules, nothing of the other services) in ``vendor/``,
+which Chalice ships as is. ``chalice package`` then builds the bundle, with dependencies
+for Lambda's platform, and a SAM template that :mod:`infra.service_stack` makes deployable.
+
+The bundle leaves out boto3 and botocore (and what only they need): the Lambda runtime has
+them, and a bundled botocore would shadow the runtime's and split the pair that boto3 was
+released with. aws-xray-sdk drags botocore in, and it is three quarters of the bundle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from infra import access, service_stack, stages, world
+from infra.paths import PROJECT_ROOT
+
+SERVICES_DIR = PROJECT_ROOT / "services"
+# What the Lambda runtime provides; a project requirement of these is not bundled either.
+RUNTIME_PROVIDED = frozenset(
+    {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six"}
+)
+# Packages the apps need only to be built, not to run.
+BUILD_ONLY = frozenset({"chalice", "boto3"})
+PLACEHOLDER_ROLE = "arn:aws:iam::123456789012:role/replaced-by-portal-package"
+
+
+class PackagingError(RuntimeError):
+    """Packaging could not finish; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Packaged:
+    service: str
+    template: str
+    bundle: str
+    bundle_sha256: str
+    bundle_bytes: int
+    unzipped_bytes: int
+
+
+def runtime_requirements() -> list[str]:
+    """The project's dependencies that the apps need at run time, as pip lines."""
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    kept = []
+    for line in project["dependencies"]:
+        name = line.split("[")[0].split(">")[0].split("<")[0].split("=")[0].strip().lower()
+        if name not in BUILD_ONLY:
+            kept.append(line)
+    return kept
+
+
+def _copy_code(source: Path, target: Path) -> None:
+    shutil.copytree(
+        source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".chalice")
+    )
+
+
+def chalice_project(service: str, into: Path) -> Path:
+    """A Chalice project directory for ``service`` under ``into``."""
+    project = into / service
+    project.mkdir(parents=True)
+    source = SERVICES_DIR / service
+    shutil.copy2(source / "app.py", project / "app.py")
+    shutil.copytree(source / ".chalice", project / ".chalice", ignore=_deployments)
+    config_path = project / ".chalice" / "config.json"
+    config = json.loads(config_path.read_text())
+    # Roles are the portal's (infra.access), one per function, not Chalice's guess from
+    # reading the code; this placeholder is replaced in every function of the template.
+    config.update(manage_iam_role=False, iam_role_arn=PLACEHOLDER_ROLE)
+    config_path.write_text(json.dumps(config, indent=2))
+    vendored = project / "vendor" / "services"
+    vendored.mkdir(parents=True)
+    shutil.copy2(SERVICES_DIR / "__init__.py", vendored / "__init__.py")
+    _copy_code(SERVICES_DIR / "core", vendored / "core")
+    _copy_code(source, vendored / service)
+    (project / "requirements.txt").write_text("\n".join(runtime_requirements()) + "\n")
+    return project
+
+
+def _deployments(directory: str, names: list[str]) -> list[str]:
+    return [n for n in names if n == "deployments"]
+
+
+def _chalice_package(project: Path, stage_name: str, region: str, out: Path) -> None:
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AWS_ENDPOINT", "PORTAL_"))
+    }
+    # The apps name their queues from the stage when Chalice imports them.
+    environment.update(PORTAL_STAGE=stage_name, AWS_DEFAULT_REGION=region)
+    chalice = Path(sys.executable).with_name("chalice")
+    result = subprocess.run(  # noqa: S603 - our own interpreter's chalice, fixed arguments
+        [
+            str(chalice),
+            "package",
+            "--stage",
+            stage_name,
+            "--pkg-format",
+            "cloudformation",
+            "--template-format",
+            "json",
+            str(out),
+        ],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise PackagingError(f"chalice package failed for {project.name}:\n{result.stderr}")
+
+
+def _runtime_provided(name: str) -> bool:
+    top = name.split("/", 1)[0]
+    stem = top.removesuffix(".py").split("-")[0].lower()
+    if top.endswith(".dist-info"):
+        stem = stem.replace("python_", "")
+    return stem in RUNTIME_PROVIDED
+
+
+def slim_bundle(source: Path, target: Path) -> None:
+    """Copy Chalice's bundle without what the Lambda runtime provides."""
+    with (
+        zipfile.ZipFile(source) as original,
+        zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as slim,
+    ):
+        for info in original.infolist():
+            if not _runtime_provided(info.filename):
+                slim.writestr(info, original.read(info), compress_type=zipfile.ZIP_DEFLATED)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def lint(template_path: Path) -> list[str]:
+    """cfn-lint's findings for a template, as lines; empty when clean."""
+    from cfnlint.api import lint_file
+
+    return [str(match) for match in lint_file(template_path)]
+
+
+def package_service(service: str, stage_name: str, out: Path, work: Path) -> Packaged:
+    stage = stages.stage(stage_name)
+    project = chalice_project(service, work)
+    chalice_out = work / f"{service}-chalice"
+    _chalice_package(project, stage_name, stage.region, chalice_out)
+    sam = json.loads((chalice_out / "sam.json").read_text())
+    template = service_stack.service_template(sam, service, stage_name, stage)
+    target = out / service
+    target.mkdir(parents=True, exist_ok=True)
+    template_path = target / "template.json"
+    template_path.write_text(json.dumps(template, indent=2, sort_keys=True) + "\n")
+    bundle = target / "deployment.zip"
+    slim_bundle(chalice_out / "deployment.zip", bundle)
+    with zipfile.ZipFile(bundle) as zipped:
+        unzipped = sum(info.file_size for info in zipped.infolist())
+    return Packaged(
+        service=service,
+        template=str(template_path.relative_to(out)),
+        bundle=str(bundle.relative_to(out)),
+        bundle_sha256=_sha256(bundle),
+        bundle_bytes=bundle.stat().st_size,
+        unzipped_bytes=unzipped,
+    )
+
+
+def package(
+    stage_name: str, out: Path, services: Iterable[str] = access.SERVICES
+) -> dict[str, Any]:
+    """Write ``out/shared/template.yaml`` and ``out/<service>/{template.json,deployment.zip}``
+    for each service, lint every template, and return (and write) the manifest."""
+    stages.stage(stage_name)  # an unknown stage stops here, before anything is built
+    out.mkdir(parents=True, exist_ok=True)
+    shared = out / "shared"
+    shared.mkdir(exist_ok=True)
+    (shared / "template.yaml").write_text(world.template_text())
+    packaged: list[Packaged] = []
+    with tempfile.TemporaryDirectory(prefix="portal-package-") as work:
+        for service in services:
+            if service not in access.SERVICES:
+                raise PackagingError(f"no service {service!r}; known: {access.SERVICES}")
+            packaged.append(package_service(service, stage_name, out, Path(work)))
+    findings = {
+        path: lint(out / path) for path in ["shared/template.yaml", *(p.template for p in packaged)]
+    }
+    dirty = {path: lines for path, lines in findings.items() if lines}
+    if dirty:
+        report = "\n".join(f"{path}: {line}" for path, lines in dirty.items() for line in lines)
+        raise PackagingError(f"cfn-lint found problems:\n{report}")
+    manifest = {
+        "stage": stage_name,
+        "shared_template": "shared/template.yaml",
+        "services": {p.service: asdict(p) for p in packaged},
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
