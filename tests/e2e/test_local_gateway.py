@@ -171,6 +171,22 @@ def test_head_sends_headers_only(server: PortalHTTPServer) -> None:
         connection.close()
 
 
+def test_a_kept_alive_connection_answers_without_delay(server: PortalHTTPServer) -> None:
+    """Browsers and HTTP clients reuse a connection; each answer must not wait for the
+    client's delayed ACK (40 ms a request under Nagle's algorithm)."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        started = time.perf_counter()
+        for _ in range(25):
+            connection.request("GET", "/demo/blob", headers={"Accept": "*/*"})
+            response = connection.getresponse()
+            assert response.read() == bytes(range(256))
+        elapsed = time.perf_counter() - started
+    finally:
+        connection.close()
+    assert elapsed < 0.5, f"25 requests on one connection took {elapsed:.2f} s"
+
+
 def test_a_body_over_the_api_gateway_limit_is_refused(server: PortalHTTPServer) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     try:
