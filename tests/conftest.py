@@ -79,3 +79,9 @@ def auth() -> Headers:
 
 def body_of(response: Any) -> Any:
     return json.loads(response.body) if response.body else None
+
+
+def documented_statuses(client: Any, method: str, path: str) -> set[int]:
+    """The statuses the app's own OpenAPI document promises for one operation."""
+    document = body_of(client.http.get("/openapi.json"))
+    return {int(code) for code in document["paths"][path][method.lower()]["responses"]}

@@ -69,3 +69,47 @@ def test_catalogue_documents_its_request_and_response_models() -> None:
     assert {"q", "agency_id", "field", "service_level", "limit", "cursor"} <= parameters
     assert put.get("security") == [{"bearer": []}]
     assert {} in search["security"], "anyone may search, with or without a token"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_list_that_pages_documents_the_400_of_an_altered_cursor(service: str) -> None:
+    _, doc = served_document(service)
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            if any(p["name"] == "cursor" for p in operation["parameters"]):
+                assert "400" in operation["responses"], (method, path)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_route_that_reads_a_token_documents_the_401_of_a_bad_one(service: str) -> None:
+    _, doc = served_document(service)
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            if {"bearer": []} in operation["security"]:
+                assert "401" in operation["responses"], (method, path)
+
+
+def test_a_public_search_refuses_a_forged_token_with_its_documented_401() -> None:
+    """A front end that sends a stale token gets the 401 the document promises, not a
+    status its generated client does not know."""
+    from services.catalogue.app import app
+    from services.core import tokens
+
+    forged = tokens.mint(tokens.generate_private_key_pem(), roles=["citizen"])
+    with Client(app) as client:
+        response = client.http.get(
+            "/procedures?q=giay", headers={"Authorization": f"Bearer {forged}"}
+        )
+        document = json.loads(client.http.get("/openapi.json").body)
+    assert response.status_code == 401
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert "401" in document["paths"]["/procedures"]["get"]["responses"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_document_is_served_whatever_token_comes_with_it(service: str) -> None:
+    app = importlib.import_module(f"services.{service}.app").app
+    with Client(app) as client:
+        response = client.http.get("/openapi.json", headers={"Authorization": "Bearer stale"})
+    assert response.status_code == 200
+    assert json.loads(response.body)["paths"]

@@ -168,7 +168,8 @@ class Api:
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """``authenticate=False``: the route ignores ``Authorization`` altogether, for
         callers with their own scheme (banks sign their notifications) whose requests may
-        carry a header meant for someone else."""
+        carry a header meant for someone else, and for answers that are the same for
+        everyone (a health probe), which a stale token should not turn into a 401."""
 
         def register(view: Callable[..., Any]) -> Callable[..., Any]:
             wanted = set(inspect.signature(view).parameters)

@@ -118,9 +118,10 @@ def _operation(spec: RouteSpec, refs: dict[str, dict[str, Any]]) -> dict[str, An
     statuses = set(spec.errors)
     if spec.body is not None or spec.query is not None:
         statuses |= {422}
-    if spec.body is not None:
-        statuses |= {400}
-    statuses |= {401} if spec.roles is not None else set()
+    if spec.body is not None or _pages(spec.query):
+        statuses |= {400}  # malformed JSON, or a list's cursor that was altered
+    # A token is verified whenever one is sent, on public routes too.
+    statuses |= {401} if spec.authenticate else set()
     statuses |= {403} if spec.roles else set()
     # The edge turns any unexpected failure into a problem answer, on every route.
     statuses |= {500}
@@ -146,6 +147,10 @@ def _operation(spec: RouteSpec, refs: dict[str, dict[str, Any]]) -> dict[str, An
             "content": {"application/json": {"schema": refs[spec.body.__name__]}},
         }
     return operation
+
+
+def _pages(query: type[BaseModel] | None) -> bool:
+    return query is not None and "cursor" in query.model_fields
 
 
 def _security(spec: RouteSpec) -> list[dict[str, list[str]]]:

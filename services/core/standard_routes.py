@@ -31,6 +31,7 @@ def add_standard_routes(api: Api, table_name: Callable[[], str]) -> None:
         summary="Whether the service can reach its table",
         errors=(503,),
         tags=("operations",),
+        authenticate=False,  # a probe's answer depends on nobody's token
     )
     def health() -> Health:
         try:
@@ -46,6 +47,11 @@ def add_standard_routes(api: Api, table_name: Callable[[], str]) -> None:
 
         return json.dumps(document(api, server_url=f"/{api.service}"), ensure_ascii=False)
 
-    @api.route("/openapi.json", summary="This service's OpenAPI 3.1 document", tags=("operations",))
+    @api.route(
+        "/openapi.json",
+        summary="This service's OpenAPI 3.1 document",
+        tags=("operations",),
+        authenticate=False,
+    )
     def openapi() -> Any:
         return Response(body=rendered(), status_code=200, headers={"Content-Type": JSON})

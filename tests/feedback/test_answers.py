@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import body_of
+from tests.conftest import body_of, documented_statuses
 from tests.feedback.conftest import Desk
 
 _people = itertools.count(1)
@@ -124,6 +124,7 @@ def test_an_altered_or_foreign_cursor_is_400(client: Any, published: Any) -> Non
     assert altered.status_code == 400
     assert other_search.status_code == 400
     assert altered.headers["Content-Type"].startswith("application/problem+json")
+    assert 400 in documented_statuses(client, "GET", "/answers")
 
 
 @pytest.mark.parametrize("query", ["?limit=0", "?limit=101", f"?q={'a' * 201}"])
