@@ -92,6 +92,7 @@ def rate(body: RatingBody, principal: Principal) -> Reply:
     "their agency and operators.",
     query=SummaryQuery,
     response=Summary,
+    errors=(401, 403),
 )
 def summary(query: SummaryQuery, principal: Principal | None) -> Summary:
     found = service.summary(

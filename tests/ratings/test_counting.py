@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from services.ratings import service, storage
+from tests.conftest import documented_statuses
 from tests.ratings.conftest import (
     DISSATISFIED,
     FAIR,
@@ -212,6 +213,8 @@ def test_an_officials_summary_goes_to_their_agency_and_operators(
         headers = auth(role, sub="x", agency=agency if same_agency else portal.agency())
     response = portal.summary(headers, agency_id=agency, official_id="can-bo-01", period="2025")
     assert response.status_code == status, response.body
+    # The summary is otherwise public; its refusals must still be in the document.
+    assert status in documented_statuses(portal.client, "GET", "/summary")
     if status == 200:
         assert json.loads(response.body)["count"] == 1
 
