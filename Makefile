@@ -27,7 +27,7 @@ lint: install
 	$(BIN)/cfn-lint infra/template.yaml
 
 test: lint
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: install
 	$(BIN)/python bench/catalogue.py

@@ -109,9 +109,10 @@ ACCESS: dict[str, ServiceAccess] = {
     "ratings": ServiceAccess(
         service="ratings",
         reads_tables=("catalogue",),
-        # Dossier events come from agencies' systems; rating events are ratings' own
-        # hand-off from the route to counting; a dissatisfied rating asks feedback's intake.
-        sends=("dossier-events", "rating-events", "feedback-intake"),
+        # Dossier events come from agencies' systems, not from ratings; rating events are
+        # ratings' own hand-off from the route to counting; a dissatisfied rating asks
+        # feedback's intake to open a case.
+        sends=("rating-events", "feedback-intake"),
         consumes={"dossier-events": "take-dossier-events", "rating-events": "count-ratings"},
         secrets=("pseudonym-key",),
         environment={

@@ -40,9 +40,14 @@ def template_text() -> str:
     return TEMPLATE.read_text()
 
 
-def template() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.load(template_text(), Loader=_CfnLoader)  # noqa: S506
+def load(text: str) -> dict[str, Any]:
+    """A CloudFormation YAML text as a dict, short-form tags in their long form."""
+    loaded: dict[str, Any] = yaml.load(text, Loader=_CfnLoader)  # noqa: S506
     return loaded
+
+
+def template() -> dict[str, Any]:
+    return load(template_text())
 
 
 def _resolve(value: Any, stage: str) -> str:

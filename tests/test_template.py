@@ -51,3 +51,30 @@ def test_the_moto_world_has_what_moto_cloudformation_skips(moto_world: None) -> 
         assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
     secret = boto3.client("secretsmanager").get_secret_value(SecretId="portal-test/cursor-key")
     assert len(secret["SecretString"]) == 64
+
+
+def test_every_dead_letter_queue_has_an_alarm_that_pages_the_stages_topic() -> None:
+    alarms = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    watched = {
+        dimension["Value"]["Fn::GetAtt"].split(".")[0]
+        for alarm in alarms
+        if alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        for dimension in alarm["Dimensions"]
+    }
+    dead_letter_queues = {n for n in QUEUES if n.endswith("DeadLetterQueue")}
+    assert watched == dead_letter_queues
+    for alarm in alarms:
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+        if alarm["MetricName"] == "ApproximateNumberOfMessagesVisible":
+            assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_every_working_queue_alarms_when_its_oldest_message_ages() -> None:
+    alarms = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    watched = {
+        dimension["Value"]["Fn::GetAtt"].split(".")[0]
+        for alarm in alarms
+        if alarm["MetricName"] == "ApproximateAgeOfOldestMessage"
+        for dimension in alarm["Dimensions"]
+    }
+    assert watched == {n for n in QUEUES if not n.endswith("DeadLetterQueue")}

@@ -1,0 +1,227 @@
+"""``portal deploy`` into moto's CloudFormation, served over HTTP like AWS: the shared stack,
+then a service's stack wired to it, waited for with progress shown, and a second deploy of the
+same package changes nothing."""
+
+from __future__ import annotations
+
+import ast
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from infra import cli, world
+from tests.operations.conftest import STAGE
+
+pytestmark = pytest.mark.xdist_group("packaging")
+
+REGION = "ap-southeast-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def _client(name: str, endpoint: str) -> Any:
+    return boto3.client(name, endpoint_url=endpoint, region_name=REGION)
+
+
+def _deploy(endpoint: str, package_dir: Path, *extra: str) -> int:
+    return cli.main(
+        [
+            "deploy",
+            "--stage",
+            STAGE,
+            "--package",
+            str(package_dir),
+            "--endpoint-url",
+            endpoint,
+            *extra,
+        ]
+    )
+
+
+def _outputs(endpoint: str, stack: str) -> dict[str, str]:
+    described = _client("cloudformation", endpoint).describe_stacks(StackName=stack)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+
+@pytest.fixture(scope="module")
+def first_deploy(endpoint: str, package_dir: Path) -> str:
+    """Deploy shared then ratings once, and return what the operator saw."""
+    import contextlib
+    import io
+
+    shown = io.StringIO()
+    with contextlib.redirect_stdout(shown):
+        assert _deploy(endpoint, package_dir, "--service", "ratings") == 0
+    return shown.getvalue()
+
+
+def test_the_shared_stack_goes_first_then_the_service_with_progress_shown(
+    first_deploy: str, endpoint: str
+) -> None:
+    lines = first_deploy.splitlines()
+
+    def position(prefix: str) -> int:
+        return next(i for i, line in enumerate(lines) if line.startswith(prefix))
+
+    shared_done = position(f"portal-{STAGE}-shared: CREATE_COMPLETE in")
+    ratings_done = position(f"portal-{STAGE}-ratings: CREATE_COMPLETE in")
+    assert shared_done < ratings_done
+    assert any("ratings: uploading bundle" in line for line in lines)
+    assert lines[-1].startswith("ratings") and lines[-1].endswith("/api/")  # the endpoint URL
+    statuses = {
+        s["StackName"]: s["StackStatus"]
+        for s in _client("cloudformation", endpoint).describe_stacks()["Stacks"]
+    }
+    assert statuses == {
+        f"portal-{STAGE}-shared": "CREATE_COMPLETE",
+        f"portal-{STAGE}-ratings": "CREATE_COMPLETE",
+    }
+
+
+def test_the_services_functions_are_wired_to_the_shared_stacks_tables_and_queues(
+    first_deploy: str, endpoint: str
+) -> None:
+    shared = _outputs(endpoint, f"portal-{STAGE}-shared")
+    functions = {
+        f["FunctionName"]: f for f in _client("lambda", endpoint).list_functions()["Functions"]
+    }
+    assert set(functions) == {
+        f"portal-{STAGE}-ratings-api",
+        f"portal-{STAGE}-take-dossier-events",
+        f"portal-{STAGE}-count-ratings",
+        f"portal-{STAGE}-sweep-ratings",
+    }
+    for function in functions.values():
+        variables = function["Environment"]["Variables"]
+        assert variables["RATINGS_TABLE"] == shared["RatingsTableName"]
+        assert variables["CATALOGUE_TABLE"] == shared["CatalogueTableName"]
+        assert variables["FEEDBACK_INTAKE_QUEUE"] == shared["FeedbackIntakeQueueName"]
+        assert variables["RATING_EVENTS_QUEUE"] == shared["RatingEventsQueueName"]
+    mappings = _client("lambda", endpoint).list_event_source_mappings()["EventSourceMappings"]
+    by_queue = {m["EventSourceArn"]: m for m in mappings}
+    assert set(by_queue) == {shared["DossierEventsQueueArn"], shared["RatingEventsQueueArn"]}
+    for mapping in mappings:
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_the_deployed_roles_name_the_shared_stacks_exact_resources(
+    first_deploy: str, endpoint: str
+) -> None:
+    shared = _outputs(endpoint, f"portal-{STAGE}-shared")
+    iam = _client("iam", endpoint)
+    functions = _client("lambda", endpoint).list_functions()["Functions"]
+    counting = next(f for f in functions if f["FunctionName"].endswith("-count-ratings"))
+    role = counting["Role"].rsplit("/", 1)[-1]
+    (policy_name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+    if isinstance(document, str):
+        # moto keeps a policy that CloudFormation gave it as Python's text of the dict.
+        document = ast.literal_eval(document)
+    statements = {s["Sid"]: s for s in document["Statement"]}
+    assert statements["OwnTableWrite"]["Resource"] == [
+        shared["RatingsTableArn"],
+        f"{shared['RatingsTableArn']}/index/*",
+    ]
+    assert statements["QueueConsume"]["Resource"] == [shared["RatingEventsQueueArn"]]
+    assert sorted(statements["QueuesSend"]["Resource"]) == sorted(
+        [shared["RatingEventsQueueArn"], shared["FeedbackIntakeQueueArn"]]
+    )
+
+
+def test_the_dashboard_exists_and_the_deployed_stacks_carry_their_alarms(
+    first_deploy: str, endpoint: str
+) -> None:
+    cloudwatch = _client("cloudwatch", endpoint)
+    dashboards = {d["DashboardName"] for d in cloudwatch.list_dashboards()["DashboardEntries"]}
+    assert f"portal-{STAGE}-ratings" in dashboards
+    # moto's CloudFormation does not create CloudWatch alarms, so the alarms are read from
+    # the templates the stacks were deployed with.
+    cloudformation = _client("cloudformation", endpoint)
+
+    def alarm_names(stack: str) -> set[str]:
+        body = cloudformation.get_template(StackName=stack)["TemplateBody"]
+        template = body if isinstance(body, dict) else world.load(body)
+        return {
+            str(r["Properties"]["AlarmName"].get("Fn::Sub", r["Properties"]["AlarmName"]))
+            if isinstance(r["Properties"]["AlarmName"], dict)
+            else r["Properties"]["AlarmName"]
+            for r in template["Resources"].values()
+            if r["Type"] == "AWS::CloudWatch::Alarm"
+        }
+
+    shared = alarm_names(f"portal-{STAGE}-shared")
+    for queue in ("procedure-changes", "payment-settled", "feedback-intake", "dossier-events"):
+        assert f"portal-${{Stage}}-{queue}-dlq-not-empty" in shared
+    ratings = alarm_names(f"portal-{STAGE}-ratings")
+    assert f"portal-{STAGE}-ratings-5xx-rate" in ratings
+    assert f"portal-{STAGE}-count-ratings-errors" in ratings
+
+
+def test_the_api_is_deployed_with_every_route(first_deploy: str, endpoint: str) -> None:
+    from services.ratings.app import app
+
+    api_id = _outputs(endpoint, f"portal-{STAGE}-ratings")["RestAPIId"]
+    apigateway = _client("apigateway", endpoint)
+    resources = apigateway.get_resources(restApiId=api_id, limit=500)["items"]
+    deployed = {
+        (r["path"], method) for r in resources for method in (r.get("resourceMethods") or {})
+    }
+    expected = {(path, method) for path, methods in app.routes.items() for method in methods}
+    assert deployed == expected
+
+
+def test_deploying_the_same_package_again_changes_nothing(
+    first_deploy: str, endpoint: str, package_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    artifacts = _outputs(endpoint, f"portal-{STAGE}-shared")["ArtifactsBucketName"]
+    before = _client("s3", endpoint).list_object_versions(Bucket=artifacts).get("Versions", [])
+    assert _deploy(endpoint, package_dir, "--service", "ratings") == 0
+    after = _client("s3", endpoint).list_object_versions(Bucket=artifacts).get("Versions", [])
+    assert len(after) == len(before)  # content-addressed bundles are not uploaded twice
+    shown = capsys.readouterr().out
+    assert f"portal-{STAGE}-ratings: unchanged" in shown or "UPDATE_COMPLETE" in shown
+    functions = _client("lambda", endpoint).list_functions()["Functions"]
+    assert len(functions) == 4
+
+
+def test_a_package_for_another_stage_is_refused(
+    first_deploy: str, endpoint: str, package_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(
+        [
+            "deploy",
+            "--stage",
+            "prod",
+            "--package",
+            str(package_dir),
+            "--endpoint-url",
+            endpoint,
+            "--region",
+            REGION,
+        ]
+    )
+    assert code == 1
+    assert "packaged for 'dev', not 'prod'" in capsys.readouterr().err
+    stacks = _client("cloudformation", endpoint).describe_stacks()["Stacks"]
+    assert not any(s["StackName"].startswith("portal-prod-") for s in stacks)
