@@ -91,6 +91,7 @@ class RouteSpec:
     description: str
     tags: tuple[str, ...]
     authenticate: bool = True
+    other_statuses: tuple[int, ...] = ()
 
 
 def problem_response(problem: Problem, language: str) -> Response:
@@ -165,8 +166,13 @@ class Api:
         description: str = "",
         tags: tuple[str, ...] = (),
         authenticate: bool = True,
+        other_statuses: tuple[int, ...] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """``authenticate=False``: the route ignores ``Authorization`` altogether, for
+        """``other_statuses``: successes the view may answer, through a ``Reply``, besides
+        ``status``, with the same response model (200 for an existing order, 201 for a new
+        one).
+
+        ``authenticate=False``: the route ignores ``Authorization`` altogether, for
         callers with their own scheme (banks sign their notifications) whose requests may
         carry a header meant for someone else, and for answers that are the same for
         everyone (a health probe), which a stale token should not turn into a 401."""
@@ -189,6 +195,7 @@ class Api:
                         description=description,
                         tags=tags or (self.service,),
                         authenticate=authenticate,
+                        other_statuses=other_statuses,
                     )
                 )
 

@@ -111,7 +111,7 @@ def _operation(spec: RouteSpec, refs: dict[str, dict[str, Any]]) -> dict[str, An
             "description": "`en` for English messages; Vietnamese by default.",
         }
     )
-    success: dict[str, Any] = {"description": _STATUS_TEXT.get(spec.status, "OK")}
+    success: dict[str, Any] = {}
     if spec.response is not None:
         success["content"] = {"application/json": {"schema": refs[spec.response.__name__]}}
     problem = {"$ref": "#/components/schemas/Problem"}
@@ -125,7 +125,10 @@ def _operation(spec: RouteSpec, refs: dict[str, dict[str, Any]]) -> dict[str, An
     statuses |= {403} if spec.roles else set()
     # The edge turns any unexpected failure into a problem answer, on every route.
     statuses |= {500}
-    responses: dict[str, Any] = {str(spec.status): success}
+    responses: dict[str, Any] = {
+        str(status): {**success, "description": _STATUS_TEXT.get(status, "OK")}
+        for status in sorted({spec.status, *spec.other_statuses})
+    }
     for status in sorted(statuses):
         responses[str(status)] = {
             "description": _STATUS_TEXT.get(status, "Error"),

@@ -79,6 +79,7 @@ def _view(order: Order) -> OrderView:
     body=OrderBody,
     response=OrderView,
     status=201,
+    other_statuses=(200,),
     roles=(Role.CITIZEN,),
     errors=(400, 409, 502),
 )
