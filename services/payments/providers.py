@@ -36,6 +36,14 @@ def profile(provider: Provider) -> dict[str, Any]:
     return value
 
 
+def accepted_secrets(merchant: Mapping[str, Any], key: str) -> list[str]:
+    """The secrets a provider's signature may be made with: the current one and, while a
+    rotation settles, the one before it (``<key>_previous``). What the portal signs uses
+    the current one only. See docs/operations.md, "Rotate a bank secret"."""
+    previous = merchant.get(f"{key}_previous")
+    return [merchant[key], previous] if previous else [merchant[key]]
+
+
 def _post_json(url: str, body: Mapping[str, Any]) -> dict[str, Any]:
     request = urllib.request.Request(  # noqa: S310 - the URL is the operator's profile
         url,
@@ -89,8 +97,8 @@ class Vnpay:
 
     def verify(self, params: Mapping[str, str]) -> bool:
         merchant = profile("vnpay")
-        return params.get("vnp_TmnCode") == merchant["tmn_code"] and vnpay.verify(
-            params, merchant["hash_secret"]
+        return params.get("vnp_TmnCode") == merchant["tmn_code"] and any(
+            vnpay.verify(params, secret) for secret in accepted_secrets(merchant, "hash_secret")
         )
 
     @staticmethod
@@ -131,7 +139,10 @@ class Vnpay:
                 now=datetime.now(UTC),
             ),
         )
-        if not vnpay.refund_answer_is_genuine(answer, merchant["hash_secret"]):
+        if not any(
+            vnpay.refund_answer_is_genuine(answer, secret)
+            for secret in accepted_secrets(merchant, "hash_secret")
+        ):
             raise ProviderError("the provider's answer is not signed by it")
         # Only 00 is a refund, and only of this order and amount. 94 (a refund already
         # requested, still being processed) and every other code leave the order paid.
@@ -168,8 +179,9 @@ class Momo:
 
     def verify(self, ipn: Mapping[str, Any]) -> bool:
         merchant = profile("momo")
-        return ipn.get("partnerCode") == merchant["partner_code"] and momo.ipn_is_genuine(
-            ipn, merchant["access_key"], merchant["secret_key"]
+        return ipn.get("partnerCode") == merchant["partner_code"] and any(
+            momo.ipn_is_genuine(ipn, merchant["access_key"], secret)
+            for secret in accepted_secrets(merchant, "secret_key")
         )
 
     @staticmethod

@@ -267,3 +267,39 @@ def test_refused_callbacks_are_counted_for_the_rejection_alarm(
     counted = _emitted_metrics(capsys.readouterr().out)
     assert counted["CallbacksRejected"] == 2
     assert counted["OrdersPaid"] == 1
+
+
+def test_during_a_secret_rotation_notices_signed_with_either_secret_are_taken(
+    citizen: Citizen, bank: Bank
+) -> None:
+    from aws_lambda_powertools.utilities import parameters
+
+    from tests.payments.conftest import query_of
+
+    secrets = boto3.client("secretsmanager")
+    name = "portal-test/payments/vnpay"
+    original = dict(bank.profile)
+    rotated = {**original, "hash_secret": "N" * 32, "hash_secret_previous": original["hash_secret"]}
+    secrets.put_secret_value(SecretId=name, SecretString=json.dumps(rotated))
+    parameters.clear_caches()
+    try:
+        late = _order(citizen, "IPN-ROTATE-OLD")
+        # A notice the bank signed before its switch arrives after ours: still taken.
+        assert bank.send(bank.notice(late["order_id"], AMOUNT))["RspCode"] == "00"
+        fresh = _order(citizen, "IPN-ROTATE-NEW")
+        query = query_of(fresh["pay_url"])
+        # What the portal signs uses the new secret only.
+        assert query["vnp_SecureHash"] == vnpay_hash(query, rotated["hash_secret"])
+        bank.profile = rotated
+        assert bank.send(bank.notice(fresh["order_id"], AMOUNT))["RspCode"] == "00"
+        # Once the previous secret is dropped, its signatures are refused.
+        done = {k: v for k, v in rotated.items() if k != "hash_secret_previous"}
+        secrets.put_secret_value(SecretId=name, SecretString=json.dumps(done))
+        parameters.clear_caches()
+        stale = _order(citizen, "IPN-ROTATE-STALE")
+        bank.profile = original
+        assert bank.send(bank.notice(stale["order_id"], AMOUNT))["RspCode"] == "97"
+    finally:
+        bank.profile = original
+        secrets.put_secret_value(SecretId=name, SecretString=json.dumps(original))
+        parameters.clear_caches()
