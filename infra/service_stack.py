@@ -28,8 +28,9 @@ from infra import access, monitoring
 from infra.stages import Stage
 
 API_HANDLER = "APIHandler"
-FUNCTION_TIMEOUT_SECONDS = 30  # under API Gateway's 29 s integration limit, plus a margin,
-# and a sixth of the queues' 180 s visibility timeout, as SQS event sources require.
+# About API Gateway's 29 s integration limit, and a sixth of the queues' 180 s visibility
+# timeout, as SQS event sources want.
+FUNCTION_TIMEOUT_SECONDS = 30
 
 
 class TemplateError(ValueError):
@@ -221,6 +222,9 @@ def _explicit_routes(template: dict[str, Any]) -> None:
         # A new logical id per route table: CloudFormation deploys the API again on a change.
         renamed = f"RestAPIDeployment{routes_hash[:10]}"
         deployment["DependsOn"] = methods
+        # SAM's deployment also makes a stage called "Stage"; the API has one stage, "api".
+        deployment["Properties"].pop("StageName", None)
+        deployment["Properties"]["Description"] = f"Routes {routes_hash[:16]}"
         resources[renamed] = deployment
         for resource in resources.values():
             if resource["Type"] == "AWS::ApiGateway::Stage":
