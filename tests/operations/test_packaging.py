@@ -41,6 +41,11 @@ def test_the_package_has_the_shared_template_and_each_services_template_and_bund
         assert (package_dir / entry["bundle"]).stat().st_size == entry["bundle_bytes"]
 
 
+def test_the_shared_template_fits_in_a_create_stack_call() -> None:
+    # It is sent inline: the artifacts bucket that holds the services' templates is in it.
+    assert len(world.template_text().encode()) < 51_200
+
+
 @pytest.mark.parametrize(
     "path", ["shared/template.yaml", *(f"{s}/template.json" for s in SERVICES)]
 )
