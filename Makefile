@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python bench/payments.py
 	$(BIN)/python bench/feedback.py
 	$(BIN)/python bench/ratings.py
+	$(BIN)/python bench/cold_start.py
 
 clean:
 	rm -rf $(VENV) .portal .mypy_cache .ruff_cache
