@@ -4,6 +4,7 @@ service and nothing it should not."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import platform
@@ -64,10 +65,27 @@ def test_a_bundle_holds_the_app_its_service_and_core_and_no_other_service(
     assert "services/core/api.py" in names
     assert {"chalice", "pydantic", "aws_lambda_powertools", "jwt"} <= tops
     others = {n.split("/")[1] for n in names if n.startswith("services/") and n.count("/") > 1}
-    assert others == {"core", service}
+    assert others - {"__pycache__"} == {"core", service}
     # The runtime's boto3 and botocore are used, not a second copy that would shadow them.
     assert not tops & {"boto3", "botocore", "s3transfer"}
-    assert not any(name.endswith((".pyc", "/.chalice/config.json")) for name in names)
+    assert not any(name.endswith("/.chalice/config.json") for name in names)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_bundle_carries_bytecode_that_lambda_can_use_without_checking_dates(
+    package_dir: Path, service: str
+) -> None:
+    tag = sys.implementation.cache_tag
+    with zipfile.ZipFile(package_dir / service / "deployment.zip") as zipped:
+        names = set(zipped.namelist())
+        for module in ("app", f"services/{service}/domain", "services/core/api", "pydantic/main"):
+            folder, _, stem = module.rpartition("/")
+            compiled = f"{folder}/__pycache__/{stem}.{tag}.pyc".lstrip("/")
+            assert compiled in names
+            header = zipped.read(compiled)[:16]
+            assert header[:4] == importlib.util.MAGIC_NUMBER
+            # Hash-based and unchecked: bit 0 set, bit 1 (check the source) clear.
+            assert int.from_bytes(header[4:8], "little") == 0b01
 
 
 @pytest.mark.skipif(
