@@ -74,3 +74,26 @@ def test_importing_an_app_touches_no_aws() -> None:
     # Nothing listens there: a call to AWS at import time would fail the import.
     environment = {**lambda_like_environment(), "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
     subprocess.run([sys.executable, "-c", statement], env=environment, check=True, timeout=60)
+
+
+def test_tracing_patches_only_what_the_services_call_out_through() -> None:
+    """The first traced request imports X-Ray's patches for AWS and HTTP, not every driver."""
+    statement = (
+        "import sys; from services.core import observability; "
+        "assert observability.tracer('probe') is not None; "
+        "import aws_xray_sdk.core.patcher as patcher; "
+        "assert {'botocore', 'httplib'} <= set(patcher._PATCHED_MODULES), "
+        "patcher._PATCHED_MODULES; "
+        "assert 'sqlite3' not in sys.modules and 'aws_xray_sdk.ext.sqlite3' not in sys.modules"
+    )
+    # As in Lambda: Powertools switches the tracer on only where a task root is set.
+    environment = {**lambda_like_environment(), "LAMBDA_TASK_ROOT": "/var/task"}
+    result = subprocess.run(
+        [sys.executable, "-c", statement],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-1500:]

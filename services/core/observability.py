@@ -36,13 +36,19 @@ def tracing_enabled() -> bool:
     return os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in {"1", "true"}
 
 
+TRACED_MODULES = ("botocore", "httplib")
+
+
 @cache
 def tracer(service: str) -> Any | None:
     if not tracing_enabled():
         return None
     from aws_lambda_powertools import Tracer
 
-    return Tracer(service=service)
+    # What the services call out through: AWS (botocore) and the banks (http.client). The
+    # default patches every library X-Ray knows, importing database drivers nobody uses on
+    # the first request of every container.
+    return Tracer(service=service, patch_modules=TRACED_MODULES)
 
 
 def clean_correlation_id(candidate: str | None) -> str | None:
