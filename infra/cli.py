@@ -119,6 +119,7 @@ def _deploy(args: argparse.Namespace) -> int:
             package_dir=Path(args.package) if args.package else None,
             endpoint_url=args.endpoint_url,
             region=args.region,
+            update_shared=True if args.shared else None,
         )
     except (stages.UnknownStage, packaging.PackagingError, deploy.DeployError) as error:
         print(f"portal deploy: {error}", file=sys.stderr)
@@ -199,6 +200,11 @@ def parser() -> argparse.ArgumentParser:
         "--package",
         help="deploy this 'portal package' output (an earlier one rolls back); "
         "default: package now",
+    )
+    deploying.add_argument(
+        "--shared",
+        action="store_true",
+        help="with --service: update the shared stack too (a full deploy always does)",
     )
     deploying.add_argument("--endpoint-url", help="CloudFormation and S3 endpoint (moto)")
     deploying.add_argument("--region", help="default: the stage's region")

@@ -25,6 +25,8 @@ Progress = Callable[[str], None]
 DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
 # A stack whose first creation failed cannot be updated; it is deleted and created again.
 DEAD_ON_ARRIVAL = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED"}
+# States CloudFormation refuses to update from; a person has to look.
+STUCK = {"UPDATE_ROLLBACK_FAILED", "DELETE_FAILED"}
 
 
 class DeployError(RuntimeError):
@@ -71,14 +73,38 @@ class Deployer:
         stack = self.cloudformation.describe_stacks(StackName=name)["Stacks"][0]
         return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
+    def _settled_status(self, name: str) -> str | None:
+        """The stack's status once no operation is running on it (another deploy's, say)."""
+        status = self._status(name)
+        if status is not None and status.endswith("IN_PROGRESS"):
+            self.progress(f"{name}: {status}; waiting for it to finish first")
+            while status is not None and status.endswith("IN_PROGRESS"):
+                time.sleep(self.poll_seconds)
+                status = self._status(name)
+        return status
+
     def apply(self, name: str, **arguments: Any) -> dict[str, str]:
         """Create or update one stack, wait for it, and return its outputs."""
-        status = self._status(name)
+        try:
+            return self._apply(name, **arguments)
+        except ClientError as error:
+            # CloudFormation's own words (a template error, a stuck stack): the operator's
+            # next step, without a traceback.
+            raise DeployError(f"{name}: {error.response['Error']['Message']}") from None
+
+    def _apply(self, name: str, **arguments: Any) -> dict[str, str]:
+        status = self._settled_status(name)
         if status in DEAD_ON_ARRIVAL:
             self.progress(f"{name}: {status} from an earlier try; deleting it first")
             self.cloudformation.delete_stack(StackName=name)
-            self._wait(name, set(), started=time.time() - 1, deleting=True)
+            self._wait(name, set(), started=time.time(), deleting=True)
             status = None
+        if status in STUCK:
+            raise DeployError(
+                f"{name} is {status}: CloudFormation cannot update it until an operator "
+                "resolves the failed resources (see the stack's events), then "
+                "'aws cloudformation continue-update-rollback' or deletes the stack"
+            )
         seen = {e["EventId"] for e in self._events(name)} if status else set()
         started = time.time()
         if status is None:
@@ -118,8 +144,13 @@ class Deployer:
                 if event["ResourceStatus"].endswith("FAILED") and reason:
                     failures.append(f"{event['LogicalResourceId']}: {reason}")
             status = self._status(name)
-            if deleting and status in (None, "DELETE_COMPLETE"):
-                return
+            if deleting:
+                if status in (None, "DELETE_COMPLETE"):
+                    return
+                if status == "DELETE_FAILED":
+                    raise DeployError(f"{name} could not be deleted: {'; '.join(failures)}")
+                time.sleep(self.poll_seconds)
+                continue
             if status is not None and not status.endswith("IN_PROGRESS"):
                 break
             time.sleep(self.poll_seconds)
@@ -141,7 +172,17 @@ class Deployer:
         return f"https://{bucket}.s3.{self.region}.amazonaws.com/{key}"
 
     # ------------------------------------------------------------------ the deploy
-    def deploy_shared(self, package_dir: Path) -> dict[str, str]:
+    def deploy_shared(self, package_dir: Path, *, update: bool) -> dict[str, str]:
+        """Create the shared stack if it is missing; update it only when asked.
+
+        A deploy of one service leaves the shared stack as it is: rolling a service back to
+        an earlier package must not roll the tables, queues and exports every other service
+        uses back with it.
+        """
+        name = shared_stack_name(self.stage_name)
+        if not update and self._status(name) in DONE | {"UPDATE_ROLLBACK_COMPLETE"}:
+            self.progress(f"{name}: left as deployed (--shared updates it too)")
+            return self._outputs(name)
         return self.apply(
             shared_stack_name(self.stage_name),
             TemplateBody=(package_dir / "shared" / "template.yaml").read_text(),
@@ -169,18 +210,26 @@ class Deployer:
         )
 
     def deploy(
-        self, package_dir: Path, services: Iterable[str] | None = None
+        self,
+        package_dir: Path,
+        services: Iterable[str] | None = None,
+        *,
+        update_shared: bool | None = None,
     ) -> dict[str, dict[str, str]]:
+        """Deploy the package's services (all by default). The shared stack is updated when
+        every service is deployed, or when ``update_shared``; otherwise only created."""
         manifest = json.loads((package_dir / "manifest.json").read_text())
         if manifest["stage"] != self.stage_name:
             raise DeployError(
                 f"{package_dir} was packaged for {manifest['stage']!r}, not {self.stage_name!r}"
             )
+        if update_shared is None:
+            update_shared = not services
         chosen = list(services or manifest["services"])
         missing = [s for s in chosen if s not in manifest["services"]]
         if missing:
             raise DeployError(f"{package_dir} holds no package of {', '.join(missing)}")
-        outputs = {"shared": self.deploy_shared(package_dir)}
+        outputs = {"shared": self.deploy_shared(package_dir, update=update_shared)}
         bucket = outputs["shared"]["ArtifactsBucketName"]
         for service in chosen:
             outputs[service] = self.deploy_service(
@@ -198,6 +247,7 @@ def deploy(
     region: str | None = None,
     progress: Progress = print,
     poll_seconds: float = 5.0,
+    update_shared: bool | None = None,
 ) -> dict[str, dict[str, str]]:
     """Deploy ``package_dir`` (or a fresh package of ``services``) to ``stage_name``."""
     deployer = Deployer(
@@ -208,9 +258,11 @@ def deploy(
         poll_seconds=poll_seconds,
     )
     if package_dir is not None:
-        return deployer.deploy(package_dir, services)
+        return deployer.deploy(package_dir, services, update_shared=update_shared)
+    if update_shared is None:
+        update_shared = not services
     chosen = list(services) if services else list(access.SERVICES)
     with tempfile.TemporaryDirectory(prefix="portal-deploy-") as work:
         progress(f"packaging {', '.join(chosen)} for {stage_name}")
         packaging.package(stage_name, Path(work), chosen)
-        return deployer.deploy(Path(work), chosen)
+        return deployer.deploy(Path(work), chosen, update_shared=update_shared)

@@ -39,6 +39,22 @@ RUNTIME_PROVIDED = frozenset(
 )
 # Packages the apps need only to be built, not to run.
 BUILD_ONLY = frozenset({"chalice", "boto3"})
+PASSED_TO_CHALICE = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "TMPDIR",
+        "LANG",
+        "SSL_CERT_FILE",
+        "REQUESTS_CA_BUNDLE",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+    }
+)
 PLACEHOLDER_ROLE = "arn:aws:iam::123456789012:role/replaced-by-portal-package"
 
 
@@ -100,8 +116,12 @@ def _deployments(directory: str, names: list[str]) -> list[str]:
 
 
 def _chalice_package(project: Path, stage_name: str, region: str, out: Path) -> None:
+    # Only what pip and the interpreter need: a table or queue name from the operator's
+    # shell (or a local stack's endpoint) must not find its way into the template.
     environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("AWS_ENDPOINT", "PORTAL_"))
+        k: v
+        for k, v in os.environ.items()
+        if k in PASSED_TO_CHALICE or k.startswith(("PIP_", "LC_"))
     }
     # The apps name their queues from the stage when Chalice imports them.
     environment.update(PORTAL_STAGE=stage_name, AWS_DEFAULT_REGION=region)

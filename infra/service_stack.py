@@ -69,6 +69,7 @@ def _environment(service: str, stage_name: str, stage: Stage, chalice_env: dict[
         **chalice_env,
         "PORTAL_STAGE": stage_name,
         "PORTAL_JWT_ISSUER": stage.jwt_issuer,
+        "PORTAL_JWT_AUDIENCE": stage.jwt_audience,
         "PORTAL_JWKS_URL": stage.jwks_url,
         "POWERTOOLS_SERVICE_NAME": service,
     }
@@ -121,7 +122,9 @@ def _prepare_sam(
         log_group = f"{logical_id}LogGroup"
         resources[log_group] = {
             "Type": "AWS::Logs::LogGroup",
-            "DeletionPolicy": "Retain",
+            # Logs outlive the stack, except a failed first creation's: kept, their fixed name
+            # would stop the next try.
+            "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Retain",
             "Properties": {
                 "LogGroupName": f"/aws/lambda/{name}",

@@ -29,6 +29,7 @@ class Stage(BaseModel):
     log_retention_days: RetentionDays
     # Kept as written: a token's ``iss`` must equal the issuer to the character.
     jwt_issuer: HttpsUrl
+    jwt_audience: str = Field(min_length=1, max_length=200)
     jwks_url: HttpsUrl
     payment_return_url: HttpsUrl
     api_throttle_rate: int = Field(ge=1, description="Steady requests per second per API.")

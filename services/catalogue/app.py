@@ -208,6 +208,7 @@ def put_agency(agency_id: str, body: AgencyBody) -> Agency:
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="relay-procedure-changes")
+@api.background
 def relay_procedure_changes(event: Any) -> None:
     outbox.relay()
 

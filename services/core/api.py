@@ -17,6 +17,7 @@ the service's OpenAPI 3.1 document (``services.core.openapi``).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import time
@@ -24,7 +25,7 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from chalice.app import Chalice, Request, Response
 from pydantic import BaseModel, ValidationError
@@ -39,6 +40,8 @@ from services.core.problems import (
     Text,
     invalid,
 )
+
+Result = TypeVar("Result")
 
 JSON = "application/json"
 _language: ContextVar[str] = ContextVar("language", default="vi")
@@ -290,6 +293,21 @@ class Api:
             },
         )
         return response
+
+    def background(self, handler: Callable[[Any], Result]) -> Callable[[Any], Result]:
+        """Mark a schedule or queue handler: its business metrics are emitted when it ends,
+        as a route's are. Powertools flushes only on a call (or at 100 values of one metric),
+        so without this a consumer's counts would arrive late in bunches, or die with the
+        container."""
+
+        @functools.wraps(handler)
+        def run(event: Any) -> Result:
+            try:
+                return handler(event)
+            finally:
+                self._flush_metrics()
+
+        return run
 
     def _flush_metrics(self) -> None:
         """Emit this request's business metrics (EMF to stdout, as Lambda expects)."""

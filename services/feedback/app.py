@@ -206,6 +206,7 @@ def stats(query: StatsQuery) -> Stats:
 @app.on_sqs_message(
     queue=get_settings().feedback_intake_queue, batch_size=10, name="route-feedback-cases"
 )
+@api.background
 def route_cases(event: SQSEvent) -> dict[str, Any]:
     from services.feedback import consumers
 
@@ -213,5 +214,6 @@ def route_cases(event: SQSEvent) -> dict[str, Any]:
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sweep-feedback-cases")
+@api.background
 def sweep(event: Any) -> None:
     service.sweep()

@@ -217,6 +217,7 @@ def report_model(outcome: Any) -> ReconciliationReport:
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="expire-payment-orders")
+@api.background
 def expire_orders(event: Any) -> None:
     service.expire_overdue()
     service.relay_quietly()
@@ -225,6 +226,7 @@ def expire_orders(event: Any) -> None:
 @app.on_sqs_message(
     queue=get_settings().payment_settled_queue, batch_size=10, name="issue-receipts"
 )
+@api.background
 def issue_receipts(event: SQSEvent) -> dict[str, Any]:
     from services.payments import consumers
 

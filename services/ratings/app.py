@@ -120,6 +120,7 @@ def rankings(query: RankingsQuery) -> Rankings:
 @app.on_sqs_message(
     queue=get_settings().dossier_events_queue, batch_size=10, name="take-dossier-events"
 )
+@api.background
 def take_dossier_events(event: SQSEvent) -> dict[str, Any]:
     from services.ratings import consumers
 
@@ -127,6 +128,7 @@ def take_dossier_events(event: SQSEvent) -> dict[str, Any]:
 
 
 @app.on_sqs_message(queue=get_settings().rating_events_queue, batch_size=10, name="count-ratings")
+@api.background
 def count_ratings(event: SQSEvent) -> dict[str, Any]:
     from services.ratings import consumers
 
@@ -134,5 +136,6 @@ def count_ratings(event: SQSEvent) -> dict[str, Any]:
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sweep-ratings")
+@api.background
 def sweep(event: Any) -> None:
     service.sweep()

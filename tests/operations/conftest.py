@@ -7,6 +7,7 @@ test session; the modules that use it share an xdist group and so one worker.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,23 @@ STAGE = "dev"
 @pytest.fixture(scope="session")
 def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     out = tmp_path_factory.mktemp("package")
-    packaging.package(STAGE, out)
+    # An operator's shell may hold names from a local stack; none may reach a template
+    # (the tests on event sources and environments would see them).
+    leftovers = {
+        "PAYMENT_SETTLED_QUEUE": "portal-local-payment-settled",
+        "RATING_EVENTS_QUEUE": "portal-local-rating-events",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    }
+    saved = {name: os.environ.get(name) for name in leftovers}
+    os.environ.update(leftovers)
+    try:
+        packaging.package(STAGE, out)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     yield out
 
 

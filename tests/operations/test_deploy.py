@@ -5,6 +5,8 @@ same package changes nothing."""
 from __future__ import annotations
 
 import ast
+import json
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -200,7 +202,9 @@ def test_deploying_the_same_package_again_changes_nothing(
     after = _client("s3", endpoint).list_object_versions(Bucket=artifacts).get("Versions", [])
     assert len(after) == len(before)  # content-addressed bundles are not uploaded twice
     shown = capsys.readouterr().out
-    assert f"portal-{STAGE}-ratings: unchanged" in shown or "UPDATE_COMPLETE" in shown
+    assert f"portal-{STAGE}-shared: left as deployed" in shown
+    assert f"portal-{STAGE}-ratings: unchanged" in shown
+    assert "UPDATE_COMPLETE" not in shown
     functions = _client("lambda", endpoint).list_functions()["Functions"]
     assert len(functions) == 4
 
@@ -225,3 +229,52 @@ def test_a_package_for_another_stage_is_refused(
     assert "packaged for 'dev', not 'prod'" in capsys.readouterr().err
     stacks = _client("cloudformation", endpoint).describe_stacks()["Stacks"]
     assert not any(s["StackName"].startswith("portal-prod-") for s in stacks)
+
+
+def test_a_service_deploy_leaves_the_shared_stack_alone_unless_asked(
+    first_deploy: str,
+    endpoint: str,
+    package_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # An older package whose shared template lacks an output: a rollback of one service
+    # must not take the shared stack back with it.
+    older = tmp_path / "older"
+    shutil.copytree(package_dir, older)
+    template = world.load((older / "shared" / "template.yaml").read_text())
+    del template["Outputs"]["AlarmTopicArn"]
+    del template["Resources"]["AlarmTopic"]
+    for resource in template["Resources"].values():
+        properties = resource.get("Properties", {})
+        properties.pop("AlarmActions", None)
+        properties.pop("OKActions", None)
+    (older / "shared" / "template.yaml").write_text(json.dumps(template))
+    capsys.readouterr()
+    assert _deploy(endpoint, older, "--service", "ratings") == 0
+    assert "AlarmTopicArn" in _outputs(endpoint, f"portal-{STAGE}-shared")
+    assert f"portal-{STAGE}-shared: left as deployed" in capsys.readouterr().out
+
+
+def test_cloudformations_refusal_is_reported_without_a_traceback(
+    first_deploy: str,
+    endpoint: str,
+    package_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(package_dir, broken)
+    path = broken / "catalogue" / "template.json"
+    template = json.loads(path.read_text())
+    function = template["Resources"]["APIHandler"]["Properties"]
+    function["Environment"]["Variables"]["NOWHERE"] = {"Fn::ImportValue": "portal-dev-Nowhere"}
+    path.write_text(json.dumps(template))
+    capsys.readouterr()
+    assert _deploy(endpoint, broken, "--service", "catalogue") == 1
+    error = capsys.readouterr().err
+    assert "Traceback" not in error
+    # The last line is ours (moto's server thread writes its own warnings before it).
+    last = error.strip().splitlines()[-1]
+    assert last.startswith(f"portal deploy: portal-{STAGE}-catalogue: ")
+    assert "portal-dev-Nowhere" in last

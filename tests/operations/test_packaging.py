@@ -151,6 +151,8 @@ def test_every_function_is_named_sized_traced_and_logged_for_the_stage(
         assert properties["Timeout"] * 6 <= 180
         log_group = log_groups[f"/aws/lambda/{properties['FunctionName']}"]
         assert log_group["RetentionInDays"] == stage.log_retention_days
+    for log_group in resources_of(template, "AWS::Logs::LogGroup").values():
+        assert log_group["DeletionPolicy"] == "RetainExceptOnCreate"
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -169,6 +171,7 @@ def test_the_environment_names_come_from_the_shared_stacks_exports(
         assert variables["PORTAL_STAGE"] == STAGE
         assert variables["PORTAL_JWKS_URL"] == stage.jwks_url
         assert variables["PORTAL_JWT_ISSUER"] == stage.jwt_issuer
+        assert variables["PORTAL_JWT_AUDIENCE"] == stage.jwt_audience
         assert "PORTAL_JWKS_JSON" not in variables  # keys come from the identity provider
 
 
@@ -279,6 +282,17 @@ def test_every_business_metric_the_code_emits_is_on_a_dashboard() -> None:
         source = "\n".join(p.read_text() for p in (packaging.SERVICES_DIR / service).glob("*.py"))
         emitted = set(re.findall(r'add_metric\(name="(\w+)"', source))
         assert emitted <= documented, emitted - documented
+    # Feedback names a step's metric by the status it leads to: every status may appear.
+    from typing import get_args
+
+    from services.feedback import domain
+
+    assert re.search(
+        r'add_metric\(name=f"Cases\{after\.status\.capitalize\(\)\}"',
+        (packaging.SERVICES_DIR / "feedback" / "service.py").read_text(),
+    )
+    steps = {f"Cases{status.capitalize()}" for status in get_args(domain.Status)}
+    assert steps - {"CasesReceived"} <= documented, steps - documented
 
 
 def test_an_unknown_stage_is_refused_before_anything_is_built(

@@ -15,6 +15,7 @@ import pytest
 from chalice.test import Client
 
 from tests.payments.conftest import FEES, Bank, Citizen, vnpay_hash
+from tests.support.metrics import emitted_metrics
 
 AMOUNT = sum(FEES)
 
@@ -233,20 +234,6 @@ def test_sixty_four_identical_notices_settle_once(
     assert storage.outbox(datetime.now(UTC)) == []  # sent: not due again for a while
 
 
-def _emitted_metrics(output: str) -> Counter[str]:
-    """Sum the EMF documents Powertools printed, by metric name."""
-    counted: Counter[str] = Counter()
-    for line in output.splitlines():
-        if '"_aws"' not in line:
-            continue
-        document = json.loads(line)
-        for directive in document["_aws"]["CloudWatchMetrics"]:
-            for metric in directive["Metrics"]:
-                value = document[metric["Name"]]
-                counted[metric["Name"]] += sum(value) if isinstance(value, list) else value
-    return counted
-
-
 def test_refused_callbacks_are_counted_for_the_rejection_alarm(
     citizen: Citizen,
     bank: Bank,
@@ -264,7 +251,7 @@ def test_refused_callbacks_are_counted_for_the_rejection_alarm(
     assert bank.send(notice)["RspCode"] == "00"
     for _ in range(2):
         assert bank.send(notice)["RspCode"] == "02"  # a repeat is not a refusal
-    counted = _emitted_metrics(capsys.readouterr().out)
+    counted = emitted_metrics(capsys.readouterr().out)
     assert counted["CallbacksRejected"] == 2
     assert counted["OrdersPaid"] == 1
 

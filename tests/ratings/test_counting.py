@@ -22,6 +22,7 @@ from tests.ratings.conftest import (
     Portal,
     drain,
 )
+from tests.support.metrics import emitted_metrics
 
 PERIODS = ("2025-05", "2025-Q2", "2025")
 
@@ -84,6 +85,21 @@ def test_nothing_is_counted_before_the_queue_delivers(portal: Portal) -> None:
     assert portal.summary_of(agency_id=agency, period="2025-05")["count"] == 0
     portal.count_all(times=1)
     assert portal.summary_of(agency_id=agency, period="2025-05")["count"] == 2
+
+
+def test_a_queue_invocation_emits_its_business_metrics_when_it_ends(
+    portal: Portal, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    agency, procedure = portal.agency(), portal.procedure()
+    drain(RATING_QUEUE)
+    rated_dossiers(portal, agency, procedure, RATINGS[:3])
+    bodies = drain(RATING_QUEUE)
+    capsys.readouterr()
+    payload, _ = portal.deliver_ratings(bodies)
+    assert payload == {"batchItemFailures": []}
+    # Flushed by the invocation itself, not left for a later request to carry out.
+    assert emitted_metrics(capsys.readouterr().out)["RatingsCounted"] == 3
 
 
 def test_each_message_delivered_twice_counts_once(portal: Portal, auth: Any) -> None:
