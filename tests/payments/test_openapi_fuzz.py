@@ -11,7 +11,7 @@ from chalice.test import Client
 from schemathesis import GenerationMode
 
 from services.payments.app import app
-from tests.support.fuzzing import MODES, WHO, fuzz_operation, operations, schema_of
+from tests.support.fuzzing import WHO, case_id, cases, document_of, fuzz_operation, schema_of
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +19,8 @@ def schema(client: Client) -> Any:
     return schema_of(client)
 
 
-@pytest.mark.parametrize(("path", "method"), operations(app))
+@pytest.mark.parametrize(("path", "method", "mode"), cases(document_of(app)), ids=case_id)
 @pytest.mark.parametrize("who", WHO)
-@pytest.mark.parametrize("mode", MODES, ids=lambda mode: mode.value)
 def test_no_generated_request_gets_a_server_error(
     client: Client, schema: Any, auth: Any, path: str, method: str, who: str, mode: GenerationMode
 ) -> None:
