@@ -74,11 +74,16 @@ def _generated_secret() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(32))
 
 
-class _SkippedSecretFilter(logging.Filter):
+# What moto's CloudFormation skips and the local stack does not miss: secrets, which
+# infra.world creates itself, and alarms, which have nobody to page locally.
+_SKIPPED_QUIETLY = {("AWS::SecretsManager::Secret",), ("AWS::CloudWatch::Alarm",)}
+
+
+class _SkippedResourceFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return not (
             record.msg == "No Moto CloudFormation support for %s"
-            and record.args == ("AWS::SecretsManager::Secret",)
+            and record.args in _SKIPPED_QUIETLY
         )
 
 
@@ -87,7 +92,7 @@ def _quiet_libraries() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     # moto's CloudFormation skips secrets; infra.world creates them from the same template,
     # so that warning (one per resource pass) says nothing. Other moto warnings stay.
-    logging.getLogger("moto").addFilter(_SkippedSecretFilter())
+    logging.getLogger("moto").addFilter(_SkippedResourceFilter())
     warnings.filterwarnings("ignore", message="Tried to parse AWS", category=UserWarning)
 
 
