@@ -18,10 +18,7 @@ cProfile, after the measurement, and the heaviest functions are printed.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
-import pstats
 import random
 import sys
 import uuid
@@ -42,6 +39,7 @@ from bench.common import (
     p95,
     prepare_environment,
     print_table,
+    profile,
     timed,
 )
 from bench.synthetic_catalogue import (
@@ -285,17 +283,6 @@ def bench_import(count: int) -> tuple[float, float, float]:
             )
 
     return count / first, count / again, bare / timed(transactions)
-
-
-# -- profile ------------------------------------------------------------------------------------
-def profile(title: str, work: Callable[[], None], top: int = 25) -> None:
-    profiler = cProfile.Profile()
-    profiler.runcall(work)
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(top)
-    print(f"\n== profile: {title} (cumulative, top {top}) ==")
-    print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
 
 
 # -- main -------------------------------------------------------------------------------------

@@ -35,11 +35,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import cProfile
 import io
 import itertools
 import json
-import pstats
 import random
 import sys
 from collections.abc import Callable, Iterator
@@ -60,6 +58,8 @@ from bench.common import (
     p95,
     prepare_environment,
     print_table,
+    profile,
+    say,
     timed,
 )
 
@@ -89,11 +89,6 @@ CONSUMER_BATCH = 10  # the intake queue's batch size in app.py
 # them all would take minutes.
 ROUTED = 30
 SEED_PROGRESS = 20_000  # cases written between two progress lines
-
-
-def say(text: str) -> None:
-    """Print to the terminal even while the apps' own stdout is silenced."""
-    print(text, file=sys.__stdout__, flush=True)
 
 
 def headers_for(signing_key: str, role: str, sub: str, agency: str | None = None) -> dict[str, str]:
@@ -521,23 +516,6 @@ def bench_work_lists(signing_key: str, large: int, lists: int, profile_always: b
 
             profile(f"{replays} work lists of {large:,} open cases", replay)
     return result
-
-
-# -- profile ------------------------------------------------------------------------------------
-def profile(title: str, work: Callable[[], None], top: int = 25) -> None:
-    """The portal's own functions by cumulative time (where the time goes in the service),
-    then the heaviest functions of all by their own time (what it is spent on)."""
-    profiler = cProfile.Profile()
-    profiler.runcall(work)
-    for order, restriction, label in (
-        ("cumulative", "/services/", "portal functions, cumulative"),
-        ("tottime", "", "all functions, own time"),
-    ):
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats(order).print_stats(restriction, top)
-        say(f"\n== profile: {title} ({label}, top {top}) ==")
-        say("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
 
 
 # -- main -------------------------------------------------------------------------------------

@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import cProfile
 import hashlib
 import hmac
 import io
 import json
-import pstats
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -46,6 +43,8 @@ from bench.common import (
     p95,
     prepare_environment,
     print_table,
+    profile,
+    say,
     timed,
 )
 
@@ -239,28 +238,6 @@ def relay(expected: int) -> tuple[int, float]:
     if sum(sent) != expected:
         raise SystemExit(f"the relay sent {sum(sent)} settled events, not {expected}")
     return sum(sent), seconds
-
-
-def say(text: str) -> None:
-    """Print to the terminal even while the apps' own stdout is silenced."""
-    print(text, file=sys.__stdout__, flush=True)
-
-
-# -- profile ------------------------------------------------------------------------------------
-def profile(title: str, work: Callable[[], None], top: int = 25) -> None:
-    """The portal's own functions by cumulative time (where the time goes in the service),
-    then the heaviest functions of all by their own time (what it is spent on)."""
-    profiler = cProfile.Profile()
-    profiler.runcall(work)
-    for order, restriction, label in (
-        ("cumulative", "/services/", "portal functions, cumulative"),
-        ("tottime", "", "all functions, own time"),
-    ):
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats(order).print_stats(restriction, top)
-        say(f"\n== profile: {title} ({label}, top {top}) ==")
-        say("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
 
 
 # -- main -------------------------------------------------------------------------------------

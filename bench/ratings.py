@@ -39,12 +39,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import cProfile
 import io
 import json
-import pstats
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -61,6 +58,8 @@ from bench.common import (
     p95,
     prepare_environment,
     print_table,
+    profile,
+    say,
     timed,
 )
 
@@ -86,11 +85,6 @@ PROFILED = 100  # summaries and messages run under cProfile, at most
 SEED_PROGRESS = 20_000  # ratings written between two progress lines
 LEVELS = ("rat_hai_long", "hai_long", "khong_hai_long")  # the default criteria's levels
 CRITERIA = ("overall", "timeliness", "returns", "conduct", "information")
-
-
-def say(text: str) -> None:
-    """Print to the terminal even while the apps' own stdout is silenced."""
-    print(text, file=sys.__stdout__, flush=True)
 
 
 def headers_for(signing_key: str, role: str, sub: str, agency: str | None = None) -> dict[str, str]:
@@ -523,23 +517,6 @@ def bench_counting(signing_key: str, messages: int, block: int, profiling: bool)
             profile(f"{len(more)} rating events, one per invocation", replay)
             case_requests()
     return result
-
-
-# -- profile ------------------------------------------------------------------------------------
-def profile(title: str, work: Callable[[], None], top: int = 25) -> None:
-    """The portal's own functions by cumulative time (where the time goes in the service),
-    then the heaviest functions of all by their own time (what it is spent on)."""
-    profiler = cProfile.Profile()
-    profiler.runcall(work)
-    for order, restriction, label in (
-        ("cumulative", "/services/", "portal functions, cumulative"),
-        ("tottime", "", "all functions, own time"),
-    ):
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats(order).print_stats(restriction, top)
-        say(f"\n== profile: {title} ({label}, top {top}) ==")
-        say("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
 
 
 # -- main -------------------------------------------------------------------------------------
