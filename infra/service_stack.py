@@ -109,6 +109,9 @@ def _prepare_sam(
         function["DependsOn"] = [f"{logical_id}LogGroup"]
         kebab = name.removeprefix(f"portal-{stage_name}-")
         for event in properties.get("Events", {}).values():
+            if event["Type"] == "Schedule":
+                # Named, so the runbook can tell an operator which rule to disable.
+                event["Properties"]["Name"] = f"{name}-schedule"
             if event["Type"] != "SQS":
                 continue
             queue = _queue_of(event, stage_name)
