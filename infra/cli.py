@@ -95,7 +95,12 @@ def _package(args: argparse.Namespace) -> int:
     from infra import access, packaging, stages
 
     try:
-        manifest = packaging.package(args.stage, Path(args.out), args.service or access.SERVICES)
+        manifest = packaging.package(
+            args.stage,
+            Path(args.out),
+            args.service or access.SERVICES,
+            lambda line: print(line, file=sys.stderr),
+        )
     except (stages.UnknownStage, packaging.PackagingError) as error:
         print(f"portal package: {error}", file=sys.stderr)
         return 2

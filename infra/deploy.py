@@ -264,5 +264,5 @@ def deploy(
     chosen = list(services) if services else list(access.SERVICES)
     with tempfile.TemporaryDirectory(prefix="portal-deploy-") as work:
         progress(f"packaging {', '.join(chosen)} for {stage_name}")
-        packaging.package(stage_name, Path(work), chosen)
+        packaging.package(stage_name, Path(work), chosen, progress)
         return deployer.deploy(Path(work), chosen, update_shared=update_shared)

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import tomllib
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -234,7 +234,10 @@ def package_service(service: str, stage_name: str, out: Path, work: Path) -> Pac
 
 
 def package(
-    stage_name: str, out: Path, services: Iterable[str] = access.SERVICES
+    stage_name: str,
+    out: Path,
+    services: Iterable[str] = access.SERVICES,
+    progress: Callable[[str], None] = lambda line: None,
 ) -> dict[str, Any]:
     """Write ``out/shared/template.yaml`` and ``out/<service>/{template.json,deployment.zip}``
     for each service, lint every template, and return (and write) the manifest."""
@@ -248,6 +251,7 @@ def package(
         for service in services:
             if service not in access.SERVICES:
                 raise PackagingError(f"no service {service!r}; known: {access.SERVICES}")
+            progress(f"{service}: chalice package for {stage_name}")
             packaged.append(package_service(service, stage_name, out, Path(work)))
     findings = {
         path: lint(out / path) for path in ["shared/template.yaml", *(p.template for p in packaged)]
