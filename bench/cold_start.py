@@ -43,7 +43,6 @@ import argparse
 import compileall
 import importlib.util
 import json
-import logging
 import os
 import py_compile
 import shutil
@@ -496,9 +495,6 @@ def main() -> None:
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
-    # SAM's translator, used by packaging, warns when collected about metrics it never
-    # publishes (it has nowhere to); the warning would land after the tables.
-    logging.getLogger("samtranslator.metrics.metrics").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="portal-cold-start-") as work:
         bundles, runtime = prepare_bundles(Path(work))
         # The probes go first and so also bring every file of the bundles into the page
