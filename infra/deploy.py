@@ -151,7 +151,7 @@ class Deployer:
                     raise DeployError(f"{name} could not be deleted: {'; '.join(failures)}")
                 time.sleep(self.poll_seconds)
                 continue
-            if status is not None and not status.endswith("IN_PROGRESS"):
+            if status is None or not status.endswith("IN_PROGRESS"):
                 break
             time.sleep(self.poll_seconds)
         if status not in DONE:
@@ -259,10 +259,8 @@ def deploy(
     )
     if package_dir is not None:
         return deployer.deploy(package_dir, services, update_shared=update_shared)
-    if update_shared is None:
-        update_shared = not services
     chosen = list(services) if services else list(access.SERVICES)
     with tempfile.TemporaryDirectory(prefix="portal-deploy-") as work:
         progress(f"packaging {', '.join(chosen)} for {stage_name}")
         packaging.package(stage_name, Path(work), chosen, progress)
-        return deployer.deploy(Path(work), chosen, update_shared=update_shared)
+        return deployer.deploy(Path(work), services, update_shared=update_shared)
