@@ -64,6 +64,8 @@ class ServiceAccess:
     encrypts_contacts: bool = False
     signs_attachment_uploads: bool = False
     environment: dict[str, str] = field(default_factory=dict)
+    # Variables taken from the stage's configuration (infra/stages.json), by field name.
+    stage_environment: dict[str, str] = field(default_factory=dict)
 
 
 ACCESS: dict[str, ServiceAccess] = {
@@ -88,6 +90,7 @@ ACCESS: dict[str, ServiceAccess] = {
             "CATALOGUE_TABLE": "CatalogueTableName",
             "PAYMENT_SETTLED_QUEUE": "PaymentSettledQueueName",
         },
+        stage_environment={"PAYMENT_RETURN_URL": "payment_return_url"},
     ),
     "feedback": ServiceAccess(
         service="feedback",

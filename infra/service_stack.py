@@ -44,11 +44,11 @@ def function_name(stage_name: str, service: str, logical_id: str) -> str:
     return f"portal-{stage_name}-{kebab}"
 
 
-def _functions(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+def _sam_functions(sam: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {
         name: resource
-        for name, resource in template["Resources"].items()
-        if resource["Type"] == kind
+        for name, resource in sam["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
     }
 
 
@@ -75,8 +75,8 @@ def _environment(service: str, stage_name: str, stage: Stage, chalice_env: dict[
     }
     for variable, export in grant.environment.items():
         variables[variable] = access.imported(stage_name, export)
-    if service == "payments":
-        variables["PAYMENT_RETURN_URL"] = stage.payment_return_url
+    for variable, setting in grant.stage_environment.items():
+        variables[variable] = getattr(stage, setting)
     return {"Variables": dict(sorted(variables.items()))}
 
 
@@ -92,7 +92,7 @@ def _prepare_sam(
         "ArtifactKey": {"Type": "String", "Description": "The bundle's key (content hash)."},
     }
     consumed: dict[str, str] = {}
-    for logical_id, function in _functions(sam, "AWS::Serverless::Function").items():
+    for logical_id, function in _sam_functions(sam).items():
         name = function_name(stage_name, service, logical_id)
         properties = function["Properties"]
         properties.update(

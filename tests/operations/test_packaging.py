@@ -177,6 +177,10 @@ def test_the_environment_names_come_from_the_shared_stacks_exports(
         assert variables["PORTAL_JWT_ISSUER"] == stage.jwt_issuer
         assert variables["PORTAL_JWT_AUDIENCE"] == stage.jwt_audience
         assert "PORTAL_JWKS_JSON" not in variables  # keys come from the identity provider
+        # Where banks send the citizen back: the stage's public address, for payments only.
+        assert variables.get("PAYMENT_RETURN_URL") == (
+            stage.payment_return_url if service == "payments" else None
+        )
 
 
 @pytest.mark.parametrize("service", SERVICES)
