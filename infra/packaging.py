@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import py_compile
+import re
 import shutil
 import subprocess
 import sys
@@ -77,8 +78,8 @@ def runtime_requirements() -> list[str]:
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
     kept = []
     for line in project["dependencies"]:
-        name = line.split("[")[0].split(">")[0].split("<")[0].split("=")[0].strip().lower()
-        if name not in BUILD_ONLY:
+        name = re.match(r"[A-Za-z0-9_.-]+", line)
+        if name is None or name[0].lower() not in BUILD_ONLY:
             kept.append(line)
     return kept
 
@@ -95,7 +96,9 @@ def chalice_project(service: str, into: Path) -> Path:
     project.mkdir(parents=True)
     source = SERVICES_DIR / service
     shutil.copy2(source / "app.py", project / "app.py")
-    shutil.copytree(source / ".chalice", project / ".chalice", ignore=_deployments)
+    shutil.copytree(
+        source / ".chalice", project / ".chalice", ignore=shutil.ignore_patterns("deployments")
+    )
     config_path = project / ".chalice" / "config.json"
     config = json.loads(config_path.read_text())
     # Roles are the portal's (infra.access), one per function, not Chalice's guess from
@@ -109,10 +112,6 @@ def chalice_project(service: str, into: Path) -> Path:
     _copy_code(source, vendored / service)
     (project / "requirements.txt").write_text("\n".join(runtime_requirements()) + "\n")
     return project
-
-
-def _deployments(directory: str, names: list[str]) -> list[str]:
-    return [n for n in names if n == "deployments"]
 
 
 def _chalice_package(project: Path, stage_name: str, region: str, out: Path) -> None:
