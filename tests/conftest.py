@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -85,3 +86,38 @@ def documented_statuses(client: Any, method: str, path: str) -> set[int]:
     """The statuses the app's own OpenAPI document promises for one operation."""
     document = body_of(client.http.get("/openapi.json"))
     return {int(code) for code in document["paths"][path][method.lower()]["responses"]}
+
+
+class SetClock:
+    """The portal's time in a test: ``clock.set(moment)``, ``clock.advance(minutes=16)``.
+    Until set, it is the real time."""
+
+    def __init__(self) -> None:
+        self.moment: datetime | None = None
+
+    def now(self) -> datetime:
+        from services.core import clock as portal_clock
+
+        return self.moment if self.moment is not None else portal_clock._system_time()
+
+    def set(self, moment: datetime) -> datetime:
+        if moment.tzinfo is None:
+            raise ValueError("a test's moment needs its time zone")
+        self.moment = moment
+        return moment
+
+    def advance(self, delta: timedelta | None = None, **parts: float) -> datetime:
+        return self.set(self.now() + (delta or timedelta(**parts)))
+
+
+@pytest.fixture
+def clock() -> Iterator[SetClock]:
+    """The one seam through which a test moves the portal's time (services.core.clock)."""
+    from services.core import clock as portal_clock
+
+    setter = SetClock()
+    portal_clock.set_source(setter.now)
+    try:
+        yield setter
+    finally:
+        portal_clock.reset()

@@ -1,0 +1,52 @@
+"""The identifiers that cross service boundaries, written once: agencies, procedures,
+dossiers, officials, reporting periods.
+
+Each has its pattern (for path parameters and plain checks) and an annotated type for
+pydantic models, so a request model says ``agency_id: AgencyId`` and every service refuses
+the same things.
+
+>>> is_procedure_code("1.001234"), is_procedure_code("1.1234")
+(True, False)
+>>> is_agency_id("so-tu-phap-ha-noi"), is_agency_id("-bad")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import Field
+
+PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
+"""A national procedure code, ``1.001234`` (central) or ``2.000123`` (local)."""
+
+AGENCY_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+"""An agency's id, compared exactly as written."""
+
+DOSSIER_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+"""A dossier's code as its one-stop system writes it (``000.00.12.H26-261122-0001``)."""
+
+OFFICIAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+"""An official's id in their agency's one-stop system."""
+
+PERIOD_PATTERN = r"^[0-9]{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4])?$"
+"""A reporting period: a year ``2026``, a quarter ``2026-Q4`` or a month ``2026-11``."""
+
+ProcedureCode = Annotated[
+    str, Field(pattern=PROCEDURE_CODE_PATTERN, examples=["1.002804", "2.000815"])
+]
+AgencyId = Annotated[str, Field(pattern=AGENCY_ID_PATTERN, examples=["bo-cong-an"])]
+DossierCode = Annotated[
+    str, Field(pattern=DOSSIER_CODE_PATTERN, examples=["000.00.12.H26-261122-0001"])
+]
+OfficialId = Annotated[str, Field(pattern=OFFICIAL_ID_PATTERN)]
+Period = Annotated[str, Field(pattern=PERIOD_PATTERN, examples=["2026", "2026-Q4", "2026-11"])]
+
+
+def is_procedure_code(text: str) -> bool:
+    return re.fullmatch(PROCEDURE_CODE_PATTERN, text) is not None
+
+
+def is_agency_id(text: str) -> bool:
+    return re.fullmatch(AGENCY_ID_PATTERN, text) is not None

@@ -1,0 +1,165 @@
+"""Every message that travels on a queue, as a typed model: producers build them, consumers
+parse them, and ``tests/core/test_messages.py`` proves that what each producer sends its
+consumer accepts.
+
+Each message carries its ``type`` and a ``schema_version``. A consumer reads a queue
+through that queue's :class:`Inbox`, which accepts exactly the types the queue carries; a
+body that is not one of them is :class:`Unreadable`, and will not become readable by coming
+back, so consumers drop it (with a log line naming the message id, never its content).
+
+>>> body = encode(PaymentSettled(order_id="01ARZ3NDEKTSV4RRFFQ69G5FAV", agency_id="a",
+...     procedure_code="1.001234", dossier_code="D-1", amount_vnd=50000, paid_at=None,
+...     bank_transaction_no="14226112"))
+>>> PAYMENT_SETTLED.parse(body).order_id
+'01ARZ3NDEKTSV4RRFFQ69G5FAV'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+from services.core.identifiers import AgencyId, DossierCode, OfficialId, ProcedureCode
+
+
+class Message(BaseModel):
+    """What every message has: its kind and the version of its shape."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    type: str
+    schema_version: Literal[1] = 1
+
+
+# -- catalogue -> procedure-changes --------------------------------------------------------
+class ProcedurePublished(Message):
+    type: Literal["procedure.published"] = "procedure.published"
+    code: ProcedureCode
+    version: int = Field(ge=1, description="The procedure's version, not the message's")
+    occurred_at: AwareDatetime
+
+
+class ProcedureAbolished(Message):
+    type: Literal["procedure.abolished"] = "procedure.abolished"
+    code: ProcedureCode
+    version: int = Field(ge=1)
+    occurred_at: AwareDatetime
+
+
+# -- payments -> payment-settled -----------------------------------------------------------
+class PaymentSettled(Message):
+    type: Literal["payment.settled"] = "payment.settled"
+    order_id: str = Field(min_length=1, max_length=64)
+    agency_id: AgencyId
+    procedure_code: ProcedureCode
+    dossier_code: DossierCode
+    amount_vnd: int = Field(ge=0)
+    paid_at: AwareDatetime | None
+    bank_transaction_no: str | None
+
+
+# -- feedback-intake: feedback's own routing request, and ratings' dissatisfied rating -----
+class CaseReceived(Message):
+    type: Literal["case.received"] = "case.received"
+    tracking_code: str = Field(min_length=1, max_length=32)
+
+
+class RatingDissatisfied(Message):
+    """A rating whose overall answer is the dissatisfied level: feedback opens a case for
+    the agency, once per dossier, carrying nothing of the citizen but the comment."""
+
+    type: Literal["rating.dissatisfied"] = "rating.dissatisfied"
+    dossier_code: DossierCode
+    agency_id: AgencyId
+    procedure_code: ProcedureCode | None = None
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+# -- rating-events: ratings' own counting request ------------------------------------------
+class RatingCreated(Message):
+    type: Literal["rating.created"] = "rating.created"
+    dossier_code: DossierCode
+
+
+# -- dossier-events: a dossier's state, from one-stop systems (and the dossiers service) ---
+class DossierEvent(Message):
+    """The body of ``POST /ratings/dossiers``, and of a message on ``dossier-events``: one-stop
+    systems send it without ``type`` or ``schema_version``, which default."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True, extra="forbid")
+
+    type: Literal["dossier.event"] = "dossier.event"
+    dossier_code: DossierCode
+    procedure_code: ProcedureCode
+    agency_id: AgencyId
+    official_id: OfficialId | None = None
+    citizen_id: str = Field(min_length=1, max_length=64)
+    status: int = Field(ge=1, le=10, description="National dossier status; 9 handled, 10 returned")
+    # With an offset: a moment without one would be compared with aware ones (a 500) or read
+    # in the server's zone (the wrong day, month or on-time answer).
+    received_at: AwareDatetime
+    due_at: AwareDatetime
+    completed_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _completed_when_handled(self) -> DossierEvent:
+        # Handled without a completion time would count as late and open a rating window
+        # from nowhere: the one-stop system knows when it finished, so it must say.
+        if self.status in (9, 10) and self.completed_at is None:
+            raise ValueError("a handled dossier (status 9 or 10) needs completed_at")
+        return self
+
+
+# -- reading a queue -----------------------------------------------------------------------
+Received = TypeVar("Received")
+
+
+class Unreadable(ValueError):
+    """A body that is not one of the messages its queue carries."""
+
+
+@dataclass(frozen=True)
+class Inbox(Generic[Received]):
+    """The messages one queue carries, and how its consumer reads them."""
+
+    queue: str
+    adapter: TypeAdapter[Received]
+
+    def parse(self, body: str) -> Received:
+        try:
+            return self.adapter.validate_json(body)
+        except ValidationError:
+            raise Unreadable(self.queue) from None
+
+
+def encode(message: Message) -> str:
+    return message.model_dump_json()
+
+
+def attributes(message: Message) -> dict[str, Any]:
+    """SQS message attributes: the type, so a subscription filter can route on it."""
+    return {"type": {"DataType": "String", "StringValue": message.type}}
+
+
+ProcedureChange = Annotated[ProcedurePublished | ProcedureAbolished, Field(discriminator="type")]
+FeedbackIntake = Annotated[CaseReceived | RatingDissatisfied, Field(discriminator="type")]
+
+PROCEDURE_CHANGES: Inbox[ProcedurePublished | ProcedureAbolished] = Inbox(
+    "procedure-changes", TypeAdapter(ProcedureChange)
+)
+PAYMENT_SETTLED: Inbox[PaymentSettled] = Inbox("payment-settled", TypeAdapter(PaymentSettled))
+FEEDBACK_INTAKE: Inbox[CaseReceived | RatingDissatisfied] = Inbox(
+    "feedback-intake", TypeAdapter(FeedbackIntake)
+)
+RATING_EVENTS: Inbox[RatingCreated] = Inbox("rating-events", TypeAdapter(RatingCreated))
+DOSSIER_EVENTS: Inbox[DossierEvent] = Inbox("dossier-events", TypeAdapter(DossierEvent))

@@ -1,0 +1,43 @@
+"""One copy of each identifier's format, refused the same way by every service."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from services.core.identifiers import (
+    AgencyId,
+    DossierCode,
+    Period,
+    ProcedureCode,
+    is_agency_id,
+    is_procedure_code,
+)
+
+
+class _Sample(BaseModel):
+    agency_id: AgencyId
+    procedure_code: ProcedureCode
+    dossier_code: DossierCode
+    period: Period
+
+
+@pytest.mark.parametrize("period", ["2026", "2026-Q1", "2026-Q4", "2026-01", "2026-12"])
+def test_periods_a_report_names(period: str) -> None:
+    _Sample(agency_id="a", procedure_code="1.000001", dossier_code="D", period=period)
+
+
+@pytest.mark.parametrize("period", ["2026-Q5", "2026-Q0", "2026-13", "2026-00", "26", "2026-1"])
+def test_periods_that_do_not_exist(period: str) -> None:
+    with pytest.raises(ValidationError):
+        _Sample(agency_id="a", procedure_code="1.000001", dossier_code="D", period=period)
+
+
+def test_codes() -> None:
+    assert is_procedure_code("2.000815")
+    for bad in ("2.00081", "2.0008155", "a.000815", "2000815", ""):
+        assert not is_procedure_code(bad)
+    assert is_agency_id("ubnd-tinh-lao-cai")
+    assert is_agency_id("x" * 40)
+    assert not is_agency_id("x" * 41)
+    assert not is_agency_id("")
