@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import cProfile
 import io
-import logging
-import os
 import pstats
 import statistics
 import sys
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+
+from infra import moto_world as shared_world
 
 
 def prepare_environment(stage: str = "bench") -> str:
-    """Set the environment as tests/conftest.py does; returns the token signing key.
+    """The environment the tests use (infra.moto_world); returns the token signing key.
 
     Must run before anything under ``services`` is imported: settings and clients are
     read once per process.
@@ -30,55 +29,14 @@ def prepare_environment(stage: str = "bench") -> str:
     from services.core import tokens  # only minting helpers, reads no settings
 
     signing_key = tokens.generate_private_key_pem()
-    os.environ.update(
-        AWS_DEFAULT_REGION="ap-southeast-1",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        PORTAL_STAGE=stage,
-        POWERTOOLS_TRACE_DISABLED="true",
-        POWERTOOLS_METRICS_DISABLED="true",
-        POWERTOOLS_LOG_LEVEL="WARNING",
-        PORTAL_JWKS_JSON=tokens.jwks_json(signing_key),
-    )
-    # An endpoint left over from a local stack would send the benchmark over the network.
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    # moto's CloudFormation warns once per secret it skips; infra.world creates them itself.
-    warnings.filterwarnings("ignore", message="Tried to parse AWS", category=UserWarning)
-    logging.getLogger("moto").setLevel(logging.ERROR)
+    shared_world.prepare_environment(stage, signing_key)
     return signing_key
 
 
-def reset_process_caches() -> None:
-    """Forget clients, keys and indexes that belong to a previous moto world."""
-    from aws_lambda_powertools.utilities import parameters
-
-    from services.catalogue import service
-    from services.catalogue.search import CatalogueSearch
-    from services.core import aws, pagination, pseudonyms
-
-    aws.reset_clients()
-    pagination.reset_key_cache()
-    pseudonyms.reset_key_cache()
-    # Secrets of the previous world, such as the banks' keys.
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
-    service.search_model = CatalogueSearch()
-
-
-@contextmanager
-def moto_world(stage: str = "bench") -> Iterator[None]:
+def moto_world(stage: str = "bench") -> AbstractContextManager[None]:
     """A fresh in-process AWS with the shared template deployed; nothing leaks between
     two worlds, so each measurement starts from what a new container would see."""
-    from moto import mock_aws
-
-    from infra import world
-
-    with mock_aws():
-        world.build(stage)
-        reset_process_caches()
-        try:
-            yield
-        finally:
-            reset_process_caches()
+    return shared_world.moto_world(stage)
 
 
 def timed(call: Callable[[], object]) -> float:

@@ -121,6 +121,9 @@ class LocalStack:
     def start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        from infra.moto_world import serialize_dynamodb
+
+        serialize_dynamodb()  # a conditional write is atomic, as in DynamoDB
         # Port 0: the OS picks a free port, with no window for another process to take it.
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()

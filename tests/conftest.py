@@ -6,55 +6,23 @@ The environment is set before any app is imported, as Lambda would set it.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from infra import moto_world as moto_world_setup
 from services.core import tokens as token_minting
 
 _SIGNING_KEY = token_minting.generate_private_key_pem()
-os.environ.update(
-    AWS_DEFAULT_REGION="ap-southeast-1",
-    AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",
-    PORTAL_STAGE="test",
-    POWERTOOLS_TRACE_DISABLED="true",
-    POWERTOOLS_METRICS_DISABLED="true",
-    POWERTOOLS_LOG_LEVEL="WARNING",
-    PORTAL_JWKS_JSON=token_minting.jwks_json(_SIGNING_KEY),
-)
-os.environ.pop("AWS_ENDPOINT_URL", None)
-
-
-def reset_process_caches() -> None:
-    """Forget clients, keys and indexes that belong to a previous moto world."""
-    from aws_lambda_powertools.utilities import parameters
-
-    from services.catalogue import service
-    from services.catalogue.search import CatalogueSearch
-    from services.core import aws, pagination, pseudonyms
-
-    aws.reset_clients()
-    pagination.reset_key_cache()
-    pseudonyms.reset_key_cache()
-    parameters.clear_caches()  # secrets of the previous world, such as the banks' keys
-    service.search_model = CatalogueSearch()
+moto_world_setup.prepare_environment("test", _SIGNING_KEY)
 
 
 @pytest.fixture(scope="module")
 def moto_world() -> Iterator[None]:
-    from moto import mock_aws
-
-    from infra import world
-
-    with mock_aws():
-        world.build("test")
-        reset_process_caches()
+    with moto_world_setup.moto_world("test"):
         yield
-    reset_process_caches()
 
 
 @pytest.fixture(scope="session")
