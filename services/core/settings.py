@@ -11,6 +11,10 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
+LOCAL_ISSUER = "https://id.portal.local"
+"""The issuer of the tokens ``portal token`` mints, trusted where ``PORTAL_JWKS_JSON`` is."""
+LOCAL_AUDIENCE = "public-service-portal"
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -26,6 +30,7 @@ class Settings:
     jwt_audience: str
     jwks_url: str | None
     jwks_json: str | None
+    jwks_max_age_seconds: float
     search_shards: int
     payment_settled_queue: str
     provider_secret_prefix: str
@@ -55,10 +60,11 @@ def get_settings() -> Settings:
         procedure_changes_queue=_env("PROCEDURE_CHANGES_QUEUE", f"{prefix}-procedure-changes"),
         cursor_secret_name=_env("CURSOR_SECRET_NAME", f"{prefix}/cursor-key"),
         pseudonym_secret_name=_env("PSEUDONYM_SECRET_NAME", f"{prefix}/pseudonym-key"),
-        jwt_issuer=_env("PORTAL_JWT_ISSUER", "https://id.portal.local"),
-        jwt_audience=_env("PORTAL_JWT_AUDIENCE", "public-service-portal"),
+        jwt_issuer=_env("PORTAL_JWT_ISSUER", LOCAL_ISSUER),
+        jwt_audience=_env("PORTAL_JWT_AUDIENCE", LOCAL_AUDIENCE),
         jwks_url=os.environ.get("PORTAL_JWKS_URL") or None,
         jwks_json=os.environ.get("PORTAL_JWKS_JSON") or None,
+        jwks_max_age_seconds=float(_env("PORTAL_JWKS_MAX_AGE_SECONDS", "300")),
         search_shards=int(_env("CATALOGUE_SEARCH_SHARDS", "16")),
         payment_settled_queue=_env("PAYMENT_SETTLED_QUEUE", f"{prefix}-payment-settled"),
         dossier_events_queue=_env("DOSSIER_EVENTS_QUEUE", f"{prefix}-dossier-events"),

@@ -12,6 +12,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from services.core.settings import LOCAL_AUDIENCE, LOCAL_ISSUER
+
 LOCAL_KID = "portal-local-1"
 
 
@@ -57,8 +59,8 @@ def mint(
     roles: list[str],
     sub: str | None = None,
     agency_id: str | None = None,
-    issuer: str = "https://id.portal.local",
-    audience: str = "public-service-portal",
+    issuer: str = LOCAL_ISSUER,
+    audience: str = LOCAL_AUDIENCE,
     lifetime_seconds: int = 3600,
     kid: str = LOCAL_KID,
 ) -> str:

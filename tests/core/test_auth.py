@@ -80,3 +80,51 @@ def test_no_header_is_anonymous_and_require_says_401_then_403(signing_key: str) 
     with pytest.raises(Problem) as wrong_role:
         require(citizen, Role.OPERATOR)
     assert wrong_role.value.status == 403
+
+
+def _signed(signing_key: str, **claims: object) -> str:
+    base: dict[str, object] = {
+        "iss": "https://id.portal.local",
+        "aud": "public-service-portal",
+        "sub": "cd-1",
+        "roles": ["citizen"],
+        "exp": int(time.time()) + 60,
+    }
+    base.update(claims)
+    present = {k: v for k, v in base.items() if v is not _ABSENT}
+    return jwt.encode(present, signing_key, algorithm="ES256", headers={"kid": tokens.LOCAL_KID})
+
+
+_ABSENT = object()
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": ""},
+        {"sub": "   "},
+        {"sub": 42},
+        {"sub": _ABSENT},
+        {"exp": _ABSENT},
+        {"iss": _ABSENT},
+        {"aud": _ABSENT},
+        {"roles": "citizen"},
+        {"roles": ["citizen", 7]},
+        {"roles": [["operator"]]},
+        {"roles": {"operator": True}},
+        {"roles": ["official"], "agency_id": 12},
+        {"roles": ["official"], "agency_id": "../../etc"},
+    ],
+    ids=repr,
+)
+def test_a_token_with_a_claim_missing_or_malformed_is_401(
+    signing_key: str, claims: dict[str, object]
+) -> None:
+    with pytest.raises(Problem) as refused:
+        verify(_signed(signing_key, **claims))
+    assert refused.value.status == 401
+
+
+def test_the_well_formed_control_of_those_tokens_is_accepted(signing_key: str) -> None:
+    principal = verify(_signed(signing_key, roles=["official"], agency_id="bo-tu-phap"))
+    assert (principal.sub, principal.agency_id) == ("cd-1", "bo-tu-phap")
