@@ -39,6 +39,17 @@ _NOT_READY = Text("Cổng đang khởi động, vui lòng thử lại.", "The po
 _INTERNAL = Text(
     "Đã có lỗi xảy ra, vui lòng thử lại sau.", "Something went wrong; try again later."
 )
+# What http.server refuses before a request reaches the portal, in the portal's words.
+_REFUSED_BY_THE_SERVER: dict[int, Text] = {
+    400: Text("Yêu cầu HTTP không hợp lệ.", "The HTTP request is malformed."),
+    414: Text("Địa chỉ yêu cầu quá dài.", "The request line is too long."),
+    431: Text(
+        "Phần đầu yêu cầu quá lớn hoặc có quá nhiều trường.",
+        "A header line is too long, or there are too many headers.",
+    ),
+    501: Text("Phương thức không được hỗ trợ.", "The method is not supported."),
+    505: Text("Phiên bản HTTP không được hỗ trợ.", "The HTTP version is not supported."),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +261,24 @@ class GatewayHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (an overlong request line or header, a method it does
+        not know) as problems, never its HTML page. The request was not read whole, so the
+        connection closes after the answer."""
+        detail = _REFUSED_BY_THE_SERVER.get(code, _REFUSED_BY_THE_SERVER[400])
+        reply = problem_reply(code, detail, None)
+        self.close_connection = True
+        if not hasattr(self, "command") or self.command is None:
+            self.command = "GET"  # the request line was never parsed: answer with a body
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.send_header("Connection", "close")
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(reply.body)
+
     def log_message(self, format: str, *args: Any) -> None:
         # The apps log every request themselves (correlation id, route, status); the
         # default access line would add the raw query string, which can carry an access key.
@@ -262,6 +291,9 @@ class PortalHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # How many connections may wait to be accepted: the default of 5 refused some of 32
+    # clients connecting at once, as a page's parallel requests and fuzzers do.
+    request_queue_size = 256
 
     def __init__(self, host: str, port: int) -> None:
         super().__init__((host, port), GatewayHandler)

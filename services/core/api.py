@@ -47,6 +47,13 @@ JSON = "application/json"
 _language: ContextVar[str] = ContextVar("language", default="vi")
 
 _MALFORMED_JSON = Text("Nội dung yêu cầu không phải JSON hợp lệ.", "The body is not valid JSON.")
+MAX_JSON_DEPTH = 32
+"""How deep a body may nest: no request model goes past a few levels, DynamoDB stores no
+more than 32, and the parser itself would fail past about a thousand."""
+_TOO_DEEP = Text(
+    f"Nội dung yêu cầu lồng nhau quá {MAX_JSON_DEPTH} cấp.",
+    f"The body nests deeper than {MAX_JSON_DEPTH} levels.",
+)
 _CHALICE_ERRORS: dict[int, Text] = {
     405: Text("Phương thức không được hỗ trợ cho địa chỉ này.", "Method not allowed here."),
     415: Text("Chỉ chấp nhận nội dung application/json.", "Only application/json is accepted."),
@@ -115,14 +122,38 @@ def _field_errors(error: ValidationError, prefix: str) -> list[FieldError]:
     return found
 
 
+def json_depth(value: Any) -> int:
+    """How deep ``value`` nests (a scalar is 0), without recursion."""
+    deepest = 0
+    waiting: list[tuple[Any, int]] = [(value, 0)]
+    while waiting:
+        item, depth = waiting.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth + 1)
+            waiting.extend((child, depth + 1) for child in item)
+    return deepest
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """A caller's JSON, or a 400: malformed, or nested past :data:`MAX_JSON_DEPTH`."""
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Problem(400, _MALFORMED_JSON) from None
+    except RecursionError:  # nested past what the parser's stack holds
+        raise Problem(400, _TOO_DEEP) from None
+    if json_depth(parsed) > MAX_JSON_DEPTH:
+        raise Problem(400, _TOO_DEEP)
+    return parsed
+
+
 def _json_body(request: Request) -> Any:
     raw = request.raw_body
     if not raw:
         return None
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise Problem(400, _MALFORMED_JSON) from None
+    return parse_json(raw)
 
 
 def _query_dict(request: Request) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""The identifiers that cross service boundaries, written once: agencies, procedures,
-dossiers, officials, reporting periods.
+"""The identifiers and values that cross service boundaries, written once: agencies,
+procedures, dossiers, officials, reporting periods, moments.
 
 Each has its pattern (for path parameters and plain checks) and an annotated type for
 pydantic models, so a request model says ``agency_id: AgencyId`` and every service refuses
@@ -14,9 +14,10 @@ the same things.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
 PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
 """A national procedure code, ``1.001234`` (central) or ``2.000123`` (local)."""
@@ -42,6 +43,27 @@ DossierCode = Annotated[
 ]
 OfficialId = Annotated[str, Field(pattern=OFFICIAL_ID_PATTERN)]
 Period = Annotated[str, Field(pattern=PERIOD_PATTERN, examples=["2026", "2026-Q4", "2026-11"])]
+
+
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2200
+
+
+def _within_the_calendar(moment: datetime) -> datetime:
+    """A moment the portal can store, compare and count: in UTC it stays within years
+    1900 to 2200. ``0001-01-01T00:00+14:00`` is a valid ISO 8601 text whose UTC form does
+    not exist, and would fail the first comparison or conversion far from the edge."""
+    try:
+        in_utc = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"a moment between {EARLIEST_YEAR} and {LATEST_YEAR}") from None
+    if not EARLIEST_YEAR <= in_utc.year <= LATEST_YEAR:
+        raise ValueError(f"a moment between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_within_the_calendar)]
+"""A moment a caller gives: ISO 8601 with its offset, within the years the portal counts."""
 
 
 def is_procedure_code(text: str) -> bool:

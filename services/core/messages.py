@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from services.core.identifiers import AgencyId, DossierCode, OfficialId, ProcedureCode
+from services.core.identifiers import AgencyId, DossierCode, Moment, OfficialId, ProcedureCode
 
 
 class Message(BaseModel):
@@ -107,9 +107,9 @@ class DossierEvent(Message):
     status: int = Field(ge=1, le=10, description="National dossier status; 9 handled, 10 returned")
     # With an offset: a moment without one would be compared with aware ones (a 500) or read
     # in the server's zone (the wrong day, month or on-time answer).
-    received_at: AwareDatetime
-    due_at: AwareDatetime
-    completed_at: AwareDatetime | None = None
+    received_at: Moment
+    due_at: Moment
+    completed_at: Moment | None = None
 
     @model_validator(mode="after")
     def _completed_when_handled(self) -> DossierEvent:

@@ -34,13 +34,19 @@ _TITLES: dict[int, tuple[str, Text]] = {
     406: ("not-acceptable", Text("Không thể đáp ứng định dạng", "Not acceptable")),
     409: ("conflict", Text("Xung đột", "Conflict")),
     413: ("too-large", Text("Yêu cầu quá lớn", "Request too large")),
+    414: ("uri-too-long", Text("Địa chỉ yêu cầu quá dài", "URI too long")),
     415: (
         "unsupported-media-type",
         Text("Kiểu dữ liệu không được hỗ trợ", "Unsupported media type"),
     ),
     422: ("validation-error", Text("Dữ liệu không hợp lệ", "Invalid fields")),
     429: ("too-many-requests", Text("Quá nhiều yêu cầu", "Too many requests")),
+    431: (
+        "headers-too-large",
+        Text("Phần đầu yêu cầu quá lớn", "Request header fields too large"),
+    ),
     500: ("internal-error", Text("Lỗi hệ thống", "Internal error")),
+    501: ("not-implemented", Text("Phương thức không được hỗ trợ", "Not implemented")),
     502: ("bad-gateway", Text("Đối tác không phản hồi", "An upstream provider did not answer")),
     503: ("unavailable", Text("Dịch vụ tạm thời không khả dụng", "Service unavailable")),
 }

@@ -63,3 +63,25 @@ def test_unknown_methods_are_405_problems_with_allow() -> None:
     assert response.headers["Allow"] == "POST"
     body: dict[str, Any] = json.loads(response.body)
     assert body["status"] == 405
+
+
+@pytest.mark.parametrize("depth", [33, 1000, 100_000])
+def test_a_body_nested_too_deep_is_a_400_problem(depth: int) -> None:
+    nested = "[" * depth + "]" * depth
+    with Client(build()) as client:
+        for body in (nested, '{"text": ' + nested + "}"):
+            response = client.http.post(
+                "/echo", headers={"Content-Type": "application/json"}, body=body
+            )
+            assert response.status_code == 400
+            assert response.headers["Content-Type"] == "application/problem+json"
+            assert json.loads(response.body)["detail"] == "Nội dung yêu cầu lồng nhau quá 32 cấp."
+
+
+def test_a_body_nested_to_the_limit_is_read() -> None:
+    within = '{"text": "x", "extra": ' + "[" * 31 + "]" * 31 + "}"
+    with Client(build()) as client:
+        response = client.http.post(
+            "/echo", headers={"Content-Type": "application/json"}, body=within
+        )
+    assert response.status_code == 200  # depth 32 passes the gate; the model drops the rest

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ValidationError
 from services.core.identifiers import (
     AgencyId,
     DossierCode,
+    Moment,
     Period,
     ProcedureCode,
     is_agency_id,
@@ -41,3 +42,27 @@ def test_codes() -> None:
     assert is_agency_id("x" * 40)
     assert not is_agency_id("x" * 41)
     assert not is_agency_id("")
+
+
+class _When(BaseModel):
+    at: Moment
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0001-01-01T00:00:00+14:00",  # before year 1 in UTC: no such moment there
+        "9999-12-31T23:59:59-12:00",  # after year 9999 in UTC
+        "1899-12-31T23:59:59+00:00",
+        "2201-01-01T00:00:00+00:00",
+        "2026-12-01T09:00:00",  # no offset: whose 09:00?
+    ],
+)
+def test_moments_at_the_ends_of_the_calendar_are_refused(text: str) -> None:
+    with pytest.raises(ValidationError):
+        _When(at=text)  # type: ignore[arg-type]
+
+
+def test_a_moment_keeps_its_offset() -> None:
+    at = _When(at="2026-12-31T23:59:59+07:00").at  # type: ignore[arg-type]
+    assert at.isoformat() == "2026-12-31T23:59:59+07:00"

@@ -33,7 +33,12 @@ def test_a_cursor_for_another_list_is_refused() -> None:
 def test_a_forged_position_is_refused() -> None:
     cursor = pagination.encode_cursor({"offset": 20}, "s")
     raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-    forged = raw.replace(b"20", b"99")
+    # Every byte after the nonce is the sealed position: change any, and it is refused.
+    for at in (12, len(raw) // 2, len(raw) - 1):
+        flipped = raw[:at] + bytes([raw[at] ^ 0x01]) + raw[at + 1 :]
+        with pytest.raises(Problem):
+            pagination.decode_cursor(base64.urlsafe_b64encode(flipped).rstrip(b"=").decode(), "s")
+    forged = raw[:-1]
     forged_cursor = base64.urlsafe_b64encode(forged).rstrip(b"=").decode()
     with pytest.raises(Problem):
         pagination.decode_cursor(forged_cursor, "s")
@@ -51,3 +56,23 @@ def test_another_key_invalidates_cursors() -> None:
     pagination.set_key_source(lambda: b"rotated" * 5)
     with pytest.raises(Problem):
         pagination.decode_cursor(cursor, "s")
+
+
+def test_a_cursor_shows_nothing_of_the_table_keys_it_holds() -> None:
+    position = {"start": {"pk": "WORK#so-tu-phap#2026-W49", "sk": "CASE#PA-ABCDE-FGHJK"}}
+    cursor = pagination.encode_cursor(position, "feedback-work:so-tu-phap:")
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    for revealing in (b"WORK", b"so-tu-phap", b"CASE", b"PA-ABCDE", b"pk", b"start"):
+        assert revealing not in raw
+    assert pagination.decode_cursor(cursor, "feedback-work:so-tu-phap:") == position
+
+
+def test_the_same_position_seals_differently_each_time() -> None:
+    first = pagination.encode_cursor({"offset": 20}, "s")
+    assert pagination.encode_cursor({"offset": 20}, "s") != first
+
+
+def test_an_overlong_cursor_is_refused_before_decoding() -> None:
+    with pytest.raises(Problem) as refused:
+        pagination.decode_cursor("A" * 2049, "s")
+    assert refused.value.status == 400

@@ -235,3 +235,55 @@ def test_before_the_apps_are_attached_the_port_answers_503() -> None:
     finally:
         waiting.shutdown()
         waiting.server_close()
+
+
+def _raw_exchange(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are (no client library tidies them) and read the answer."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in header_lines)
+    return int(status_line.split()[1]), headers, body
+
+
+def test_an_overlong_request_line_is_a_414_problem(server: PortalHTTPServer) -> None:
+    path = "/demo/items/" + "x" * 70_000
+    status, headers, body = _raw_exchange(
+        server.port, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    )
+    assert status == 414
+    assert headers["Content-Type"] == "application/problem+json"
+    assert json.loads(body)["status"] == 414
+    assert b"<html" not in body.lower()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    ["X-Long: " + "a" * 70_000 + "\r\n", "".join(f"X-H{n}: v\r\n" for n in range(150))],
+    ids=["a header line too long", "too many header lines"],
+)
+def test_headers_too_large_are_a_431_problem(server: PortalHTTPServer, headers: str) -> None:
+    status, answer_headers, body = _raw_exchange(
+        server.port, f"GET /demo/items/1 HTTP/1.1\r\nHost: x\r\n{headers}\r\n".encode()
+    )
+    assert status == 431
+    assert answer_headers["Content-Type"] == "application/problem+json"
+    assert json.loads(body)["title"] == "Phần đầu yêu cầu quá lớn"
+
+
+def test_sixty_four_connections_opened_at_once_are_all_answered(base: str) -> None:
+    start = threading.Barrier(64)
+
+    def fetch(n: int) -> int:
+        start.wait()  # every client connects in the same instant
+        return call(f"{base}/demo/items/c{n}")[0]
+
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        statuses = list(pool.map(fetch, range(64)))
+    assert statuses == [200] * 64
