@@ -71,6 +71,7 @@ def _environment(service: str, stage_name: str, stage: Stage, chalice_env: dict[
         "PORTAL_JWT_ISSUER": stage.jwt_issuer,
         "PORTAL_JWT_AUDIENCE": stage.jwt_audience,
         "PORTAL_JWKS_URL": stage.jwks_url,
+        "PORTAL_CORS_ORIGINS": ",".join(stage.cors_origins),
         "POWERTOOLS_SERVICE_NAME": service,
     }
     for variable, export in grant.environment.items():

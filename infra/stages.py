@@ -34,6 +34,9 @@ class Stage(BaseModel):
     payment_return_url: HttpsUrl
     api_throttle_rate: int = Field(ge=1, description="Steady requests per second per API.")
     api_throttle_burst: int = Field(ge=1)
+    # Browser origins whose pages may call the API (services.core.cors): exact, or with
+    # ``*`` for any port (a developer's machine against dev).
+    cors_origins: list[Annotated[str, Field(pattern=r"^https?://[a-z0-9.-]+(:(\d{1,5}|\*))?$")]]
 
 
 class UnknownStage(ValueError):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from typing import Any, TypeVar
 from chalice.app import Chalice, Request, Response
 from pydantic import BaseModel, ValidationError
 
-from services.core import observability
+from services.core import cors, observability
 from services.core.auth import Role, principal_from_header, require
 from services.core.problems import (
     INTERNAL,
@@ -179,6 +180,7 @@ class Api:
         self.version = version
         self.description = description
         self.routes: list[RouteSpec] = []
+        self._preflighted: set[str] = set()
         self.log = observability.logger(service)
         self.metrics = observability.metrics(service)
         app.register_middleware(self._edge, "http")
@@ -264,9 +266,28 @@ class Api:
 
             handle.__name__ = view.__name__
             self.app.route(path, methods=list(methods), content_types=[JSON])(handle)
+            self._answer_preflights(path)
             return view
 
         return register
+
+    def _answer_preflights(self, path: str) -> None:
+        """An ``OPTIONS`` route beside the first method of ``path``: a browser asks it
+        before a cross-origin call with a token or a JSON body. No token is read (a
+        preflight carries none); the methods allowed are those the path has."""
+        if path in self._preflighted:
+            return
+        self._preflighted.add(path)
+
+        def preflight(**_: str) -> Response:
+            request = self.app.current_request
+            assert request is not None
+            methods = [spec.method for spec in self.routes if spec.path == path]
+            headers = cors.policy().preflight_headers(request.headers.get("origin"), methods)
+            return Response(body="", status_code=204, headers=dict(headers))
+
+        preflight.__name__ = "preflight" + re.sub(r"[^0-9a-zA-Z]+", "_", path).rstrip("_")
+        self.app.route(path, methods=["OPTIONS"])(preflight)
 
     @staticmethod
     def _parse(model: type[BaseModel], data: Any, prefix: str) -> BaseModel:
@@ -314,6 +335,7 @@ class Api:
             _language.reset(token)
             self._flush_metrics()
         response.headers["X-Correlation-Id"] = correlation_id
+        response.headers.update(cors.policy().answer_headers(request.headers.get("origin")))
         self.log.info(
             "request",
             extra={

@@ -167,6 +167,14 @@ def _operation_suffix(path: str) -> str:
     return "".join(word[:1].upper() + word[1:] for word in words if word)
 
 
+_CORS_NOTE = (
+    "Browser front ends: every path answers a CORS preflight (`OPTIONS`, 204) and every "
+    "answer carries `Access-Control-Allow-Origin` for the origins the stage allows; "
+    "allowed request headers are `Authorization`, `Content-Type`, `Accept-Language` and "
+    "`Idempotency-Key`."
+)
+
+
 def document(api: Api, *, server_url: str | None = None) -> dict[str, Any]:
     """The OpenAPI 3.1 document for every route ``api`` registered."""
     models = _models(api.routes)
@@ -190,7 +198,11 @@ def document(api: Api, *, server_url: str | None = None) -> dict[str, Any]:
         paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, refs)
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
-        "info": {"title": api.title, "version": api.version, "description": api.description},
+        "info": {
+            "title": api.title,
+            "version": api.version,
+            "description": (api.description + "\n\n" + _CORS_NOTE).strip(),
+        },
         "paths": paths,
         "components": {
             "schemas": schemas,

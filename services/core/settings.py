@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
+LOCAL_ORIGINS = "http://localhost:*,http://127.0.0.1:*"
+"""Browser origins allowed where a stage says none: any port of the developer's machine."""
 LOCAL_ISSUER = "https://id.portal.local"
 """The issuer of the tokens ``portal token`` mints, trusted where ``PORTAL_JWKS_JSON`` is."""
 LOCAL_AUDIENCE = "public-service-portal"
@@ -41,6 +43,7 @@ class Settings:
     rating_events_queue: str
     feedback_contact_key: str
     feedback_attachments_bucket: str | None
+    cors_origins: str
 
 
 def _env(name: str, default: str) -> str:
@@ -76,6 +79,8 @@ def get_settings() -> Settings:
         feedback_contact_key=_env("FEEDBACK_CONTACT_KEY", f"alias/{prefix}-feedback-contacts"),
         # The template names it with the account id; resolved on first use when unset.
         feedback_attachments_bucket=os.environ.get("FEEDBACK_ATTACHMENTS_BUCKET") or None,
+        # Set but empty: no browser origin at all (a stage whose front ends share its host).
+        cors_origins=os.environ.get("PORTAL_CORS_ORIGINS", LOCAL_ORIGINS),
         # Where the bank sends the citizen's browser back: the portal's public address.
         payment_return_url=_env(
             "PAYMENT_RETURN_URL", "http://127.0.0.1:8000/payments/callbacks/vnpay/return"

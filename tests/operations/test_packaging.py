@@ -176,6 +176,9 @@ def test_the_environment_names_come_from_the_shared_stacks_exports(
         assert variables["PORTAL_JWKS_URL"] == stage.jwks_url
         assert variables["PORTAL_JWT_ISSUER"] == stage.jwt_issuer
         assert variables["PORTAL_JWT_AUDIENCE"] == stage.jwt_audience
+        assert (
+            variables["PORTAL_CORS_ORIGINS"] == "https://dev.dichvucong.gov.vn,http://localhost:*"
+        )
         assert "PORTAL_JWKS_JSON" not in variables  # keys come from the identity provider
         # Where banks send the citizen back: the stage's public address, for payments only.
         assert variables.get("PAYMENT_RETURN_URL") == (
