@@ -1,4 +1,4 @@
-"""One HTTP port for the four services, as an API Gateway custom domain with base-path
+"""One HTTP port for the services, as an API Gateway custom domain with base-path
 mappings: ``/catalogue/procedures?q=x`` reaches the catalogue app's ``/procedures``.
 
 Chalice's own :class:`chalice.local.LocalGateway` turns each request into the API Gateway
@@ -21,10 +21,12 @@ from chalice.app import Chalice
 from chalice.config import Config
 from chalice.local import LocalChalice, LocalGateway, LocalGatewayException, RouteMatcher
 
+from infra import local_pages
 from infra.sandbox_bank import PREFIX as SANDBOX_BANK_PREFIX
 from infra.sandbox_bank import SandboxBank
 from services.core import observability
 from services.core.api import language_from
+from services.core.pages import HTML, wants_html
 from services.core.problems import PROBLEM_JSON, Problem, Text
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -166,6 +168,11 @@ class Portal:
             body["sandbox_bank"] = {"base_url": f"{self.base_url}{SANDBOX_BANK_PREFIX}/"}
         return Reply(200, [("Content-Type", "application/json")], json.dumps(body).encode())
 
+    def index_page(self) -> Reply:
+        bank = f"{self.base_url}{SANDBOX_BANK_PREFIX}/" if self.sandbox_bank is not None else None
+        page = local_pages.index(self.base_url, list(self.services), bank)
+        return Reply(200, [("Content-Type", HTML)], page.encode())
+
     def handle(
         self, method: str, target: str, headers: dict[str, str], body: bytes | None
     ) -> Reply:
@@ -173,7 +180,11 @@ class Portal:
         path, _, query = target.partition("?")
         path = path or "/"
         if path == "/" and method in ("GET", "HEAD"):
+            if wants_html(headers.get("accept")):
+                return self.index_page()
             return self.index()
+        if path == "/guides" and method in ("GET", "HEAD"):
+            return Reply(200, [("Content-Type", HTML)], local_pages.guides_page().encode())
         if self.sandbox_bank is not None and (
             path == SANDBOX_BANK_PREFIX or path.startswith(SANDBOX_BANK_PREFIX + "/")
         ):

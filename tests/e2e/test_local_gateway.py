@@ -287,3 +287,17 @@ def test_sixty_four_connections_opened_at_once_are_all_answered(base: str) -> No
     with ThreadPoolExecutor(max_workers=64) as pool:
         statuses = list(pool.map(fetch, range(64)))
     assert statuses == [200] * 64
+
+
+def test_a_browser_at_the_root_gets_a_page_of_the_services(base: str) -> None:
+    status, headers, body = call(base + "/", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert status == 200
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    page = body.decode()
+    assert '<html lang="vi">' in page and "<title>" in page and "<main" in page
+    assert f'href="{base}/demo/docs"' in page
+    assert f'href="{base}/demo/openapi.json"' in page
+    assert 'href="/guides#as-a-front-end"' in page  # the README's guides
+    status, headers, body = call(base + "/guides", headers={"Accept": "text/html"})
+    assert status == 200
+    assert '<h3 id="as-a-front-end">As a front end</h3>' in body.decode()
