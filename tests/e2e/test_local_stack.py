@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,12 +66,12 @@ def _clean_env(home: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    home = tmp_path_factory.mktemp("portal-home")
+@contextmanager
+def running(home: Path, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """``portal up`` in a process of its own, ready, and stopped (SIGTERM) afterwards."""
     output = home / "portal-up.log"
     port = _free_port()
-    env = _clean_env(home)
+    env = {**_clean_env(home), **(extra_env or {})}
     # Output to a file, not a pipe: a pipe nobody drains would fill and block the stack.
     with output.open("wb") as sink:
         process = subprocess.Popen(
@@ -99,6 +100,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running(tmp_path_factory.mktemp("portal-home")) as started:
+        yield started
 
 
 def get(stack: Stack, path: str, headers: dict[str, str] | None = None) -> tuple[int, str, Any]:
