@@ -33,6 +33,7 @@ def _environment(service_templates: Path | None) -> Any:
         lstrip_blocks=True,
     )
     environment.filters["vnd"] = format_vnd
+    environment.filters["vnd_words"] = amount_in_words
     return environment
 
 
@@ -52,6 +53,18 @@ def format_vnd(amount: int) -> str:
 
 
 _PAGE_OR_DATA = ("text/html", "application/xhtml+xml", "application/json")
+
+
+def amount_in_words(amount: int) -> str:
+    """An amount as a receipt writes it in words (``Bằng chữ``), by ``num2words``.
+
+    >>> amount_in_words(135000)
+    'Một trăm ba mươi lăm nghìn đồng'
+    """
+    from num2words import num2words
+
+    words = str(num2words(amount, lang="vi"))
+    return words[:1].upper() + words[1:] + " đồng"
 
 
 def wants_html(accept: str | None) -> bool:
