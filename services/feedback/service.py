@@ -64,7 +64,7 @@ def _now() -> datetime:
 
 
 def deadline(start: datetime, days: int) -> datetime:
-    from services.feedback.calendar import deadline_at
+    from services.core.calendar import deadline_at
 
     return deadline_at(start, days)
 

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from services.feedback.calendar import deadline_at
+from services.core.calendar import deadline_at
 from tests.conftest import body_of
 from tests.feedback.conftest import PERSON, PROCEDURE
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.feedback.calendar import deadline_at
+from services.core.calendar import deadline_at
 from tests.conftest import body_of
 
 _people = itertools.count(1)
