@@ -65,13 +65,48 @@ class Dossier:
 
 
 class RatingRefused(Exception):
-    """Why a rating cannot be taken; ``status`` is the HTTP status the edge answers."""
+    """Why the rules refuse a rating. ``field`` names the part of the request at fault, if
+    one is; the service says the refusal to the caller."""
 
-    def __init__(self, status: int, reason: str, field: str | None = None) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-        self.field = field
+    field: str | None = None
+
+
+class NotTheirs(RatingRefused):
+    """Only the dossier's citizen rates it."""
+
+
+class NotHandled(RatingRefused):
+    """The dossier is not handled (9 or 10) yet."""
+
+    field = "dossier_code"
+
+
+class WindowClosed(RatingRefused):
+    """The dossier was completed longer ago than the rating window."""
+
+    field = "dossier_code"
+
+
+class UnknownCriterion(RatingRefused):
+    """An answer to a criterion the current set does not have."""
+
+    def __init__(self, criterion: str) -> None:
+        super().__init__(criterion)
+        self.field = f"answers.{criterion}"
+
+
+class UnknownLevel(RatingRefused):
+    """A level that is not one of its criterion's levels."""
+
+    def __init__(self, criterion: str) -> None:
+        super().__init__(criterion)
+        self.field = f"answers.{criterion}"
+
+
+class OverallUnanswered(RatingRefused):
+    """Every rating answers ``overall``: it is what satisfaction is counted by."""
+
+    field = f"answers.{OVERALL}"
 
 
 def check_answers(answers: Mapping[str, str], criteria: list[dict[str, object]]) -> None:
@@ -82,21 +117,23 @@ def check_answers(answers: Mapping[str, str], criteria: list[dict[str, object]])
     }
     for criterion, level in answers.items():
         if criterion not in levels:
-            raise RatingRefused(422, f"unknown criterion {criterion}", f"answers.{criterion}")
+            raise UnknownCriterion(criterion)
         if level not in levels[criterion]:
-            raise RatingRefused(422, f"unknown level {level}", f"answers.{criterion}")
+            raise UnknownLevel(criterion)
     if OVERALL not in answers:
-        raise RatingRefused(422, "the overall criterion must be answered", f"answers.{OVERALL}")
+        raise OverallUnanswered()
 
 
 def check_may_rate(dossier: Dossier, citizen: str, now: datetime, window_days: int) -> None:
+    """The dossier's own citizen, once it is handled, until ``window_days`` after it was
+    completed (that very moment included)."""
     if dossier.citizen != citizen:
-        raise RatingRefused(403, "only the dossier's citizen rates it")
+        raise NotTheirs()
     if not dossier.handled:
-        raise RatingRefused(422, "the dossier is not handled yet", "dossier_code")
+        raise NotHandled()
     completed = dossier.completed_at or dossier.received_at
     if now > completed + timedelta(days=window_days):
-        raise RatingRefused(422, "the time to rate this dossier has passed", "dossier_code")
+        raise WindowClosed()
 
 
 def dissatisfied_level(criteria: list[dict[str, object]], criterion_id: str) -> str | None:

@@ -27,7 +27,7 @@ from services.core.problems import (
 from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
 from services.ratings import domain, storage
-from services.ratings.domain import Dossier, RatingRefused
+from services.ratings.domain import Dossier
 from services.ratings.models import DossierEvent
 
 log = observability.logger("ratings")
@@ -39,6 +39,30 @@ _NOT_YOURS = Text(
     "Chỉ hệ thống một cửa của cơ quan giải quyết hồ sơ được gửi sự kiện này.",
     "Only the handling agency's one-stop system sends events for this dossier.",
 )
+_REFUSALS: dict[type[domain.RatingRefused], Text] = {
+    domain.NotTheirs: Text(
+        "Chỉ công dân có hồ sơ được đánh giá hồ sơ này.", "Only the dossier's citizen rates it."
+    ),
+    domain.NotHandled: Text("Hồ sơ chưa được giải quyết xong.", "The dossier is not handled yet."),
+    domain.WindowClosed: Text(
+        "Đã hết thời hạn đánh giá hồ sơ này.", "The time to rate this dossier has passed."
+    ),
+    domain.UnknownCriterion: Text("Không có tiêu chí đánh giá này.", "There is no such criterion."),
+    domain.UnknownLevel: Text(
+        "Mức đánh giá không thuộc tiêu chí này.", "The level is not one of the criterion's."
+    ),
+    domain.OverallUnanswered: Text(
+        "Cần đánh giá mức độ hài lòng chung.", "The overall criterion must be answered."
+    ),
+}
+
+
+def _refusal(refused: domain.RatingRefused) -> Problem:
+    """The one place where the rules' refusals of a rating become answers."""
+    text = _REFUSALS[type(refused)]
+    if isinstance(refused, domain.NotTheirs):
+        return forbidden(text)
+    return invalid([FieldError(refused.field or "", text.en)], text)
 
 
 def _now() -> datetime:
@@ -152,11 +176,8 @@ def rate(
     try:
         domain.check_may_rate(dossier, citizen_key(principal.sub), now, window_days())
         domain.check_answers(answers, storage.criteria())
-    except RatingRefused as refused:
-        text = Text(refused.reason, refused.reason)
-        if refused.status == 403:
-            raise forbidden(text) from None
-        raise invalid([FieldError(refused.field or "", refused.reason)], text) from None
+    except domain.RatingRefused as refused:
+        raise _refusal(refused) from None
     try:
         storage.put_rating(dossier, answers, comment, now)
     except storage.Conflict:
