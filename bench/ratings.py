@@ -14,8 +14,8 @@ matter are ratios between measurements taken side by side in this run:
   POST /dossiers, the citizen's POST /, the rating-events message through the consumer);
   the large agency's other ratings are written with the table's batch writer in the exact
   shape counting leaves them (``storage.dossier_item``, and ``storage.put_rating``'s item
-  once ``storage.counted`` has marked it, checked against a rating the consumer counted),
-  and their counts are added to the aggregates with ``storage.add_counts``, one update per
+  once ``storage.count_rating`` has marked it, checked against a rating the consumer
+  counted), and their counts are added to the aggregates with ``storage.add_counts``, one update per
   aggregate holding their sums. Counting 100,000 ratings through the consumer would take
   hours: moto deep-copies the whole table for each operation of a transaction, and a count
   is a transaction of seven. Every aggregate is then compared with the sums expected, and
@@ -139,18 +139,19 @@ class Expected:
             counters[name] = counters.get(name, 0) + value
 
     def handled(self, agency_id: str, completed: datetime, on_time: bool) -> None:
-        from services.ratings import domain
+        from services.core import periods
 
-        for period in domain.periods(completed):
+        for period in periods.containing(completed):
             self.add(f"agency#{agency_id}", period, {"completed": 1, "on_time": int(on_time)})
 
     def rated(self, agency_id: str, answers: dict[str, str], rated_at: datetime) -> None:
+        from services.core import periods
         from services.ratings import domain
 
         adds = {"count": 1, "dissatisfied": int(answers["overall"] == LEVELS[2])}
         adds |= {f"c#{criterion}#{level}": 1 for criterion, level in answers.items()}
         for scope in domain.scopes(agency_id, PROCEDURES[agency_id], None):
-            for period in domain.periods(rated_at):
+            for period in periods.containing(rated_at):
                 self.add(scope, period, adds)
 
     def check(self) -> int:
@@ -245,8 +246,9 @@ def count_all(client: Client, bodies: list[str]) -> None:
 
 # -- a. the summary at two sizes --------------------------------------------------------------
 def counted_rating_item(agency_id: str, n: int, rated_at: datetime) -> dict[str, Any]:
-    """``storage.put_rating``'s item once ``storage.counted`` has marked it: its uncounted
-    index keys removed, ``counted`` set."""
+    """``storage.put_rating``'s item once ``storage.count_rating`` has marked it: its
+    uncounted index keys removed, ``counted`` set."""
+    from services.core import dynamo
     from services.ratings import storage
 
     code = dossier_code(agency_id, n)
@@ -256,7 +258,7 @@ def counted_rating_item(agency_id: str, n: int, rated_at: datetime) -> dict[str,
         "agency_id": agency_id,
         "procedure_code": PROCEDURES[agency_id],
         "answers": answers_for(n),
-        "rated_at": storage.iso(rated_at),
+        "rated_at": dynamo.iso(rated_at),
         "counted": True,
     }
 
@@ -348,7 +350,7 @@ def bench_summaries(
 ) -> Summaries:
     from chalice.test import Client
 
-    from services.ratings import domain
+    from services.core import periods
     from services.ratings.app import app
 
     sample = min(SAMPLE, large)
@@ -374,7 +376,7 @@ def bench_summaries(
         result.aggregates = expected.check()
         result.table_items = table_items()
         # The year the ratings were counted in (Vietnam time): every rating counts there.
-        result.period = domain.periods(datetime.now(UTC))[2]
+        result.period = periods.containing(datetime.now(UTC))[2]
         for agency_id, count in sizes.items():
             found = summary_of(client, agency_id, result.period)
             if found["count"] != count or found["completed"] != count:
@@ -462,7 +464,8 @@ def measure_counting(
 def bench_counting(signing_key: str, messages: int, block: int, profiling: bool) -> Counting:
     from chalice.test import Client
 
-    from services.ratings import domain, storage
+    from services.core import periods
+    from services.ratings import storage
     from services.ratings.app import app
 
     result = Counting()
@@ -482,7 +485,7 @@ def bench_counting(signing_key: str, messages: int, block: int, profiling: bool)
         if len(bodies) != messages:
             raise SystemExit(f"{len(bodies)} rating events for {messages} ratings")
         say(f"rated {messages} more dossiers; their rating events wait")
-        year = domain.periods(datetime.now(UTC))[2]
+        year = periods.containing(datetime.now(UTC))[2]
         before = storage.counts(f"agency#{COUNTING_AGENCY}", year).get("count", 0)
         result.api, result.bare, result.case_requests = measure_counting(client, bodies, block)
         say(f"counted {messages} messages, one per invocation, and {messages} bare updates")

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 HANDLED = frozenset({9, 10})
 RATING_WINDOW_DAYS = 30
-GMT7 = timezone(timedelta(hours=7))
 OVERALL = "overall"
 
 SATISFIED_LEVELS = (
@@ -143,16 +142,6 @@ def dissatisfied_level(criteria: list[dict[str, object]], criterion_id: str) -> 
             levels = criterion["levels"]
             return str(levels[-1]["id"]) if levels else None  # type: ignore[index]
     return None
-
-
-def periods(moment: datetime) -> list[str]:
-    """The month, quarter and year (Vietnam time) a moment counts in."""
-    local = moment.astimezone(GMT7)
-    return [
-        f"{local.year}-{local.month:02d}",
-        f"{local.year}-Q{(local.month - 1) // 3 + 1}",
-        str(local.year),
-    ]
 
 
 def scopes(agency_id: str, procedure_code: str, official_id: str | None) -> list[str]:

@@ -9,11 +9,12 @@ feedback service, through its intake queue, to open a case for the agency.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+import os
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from services.core import aws, observability
+from services.core import aws, clock, observability, periods
 from services.core.auth import Principal, Role
 from services.core.problems import (
     FieldError,
@@ -65,10 +66,6 @@ def _refusal(refused: domain.RatingRefused) -> Problem:
     return invalid([FieldError(refused.field or "", text.en)], text)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def citizen_key(citizen_id: str) -> str:
     return pseudonym("ratings-citizen", citizen_id)
 
@@ -99,17 +96,15 @@ def take_event(event: DossierEvent) -> bool:
         if dossier.handled and (known is None or not known.handled):
             on_time = dossier.on_time
             adds = {"completed": 1, "on_time": 1 if on_time else 0}
-            moment = dossier.completed_at or _now()
+            moment = dossier.completed_at or clock.now()
             level = agency_level(dossier.agency_id)
             also = [
                 storage.add_counts(
                     f"agency#{dossier.agency_id}", period, adds, (dossier.agency_id, level)
                 )
-                for period in domain.periods(moment)
+                for period in periods.containing(moment)
             ]
-        try:
-            storage.put_dossier(dossier, known.status if known else None, also)
-        except storage.Conflict:
+        if not storage.put_dossier(dossier, known.status if known else None, also):
             continue  # another event for the dossier landed meanwhile: look again
         metrics.add_metric(name="DossierEvents", unit="Count", value=1)
         return True
@@ -172,24 +167,20 @@ def rate(
     dossier = storage.load_dossier(dossier_code)
     if dossier is None:
         raise Problem(404, _NO_DOSSIER)
-    now = _now()
+    now = clock.now()
     try:
         domain.check_may_rate(dossier, citizen_key(principal.sub), now, window_days())
         domain.check_answers(answers, storage.criteria())
     except domain.RatingRefused as refused:
         raise _refusal(refused) from None
-    try:
-        storage.put_rating(dossier, answers, comment, now)
-    except storage.Conflict:
-        raise conflict(_ALREADY) from None
+    if not storage.put_rating(dossier, answers, comment, now):
+        raise conflict(_ALREADY)
     _ask_counting(dossier_code)
     metrics.add_metric(name="Ratings", unit="Count", value=1)
     return {"dossier_code": dossier_code, "answers": answers, "comment": comment, "rated_at": now}
 
 
 def window_days() -> int:
-    import os
-
     return int(os.environ.get("RATING_WINDOW_DAYS") or domain.RATING_WINDOW_DAYS)
 
 
@@ -223,13 +214,13 @@ def count(dossier_code: str) -> bool:
     rated_at = datetime.fromisoformat(str(rating["rated_at"]))
     agency_id = str(rating["agency_id"])
     level = agency_level(agency_id)
-    operations = [storage.counted(dossier_code)]
+    additions = []
     for scope in domain.scopes(agency_id, str(rating["procedure_code"]), rating.get("official_id")):
         rank = (agency_id, level) if scope.startswith("agency#") else None
-        operations += [storage.add_counts(scope, p, adds, rank) for p in domain.periods(rated_at)]
-    try:
-        storage.transact(operations)
-    except storage.Conflict:
+        additions += [
+            storage.add_counts(scope, p, adds, rank) for p in periods.containing(rated_at)
+        ]
+    if not storage.count_rating(dossier_code, additions):
         return False  # counted by another delivery meanwhile
     metrics.add_metric(name="RatingsCounted", unit="Count", value=1)
     return True
@@ -251,7 +242,7 @@ def _open_feedback_case(rating: dict[str, Any]) -> None:
 
 def sweep() -> int:
     """Ask again to count ratings whose message was lost."""
-    waiting = storage.uncounted(_now() - timedelta(minutes=2))
+    waiting = storage.uncounted(clock.now() - timedelta(minutes=2))
     for code in waiting:
         _ask_counting(code)
     return len(waiting)

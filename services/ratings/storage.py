@@ -18,56 +18,26 @@ A summary reads one item, whatever the number of ratings.
 from __future__ import annotations
 
 import json
-import random
-import time
 import zlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
-from services.core import aws
+from services.core import aws, dynamo
+from services.core.dynamo import iso, moment
 from services.core.settings import get_settings
 from services.ratings.domain import DEFAULT_CRITERIA, Dossier
 
 SHARDS = 8
 
 
-class Conflict(Exception):
-    """A condition failed: the state read has changed, or the work was done already."""
-
-
 def table() -> Any:
     return aws.table(get_settings().ratings_table)
 
 
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
-
-
-def _moment(text: Any) -> datetime | None:
-    return datetime.fromisoformat(str(text)) if text else None
-
-
 def _shard(code: str) -> int:
     return zlib.crc32(code.encode()) % SHARDS
-
-
-def transact(operations: list[dict[str, Any]]) -> None:
-    """One transaction; a failed condition is a :class:`Conflict`, a collision with another
-    transaction on a shared counter is retried with jitter."""
-    for attempt in range(6):
-        try:
-            aws.dynamodb_client().transact_write_items(TransactItems=operations)
-            return
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
-            if "ConditionalCheckFailed" in reasons or attempt == 5:
-                raise Conflict from None
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter
 
 
 # -- dossiers ---------------------------------------------------------------------------------
@@ -100,10 +70,10 @@ def dossier_from(item: dict[str, Any]) -> Dossier:
         agency_id=item["agency_id"],
         citizen=item["citizen"],
         status=int(item["status"]),
-        received_at=_moment(item["received_at"]),  # type: ignore[arg-type]
-        due_at=_moment(item["due_at"]),  # type: ignore[arg-type]
+        received_at=moment(item["received_at"]),  # type: ignore[arg-type]
+        due_at=moment(item["due_at"]),  # type: ignore[arg-type]
         official_id=item.get("official_id"),
-        completed_at=_moment(item.get("completed_at")),
+        completed_at=moment(item.get("completed_at")),
     )
 
 
@@ -114,8 +84,9 @@ def load_dossier(code: str) -> Dossier | None:
 
 def put_dossier(
     dossier: Dossier, seen_status: int | None, also: list[dict[str, Any]] | None = None
-) -> None:
-    """Write the dossier if its status is still ``seen_status`` (None: not known yet)."""
+) -> bool:
+    """Write the dossier, with ``also`` in the same transaction, if its status is still
+    ``seen_status`` (None: not known yet); False when another event moved it meanwhile."""
     put: dict[str, Any] = {"TableName": get_settings().ratings_table, "Item": dossier_item(dossier)}
     if seen_status is None:
         put["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -123,7 +94,13 @@ def put_dossier(
         put["ConditionExpression"] = "#status = :seen"
         put["ExpressionAttributeNames"] = {"#status": "status"}
         put["ExpressionAttributeValues"] = {":seen": seen_status}
-    transact([{"Put": put}, *(also or [])])
+    try:
+        dynamo.transact([{"Put": put}, *(also or [])])
+    except dynamo.Conflict:
+        # A failed condition, or collisions on the counters that outlasted the retries:
+        # either way the caller reads the dossier again and decides anew.
+        return False
+    return True
 
 
 # -- criteria ---------------------------------------------------------------------------------
@@ -145,8 +122,8 @@ def rating_key(code: str) -> dict[str, str]:
 
 def put_rating(
     dossier: Dossier, answers: dict[str, str], comment: str | None, now: datetime
-) -> None:
-    """The dossier's one rating; :class:`Conflict` if it has one."""
+) -> bool:
+    """The dossier's one rating; False if it has one already."""
     item: dict[str, Any] = {
         **rating_key(dossier.dossier_code),
         "dossier_code": dossier.dossier_code,
@@ -161,12 +138,7 @@ def put_rating(
         item["official_id"] = dossier.official_id
     if comment:
         item["comment"] = comment
-    try:
-        table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            raise Conflict from None
-        raise
+    return dynamo.put_if(table(), item)
 
 
 def load_rating(code: str) -> dict[str, Any] | None:
@@ -187,7 +159,19 @@ def uncounted(before: datetime, limit: int = 100) -> list[str]:
     return codes
 
 
-def counted(code: str) -> dict[str, Any]:
+def count_rating(code: str, additions: list[dict[str, Any]]) -> bool:
+    """Mark the rating counted and apply ``additions`` (:func:`add_counts`) with it, in one
+    transaction; False when it was counted already (or does not exist)."""
+    try:
+        dynamo.transact([_counted(code), *additions])
+    except dynamo.Conflict as conflict:
+        if "ConditionalCheckFailed" in conflict.reasons:
+            return False
+        raise  # collisions outlasted the retries: the message comes back and counts later
+    return True
+
+
+def _counted(code: str) -> dict[str, Any]:
     """The rating's own part of its counting transaction: only once, ever."""
     return {
         "Update": {
