@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from services.core import aws, clock, observability, periods
+from services.core import aws, catalogue_view, clock, observability, periods
 from services.core.auth import Principal, Role
 from services.core.problems import (
     FieldError,
@@ -133,14 +133,10 @@ def agency_level(agency_id: str) -> str | None:
     """The agency's level (central, province, commune) from the catalogue, cached."""
     levels = _agency_levels()
     if agency_id not in levels:
-        item = (
-            aws.table(get_settings().catalogue_table)
-            .get_item(Key={"pk": f"AGENCY#{agency_id}", "sk": "AGENCY"})
-            .get("Item")
-        )
-        if not item or not item.get("level"):
+        found = catalogue_view.agency(agency_id)
+        if found is None or not found.level:
             return None  # not in the catalogue yet: ask again next time, do not remember
-        levels[agency_id] = str(item["level"])
+        levels[agency_id] = str(found.level)
     return levels[agency_id]
 
 
