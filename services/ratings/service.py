@@ -8,14 +8,20 @@ feedback service, through its intake queue, to open a case for the agency.
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from services.core import aws, catalogue_view, clock, observability, periods
+from services.core import catalogue_view, clock, observability, periods, queues
 from services.core.auth import Principal, Role
+from services.core.messages import (
+    DOSSIER_EVENTS,
+    RATING_EVENTS,
+    DossierEvent,
+    RatingCreated,
+    RatingDissatisfied,
+)
 from services.core.problems import (
     FieldError,
     Problem,
@@ -29,7 +35,6 @@ from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
 from services.ratings import domain, storage
 from services.ratings.domain import Dossier
-from services.ratings.models import DossierEvent
 
 log = observability.logger("ratings")
 metrics = observability.metrics("ratings")
@@ -182,10 +187,7 @@ def window_days() -> int:
 
 def _ask_counting(dossier_code: str) -> None:
     try:
-        aws.sqs().send_message(
-            QueueUrl=aws.queue_url(get_settings().rating_events_queue),
-            MessageBody=json.dumps({"type": "rating.created", "dossier_code": dossier_code}),
-        )
+        queues.send(get_settings().rating_events_queue, RatingCreated(dossier_code=dossier_code))
     except Exception as error:
         log.warning("counting not asked yet", extra={"trace": observability.safe_trace(error)})
 
@@ -223,17 +225,13 @@ def count(dossier_code: str) -> bool:
 
 
 def _open_feedback_case(rating: dict[str, Any]) -> None:
-    message = {
-        "type": "rating.dissatisfied",
-        "dossier_code": rating["dossier_code"],
-        "agency_id": rating["agency_id"],
-        "procedure_code": rating["procedure_code"],
-        "comment": rating.get("comment"),
-    }
-    aws.sqs().send_message(
-        QueueUrl=aws.queue_url(get_settings().feedback_intake_queue),
-        MessageBody=json.dumps(message, ensure_ascii=False),
+    message = RatingDissatisfied(
+        dossier_code=rating["dossier_code"],
+        agency_id=rating["agency_id"],
+        procedure_code=rating["procedure_code"],
+        comment=rating.get("comment"),
     )
+    queues.send(get_settings().feedback_intake_queue, message)
 
 
 def sweep() -> int:
@@ -242,6 +240,27 @@ def sweep() -> int:
     for code in waiting:
         _ask_counting(code)
     return len(waiting)
+
+
+# -- the queues' consumers -------------------------------------------------------------------
+def take_dossier_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The dossier-events queue: each event applied as the HTTP route applies it."""
+    return queues.consume(event, context, DOSSIER_EVENTS, _take_queued_event, log)
+
+
+def _take_queued_event(event: DossierEvent) -> None:
+    applied = take_event(event)
+    log.info("dossier event", extra={"status": event.status, "applied": applied})
+
+
+def count_rating_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The rating-events queue: each rating counted once, however often it is asked."""
+    return queues.consume(event, context, RATING_EVENTS, _count_asked, log)
+
+
+def _count_asked(message: RatingCreated) -> None:
+    counted = count(message.dossier_code)
+    log.info("rating counted", extra={"counted_now": counted})
 
 
 # -- reports ----------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ def test_a_dissatisfied_rating_opens_one_case_for_the_agency(
     message = json.loads(messages[0])
     assert message == {
         "type": "rating.dissatisfied",
+        "schema_version": 1,
         "dossier_code": event["dossier_code"],
         "agency_id": agency,
         "procedure_code": event["procedure_code"],

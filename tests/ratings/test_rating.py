@@ -46,7 +46,9 @@ def test_the_citizen_rates_once(portal: Portal, handled: dict[str, Any]) -> None
     assert rating["rated_at"].startswith("2025-05-20T03:00:00")
     # The counting is asked for once.
     asked = [json.loads(b) for b in drain(RATING_QUEUE)]
-    assert asked == [{"type": "rating.created", "dossier_code": handled["dossier_code"]}]
+    assert asked == [
+        {"type": "rating.created", "schema_version": 1, "dossier_code": handled["dossier_code"]}
+    ]
     again = portal.rate(handled, {"overall": SATISFIED})
     assert again.status_code == 409, again.body
     assert again.headers["Content-Type"].startswith("application/problem+json")
