@@ -66,6 +66,8 @@ from bench.common import (
 if TYPE_CHECKING:
     from chalice.test import Client
 
+    from services.ratings.domain import Scope
+
 STAGE = "bench"
 SUMMARY_RATIO_TARGET = 1.2
 LARGE_AGENCY = "bo-cong-an"
@@ -131,18 +133,20 @@ class Expected:
     kept by hand: (scope, period) -> counter -> value (an ``ADD`` of 0 leaves a 0 too)."""
 
     def __init__(self) -> None:
-        self.counts: dict[tuple[str, str], dict[str, int]] = {}
+        self.counts: dict[tuple[Scope, str], dict[str, int]] = {}
 
-    def add(self, scope: str, period: str, adds: dict[str, int]) -> None:
+    def add(self, scope: Scope, period: str, adds: dict[str, int]) -> None:
         counters = self.counts.setdefault((scope, period), {})
         for name, value in adds.items():
             counters[name] = counters.get(name, 0) + value
 
     def handled(self, agency_id: str, completed: datetime, on_time: bool) -> None:
         from services.core import periods
+        from services.ratings import domain
 
+        agency = domain.AgencyScope(agency_id)
         for period in periods.containing(completed):
-            self.add(f"agency#{agency_id}", period, {"completed": 1, "on_time": int(on_time)})
+            self.add(agency, period, {"completed": 1, "on_time": int(on_time)})
 
     def rated(self, agency_id: str, answers: dict[str, str], rated_at: datetime) -> None:
         from services.core import periods
@@ -161,7 +165,7 @@ class Expected:
         for (scope, period), counters in self.counts.items():
             found = storage.counts(scope, period)
             if found != counters:
-                raise SystemExit(f"AGG#{scope}#{period} holds {found}, not {counters}")
+                raise SystemExit(f"{scope} in {period} holds {found}, not {counters}")
         return len(self.counts)
 
 
@@ -263,6 +267,15 @@ def counted_rating_item(agency_id: str, n: int, rated_at: datetime) -> dict[str,
     }
 
 
+def stored_rating(code: str) -> dict[str, Any] | None:
+    """A rating's item as the table holds it, attributes and index keys alike."""
+    from services.ratings import storage
+
+    key = storage.rating_key(code)
+    item = storage.table().get_item(Key=key, ConsistentRead=True).get("Item")
+    return dict(item) if item else None
+
+
 def check_shape(item: dict[str, Any], real: dict[str, Any]) -> None:
     """The written item has the attributes, and their types, of one the consumer counted."""
     shape = {k: type(v).__name__ for k, v in item.items()}
@@ -277,7 +290,7 @@ def write_counted(agency_id: str, numbers: range, expected: Expected) -> None:
     from services.ratings import domain, service, storage
 
     table = storage.table()
-    real = storage.load_rating(dossier_code(agency_id, numbers.start - 1))
+    real = stored_rating(dossier_code(agency_id, numbers.start - 1))
     if real is None or not real.get("counted"):
         raise SystemExit("no rating counted by the consumer to compare the written ones with")
     mine = Expected()  # what these ratings add, apart from those counted already
@@ -307,8 +320,7 @@ def write_counted(agency_id: str, numbers: range, expected: Expected) -> None:
                 say(f"  wrote {written:,} of {len(numbers):,} ratings and their dossiers")
     level = AGENCIES[agency_id]["level"]
     for (scope, period), adds in mine.counts.items():
-        rank = (agency_id, level) if scope.startswith("agency#") else None
-        update = storage.add_counts(scope, period, adds, rank)["Update"]
+        update = storage.add_counts(scope, period, adds, level)["Update"]
         table.update_item(**{k: v for k, v in update.items() if k != "TableName"})
 
 
@@ -465,7 +477,7 @@ def bench_counting(signing_key: str, messages: int, block: int, profiling: bool)
     from chalice.test import Client
 
     from services.core import periods
-    from services.ratings import storage
+    from services.ratings import domain, storage
     from services.ratings.app import app
 
     result = Counting()
@@ -486,13 +498,14 @@ def bench_counting(signing_key: str, messages: int, block: int, profiling: bool)
             raise SystemExit(f"{len(bodies)} rating events for {messages} ratings")
         say(f"rated {messages} more dossiers; their rating events wait")
         year = periods.containing(datetime.now(UTC))[2]
-        before = storage.counts(f"agency#{COUNTING_AGENCY}", year).get("count", 0)
+        agency = domain.AgencyScope(COUNTING_AGENCY)
+        before = storage.counts(agency, year).get("count", 0)
         result.api, result.bare, result.case_requests = measure_counting(client, bodies, block)
         say(f"counted {messages} messages, one per invocation, and {messages} bare updates")
         # Every aggregate as expected, the agency's year up by exactly the messages counted,
         # each rating marked counted, one case request per dissatisfied rating.
         result.aggregates = book.check()
-        after = storage.counts(f"agency#{COUNTING_AGENCY}", year).get("count", 0)
+        after = storage.counts(agency, year).get("count", 0)
         if after - before != messages:
             raise SystemExit(f"the agency's count went from {before} to {after}, not +{messages}")
         result.count_before, result.count_after = before, after
@@ -500,7 +513,7 @@ def bench_counting(signing_key: str, messages: int, block: int, profiling: bool)
         if result.case_requests != dissatisfied:
             raise SystemExit(f"{result.case_requests} case requests for {dissatisfied}")
         for n in range(WARM_UP + messages):
-            rating = storage.load_rating(dossier_code(COUNTING_AGENCY, n))
+            rating = stored_rating(dossier_code(COUNTING_AGENCY, n))
             if not rating or not rating.get("counted") or "gsi1pk" in rating:
                 raise SystemExit(f"rating {n} is not marked counted: {rating}")
         bare_total = table.get_item(Key=BARE_COUNTER)["Item"]["count"]

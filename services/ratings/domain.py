@@ -144,9 +144,77 @@ def dissatisfied_level(criteria: list[dict[str, object]], criterion_id: str) -> 
     return None
 
 
-def scopes(agency_id: str, procedure_code: str, official_id: str | None) -> list[str]:
-    """What a rating counts for: its agency, its procedure and, if named, its official."""
-    found = [f"agency#{agency_id}", f"procedure#{procedure_code}"]
-    if official_id:
-        found.append(f"official#{agency_id}#{official_id}")
+def is_dissatisfied(answers: Mapping[str, str], criteria: list[dict[str, object]]) -> bool:
+    """Whether the overall answer is the overall criterion's dissatisfied (last) level."""
+    level = dissatisfied_level(criteria, OVERALL)
+    return level is not None and answers.get(OVERALL) == level
+
+
+def rating_counts(answers: Mapping[str, str], dissatisfied: bool) -> dict[str, int]:
+    """What one rating adds to each aggregate it counts in: one rating, one if it is
+    dissatisfied overall (else 0), and one for each answer's level
+    (``c#<criterion>#<level>``)."""
+    adds = {"count": 1, "dissatisfied": 1 if dissatisfied else 0}
+    adds |= {f"c#{criterion}#{level}": 1 for criterion, level in answers.items()}
+    return adds
+
+
+def by_criterion(counts: Mapping[str, int]) -> dict[str, dict[str, int]]:
+    """An aggregate's answers read back, per criterion and level."""
+    found: dict[str, dict[str, int]] = {}
+    for name, value in counts.items():
+        if name.startswith("c#"):
+            _, criterion, level = name.split("#", 2)
+            found.setdefault(criterion, {})[level] = value
     return found
+
+
+# -- what a count is kept for -----------------------------------------------------------------
+# These are the things a summary names (an agency, a procedure, an agency's official), as
+# values. How an aggregate of one of them is filed (``agency#<id>`` inside the key
+# ``AGG#agency#<id>#<period>``) is part of the table's keys, so storage alone spells it.
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyScope:
+    """An agency: its ratings, and its handled dossiers for the on-time share; ranked."""
+
+    agency_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureScope:
+    procedure_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfficialScope:
+    """An official, known by their id within their agency."""
+
+    agency_id: str
+    official_id: str
+
+
+Scope = AgencyScope | ProcedureScope | OfficialScope
+
+
+def scopes(agency_id: str, procedure_code: str, official_id: str | None) -> list[Scope]:
+    """What a rating counts for: its agency, its procedure and, if named, its official."""
+    found: list[Scope] = [AgencyScope(agency_id), ProcedureScope(procedure_code)]
+    if official_id:
+        found.append(OfficialScope(agency_id, official_id))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """A dossier's one rating, as its citizen gave it."""
+
+    dossier_code: str
+    agency_id: str
+    procedure_code: str
+    answers: Mapping[str, str]
+    rated_at: datetime
+    official_id: str | None = None
+    comment: str | None = None
+    counted: bool = False

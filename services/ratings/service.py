@@ -9,7 +9,7 @@ feedback service, through its intake queue, to open a case for the agency.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -103,10 +103,9 @@ def take_event(event: DossierEvent) -> bool:
             adds = {"completed": 1, "on_time": 1 if on_time else 0}
             moment = dossier.completed_at or clock.now()
             level = agency_level(dossier.agency_id)
+            agency = domain.AgencyScope(dossier.agency_id)
             also = [
-                storage.add_counts(
-                    f"agency#{dossier.agency_id}", period, adds, (dossier.agency_id, level)
-                )
+                storage.add_counts(agency, period, adds, level)
                 for period in periods.containing(moment)
             ]
         if not storage.put_dossier(dossier, known.status if known else None, also):
@@ -196,40 +195,32 @@ def _ask_counting(dossier_code: str) -> None:
 def count(dossier_code: str) -> bool:
     """Count a rating once: False if it was counted already (or does not exist)."""
     rating = storage.load_rating(dossier_code)
-    if rating is None or rating.get("counted"):
+    if rating is None or rating.counted:
         return False
-    criteria = storage.criteria()
-    answers: dict[str, str] = dict(rating["answers"])
-    dissatisfied = answers.get(domain.OVERALL) == domain.dissatisfied_level(
-        criteria, domain.OVERALL
-    )
+    dissatisfied = domain.is_dissatisfied(rating.answers, storage.criteria())
     if dissatisfied:
         # Asked before counting: if counting then fails, the message comes back and the
         # feedback service, which opens one case per dossier, takes the second ask as a repeat.
         _open_feedback_case(rating)
-    adds = {"count": 1, "dissatisfied": 1 if dissatisfied else 0}
-    adds |= {f"c#{criterion}#{level}": 1 for criterion, level in answers.items()}
-    rated_at = datetime.fromisoformat(str(rating["rated_at"]))
-    agency_id = str(rating["agency_id"])
-    level = agency_level(agency_id)
-    additions = []
-    for scope in domain.scopes(agency_id, str(rating["procedure_code"]), rating.get("official_id")):
-        rank = (agency_id, level) if scope.startswith("agency#") else None
-        additions += [
-            storage.add_counts(scope, p, adds, rank) for p in periods.containing(rated_at)
-        ]
+    adds = domain.rating_counts(rating.answers, dissatisfied)
+    level = agency_level(rating.agency_id)
+    additions = [
+        storage.add_counts(scope, period, adds, level)
+        for scope in domain.scopes(rating.agency_id, rating.procedure_code, rating.official_id)
+        for period in periods.containing(rating.rated_at)
+    ]
     if not storage.count_rating(dossier_code, additions):
         return False  # counted by another delivery meanwhile
     metrics.add_metric(name="RatingsCounted", unit="Count", value=1)
     return True
 
 
-def _open_feedback_case(rating: dict[str, Any]) -> None:
+def _open_feedback_case(rating: domain.Rating) -> None:
     message = RatingDissatisfied(
-        dossier_code=rating["dossier_code"],
-        agency_id=rating["agency_id"],
-        procedure_code=rating["procedure_code"],
-        comment=rating.get("comment"),
+        dossier_code=rating.dossier_code,
+        agency_id=rating.agency_id,
+        procedure_code=rating.procedure_code,
+        comment=rating.comment,
     )
     queues.send(get_settings().feedback_intake_queue, message)
 
@@ -281,27 +272,23 @@ def summary(
         )
         if not allowed:
             raise forbidden()
-        scope = f"official#{agency_id}#{official_id}"
+        scope: domain.Scope = domain.OfficialScope(agency_id, official_id)
     elif agency_id and not procedure_code:
-        scope = f"agency#{agency_id}"
+        scope = domain.AgencyScope(agency_id)
     elif procedure_code and not agency_id:
-        scope = f"procedure#{procedure_code}"
+        scope = domain.ProcedureScope(procedure_code)
     else:
         raise invalid(
             [FieldError("agency_id", "name an agency, a procedure, or an agency and official")]
         )
     found = storage.counts(scope, period)
     total = found.get("count", 0)
-    by_criterion: dict[str, dict[str, int]] = {}
-    for key, value in found.items():
-        if key.startswith("c#"):
-            _, criterion, level = key.split("#", 2)
-            by_criterion.setdefault(criterion, {})[level] = value
-    completed = found.get("completed") if scope.startswith("agency#") else None
+    # Only an agency counts handled dossiers: elsewhere "none handled" would be untrue.
+    completed = found.get("completed") if isinstance(scope, domain.AgencyScope) else None
     return {
         "count": total,
         "satisfied_pct": _pct(total - found.get("dissatisfied", 0), total),
-        "by_criterion": by_criterion,
+        "by_criterion": domain.by_criterion(found),
         "completed": completed,
         "on_time_pct": _pct(found.get("on_time", 0), completed or 0)
         if completed is not None
@@ -315,17 +302,16 @@ def _pct(part: int, whole: int) -> float | None:
 
 def rankings(period: str, agency_level: str | None, min_count: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for item in storage.ranked(period, agency_level):
-        total = int(item.get("count", 0))
+    for agency_id, found in storage.ranked(period, agency_level):
+        total = found.get("count", 0)
         if total < min_count:
             continue  # a small sample does not top the table
-        completed = int(item.get("completed", 0))
         rows.append(
             {
-                "agency_id": str(item["gsi1sk"]),
+                "agency_id": agency_id,
                 "count": total,
-                "satisfied_pct": _pct(total - int(item.get("dissatisfied", 0)), total) or 0.0,
-                "on_time_pct": _pct(int(item.get("on_time", 0)), completed),
+                "satisfied_pct": _pct(total - found.get("dissatisfied", 0), total) or 0.0,
+                "on_time_pct": _pct(found.get("on_time", 0), found.get("completed", 0)),
             }
         )
     rows.sort(key=lambda r: (-float(r["satisfied_pct"]), -int(r["count"]), str(r["agency_id"])))

@@ -9,8 +9,11 @@ Items (``pk`` / ``sk``):
   sits in gsi1 under ``UNCOUNTED#<shard>`` (a lost message is sent again).
 - ``AGG#<scope>#<period>`` / ``COUNTS``: counters for an agency, a procedure or an official
   in a month, quarter or year: ratings, dissatisfied, each criterion's levels, and for
-  agencies dossiers handled and handled on time. An agency's item sits in gsi1 under
-  ``RANK#<period>#<agency level>`` and gsi2 under ``RANK#<period>`` for the rankings.
+  agencies dossiers handled and handled on time. ``<scope>`` is ``agency#<id>``,
+  ``procedure#<code>`` or ``official#<agency id>#<official id>`` (from the domain's scope
+  values: only this module spells them). An agency's item sits in gsi1 under
+  ``RANK#<period>#<agency level>`` and gsi2 under ``RANK#<period>`` for the rankings, with
+  the agency's id as sort key.
 
 A summary reads one item, whatever the number of ratings.
 """
@@ -27,7 +30,15 @@ from boto3.dynamodb.conditions import Key
 from services.core import aws, dynamo
 from services.core.dynamo import iso, moment
 from services.core.settings import get_settings
-from services.ratings.domain import DEFAULT_CRITERIA, Dossier
+from services.ratings.domain import (
+    DEFAULT_CRITERIA,
+    AgencyScope,
+    Dossier,
+    OfficialScope,
+    ProcedureScope,
+    Rating,
+    Scope,
+)
 
 SHARDS = 8
 
@@ -141,9 +152,20 @@ def put_rating(
     return dynamo.put_if(table(), item)
 
 
-def load_rating(code: str) -> dict[str, Any] | None:
+def load_rating(code: str) -> Rating | None:
     item = table().get_item(Key=rating_key(code), ConsistentRead=True).get("Item")
-    return dict(item) if item else None
+    if not item:
+        return None
+    return Rating(
+        dossier_code=str(item["dossier_code"]),
+        agency_id=str(item["agency_id"]),
+        procedure_code=str(item["procedure_code"]),
+        answers={str(k): str(v) for k, v in item["answers"].items()},
+        rated_at=moment(item["rated_at"]),  # type: ignore[arg-type]
+        official_id=item.get("official_id"),
+        comment=item.get("comment"),
+        counted=bool(item.get("counted")),
+    )
 
 
 def uncounted(before: datetime, limit: int = 100) -> list[str]:
@@ -185,27 +207,43 @@ def _counted(code: str) -> dict[str, Any]:
 
 
 # -- aggregates -------------------------------------------------------------------------------
-def agg_key(scope: str, period: str) -> dict[str, str]:
-    return {"pk": f"AGG#{scope}#{period}", "sk": "COUNTS"}
+_NOT_COUNTERS = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"})
+
+
+def _scope_name(scope: Scope) -> str:
+    match scope:
+        case AgencyScope(agency_id):
+            return f"agency#{agency_id}"
+        case ProcedureScope(procedure_code):
+            return f"procedure#{procedure_code}"
+        case OfficialScope(agency_id, official_id):
+            return f"official#{agency_id}#{official_id}"
+
+
+def agg_key(scope: Scope, period: str) -> dict[str, str]:
+    return {"pk": f"AGG#{_scope_name(scope)}#{period}", "sk": "COUNTS"}
+
+
+def _counters(item: dict[str, Any]) -> dict[str, int]:
+    return {k: int(v) for k, v in item.items() if k not in _NOT_COUNTERS}
 
 
 def add_counts(
-    scope: str, period: str, adds: dict[str, int], rank: tuple[str, str | None] | None = None
+    scope: Scope, period: str, adds: dict[str, int], agency_level: str | None = None
 ) -> dict[str, Any]:
-    """``ADD`` counters on one aggregate; ``rank`` (agency id, level) files an agency's
-    aggregate for the rankings."""
+    """``ADD`` counters on one aggregate. An agency's aggregate is also filed for the
+    rankings, under ``agency_level`` (the catalogue's; unknown if None)."""
     names = {f"#c{i}": name for i, name in enumerate(adds)}
     values: dict[str, Any] = {f":v{i}": value for i, value in enumerate(adds.values())}
     expression = "ADD " + ", ".join(f"#c{i} :v{i}" for i in range(len(adds)))
-    if rank is not None:
-        agency_id, level = rank
+    if isinstance(scope, AgencyScope):
         expression += (
             " SET gsi1pk = :rank_level, gsi1sk = :agency, gsi2pk = :rank, gsi2sk = :agency"
         )
         values |= {
-            ":rank_level": f"RANK#{period}#{level or 'unknown'}",
+            ":rank_level": f"RANK#{period}#{agency_level or 'unknown'}",
             ":rank": f"RANK#{period}",
-            ":agency": agency_id,
+            ":agency": scope.agency_id,
         }
     return {
         "Update": {
@@ -218,23 +256,23 @@ def add_counts(
     }
 
 
-def counts(scope: str, period: str) -> dict[str, int]:
+def counts(scope: Scope, period: str) -> dict[str, int]:
     item = table().get_item(Key=agg_key(scope, period)).get("Item")
-    skip = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"}
-    return {k: int(v) for k, v in (item or {}).items() if k not in skip}
+    return _counters(item or {})
 
 
-def ranked(period: str, level: str | None) -> list[dict[str, Any]]:
-    """Every agency's aggregate for the period (and level): a few thousand at most."""
+def ranked(period: str, level: str | None) -> list[tuple[str, dict[str, int]]]:
+    """Every agency's counters for the period (and level), with its id: a few thousand at
+    most."""
     index, partition = ("gsi1", f"RANK#{period}#{level}") if level else ("gsi2", f"RANK#{period}")
     kwargs: dict[str, Any] = {
         "IndexName": index,
         "KeyConditionExpression": Key(f"{index}pk").eq(partition),
     }
-    found: list[dict[str, Any]] = []
+    found: list[tuple[str, dict[str, int]]] = []
     while True:
         answer = table().query(**kwargs)
-        found.extend(answer["Items"])
+        found.extend((str(item[f"{index}sk"]), _counters(item)) for item in answer["Items"])
         if "LastEvaluatedKey" not in answer:
             return found
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
