@@ -4,6 +4,10 @@ A rating is written at once and counted by the ``rating-events`` consumer: one t
 marks the rating counted and adds it to every aggregate it belongs to, so a redelivered
 message finds it counted and adds nothing. A dissatisfied overall answer also asks the
 feedback service, through its intake queue, to open a case for the agency.
+
+Every message is a ``services.core.messages`` model, sent and consumed through
+``services.core.queues``. The rules (``domain``) refuse a rating with their own exceptions;
+:func:`_refusal` is the one place that turns them into problems.
 """
 
 from __future__ import annotations
