@@ -14,8 +14,8 @@ matter are ratios between measurements taken side by side in this run:
   POST /dossiers, the citizen's POST /, the rating-events message through the consumer);
   the large agency's other ratings are written with the table's batch writer in the exact
   shape counting leaves them (``storage.dossier_item``, and ``storage.put_rating``'s item
-  once ``storage.counted`` has marked it, checked against a rating the consumer counted),
-  and their counts are added to the aggregates with ``storage.add_counts``, one update per
+  once ``storage.count_rating`` has marked it, checked against a rating the consumer
+  counted), and their counts are added to the aggregates with ``storage.add_counts``, one update per
   aggregate holding their sums. Counting 100,000 ratings through the consumer would take
   hours: moto deep-copies the whole table for each operation of a transaction, and a count
   is a transaction of seven. Every aggregate is then compared with the sums expected, and
@@ -65,6 +65,8 @@ from bench.common import (
 
 if TYPE_CHECKING:
     from chalice.test import Client
+
+    from services.ratings.domain import Scope
 
 STAGE = "bench"
 SUMMARY_RATIO_TARGET = 1.2
@@ -131,26 +133,29 @@ class Expected:
     kept by hand: (scope, period) -> counter -> value (an ``ADD`` of 0 leaves a 0 too)."""
 
     def __init__(self) -> None:
-        self.counts: dict[tuple[str, str], dict[str, int]] = {}
+        self.counts: dict[tuple[Scope, str], dict[str, int]] = {}
 
-    def add(self, scope: str, period: str, adds: dict[str, int]) -> None:
+    def add(self, scope: Scope, period: str, adds: dict[str, int]) -> None:
         counters = self.counts.setdefault((scope, period), {})
         for name, value in adds.items():
             counters[name] = counters.get(name, 0) + value
 
     def handled(self, agency_id: str, completed: datetime, on_time: bool) -> None:
+        from services.core import periods
         from services.ratings import domain
 
-        for period in domain.periods(completed):
-            self.add(f"agency#{agency_id}", period, {"completed": 1, "on_time": int(on_time)})
+        agency = domain.AgencyScope(agency_id)
+        for period in periods.containing(completed):
+            self.add(agency, period, {"completed": 1, "on_time": int(on_time)})
 
     def rated(self, agency_id: str, answers: dict[str, str], rated_at: datetime) -> None:
+        from services.core import periods
         from services.ratings import domain
 
         adds = {"count": 1, "dissatisfied": int(answers["overall"] == LEVELS[2])}
         adds |= {f"c#{criterion}#{level}": 1 for criterion, level in answers.items()}
         for scope in domain.scopes(agency_id, PROCEDURES[agency_id], None):
-            for period in domain.periods(rated_at):
+            for period in periods.containing(rated_at):
                 self.add(scope, period, adds)
 
     def check(self) -> int:
@@ -160,7 +165,7 @@ class Expected:
         for (scope, period), counters in self.counts.items():
             found = storage.counts(scope, period)
             if found != counters:
-                raise SystemExit(f"AGG#{scope}#{period} holds {found}, not {counters}")
+                raise SystemExit(f"{scope} in {period} holds {found}, not {counters}")
         return len(self.counts)
 
 
@@ -245,8 +250,9 @@ def count_all(client: Client, bodies: list[str]) -> None:
 
 # -- a. the summary at two sizes --------------------------------------------------------------
 def counted_rating_item(agency_id: str, n: int, rated_at: datetime) -> dict[str, Any]:
-    """``storage.put_rating``'s item once ``storage.counted`` has marked it: its uncounted
-    index keys removed, ``counted`` set."""
+    """``storage.put_rating``'s item once ``storage.count_rating`` has marked it: its
+    uncounted index keys removed, ``counted`` set."""
+    from services.core import dynamo
     from services.ratings import storage
 
     code = dossier_code(agency_id, n)
@@ -256,9 +262,18 @@ def counted_rating_item(agency_id: str, n: int, rated_at: datetime) -> dict[str,
         "agency_id": agency_id,
         "procedure_code": PROCEDURES[agency_id],
         "answers": answers_for(n),
-        "rated_at": storage.iso(rated_at),
+        "rated_at": dynamo.iso(rated_at),
         "counted": True,
     }
+
+
+def stored_rating(code: str) -> dict[str, Any] | None:
+    """A rating's item as the table holds it, attributes and index keys alike."""
+    from services.ratings import storage
+
+    key = storage.rating_key(code)
+    item = storage.table().get_item(Key=key, ConsistentRead=True).get("Item")
+    return dict(item) if item else None
 
 
 def check_shape(item: dict[str, Any], real: dict[str, Any]) -> None:
@@ -275,7 +290,7 @@ def write_counted(agency_id: str, numbers: range, expected: Expected) -> None:
     from services.ratings import domain, service, storage
 
     table = storage.table()
-    real = storage.load_rating(dossier_code(agency_id, numbers.start - 1))
+    real = stored_rating(dossier_code(agency_id, numbers.start - 1))
     if real is None or not real.get("counted"):
         raise SystemExit("no rating counted by the consumer to compare the written ones with")
     mine = Expected()  # what these ratings add, apart from those counted already
@@ -305,8 +320,7 @@ def write_counted(agency_id: str, numbers: range, expected: Expected) -> None:
                 say(f"  wrote {written:,} of {len(numbers):,} ratings and their dossiers")
     level = AGENCIES[agency_id]["level"]
     for (scope, period), adds in mine.counts.items():
-        rank = (agency_id, level) if scope.startswith("agency#") else None
-        update = storage.add_counts(scope, period, adds, rank)["Update"]
+        update = storage.add_counts(scope, period, adds, level)["Update"]
         table.update_item(**{k: v for k, v in update.items() if k != "TableName"})
 
 
@@ -348,7 +362,7 @@ def bench_summaries(
 ) -> Summaries:
     from chalice.test import Client
 
-    from services.ratings import domain
+    from services.core import periods
     from services.ratings.app import app
 
     sample = min(SAMPLE, large)
@@ -374,7 +388,7 @@ def bench_summaries(
         result.aggregates = expected.check()
         result.table_items = table_items()
         # The year the ratings were counted in (Vietnam time): every rating counts there.
-        result.period = domain.periods(datetime.now(UTC))[2]
+        result.period = periods.containing(datetime.now(UTC))[2]
         for agency_id, count in sizes.items():
             found = summary_of(client, agency_id, result.period)
             if found["count"] != count or found["completed"] != count:
@@ -462,6 +476,7 @@ def measure_counting(
 def bench_counting(signing_key: str, messages: int, block: int, profiling: bool) -> Counting:
     from chalice.test import Client
 
+    from services.core import periods
     from services.ratings import domain, storage
     from services.ratings.app import app
 
@@ -482,14 +497,15 @@ def bench_counting(signing_key: str, messages: int, block: int, profiling: bool)
         if len(bodies) != messages:
             raise SystemExit(f"{len(bodies)} rating events for {messages} ratings")
         say(f"rated {messages} more dossiers; their rating events wait")
-        year = domain.periods(datetime.now(UTC))[2]
-        before = storage.counts(f"agency#{COUNTING_AGENCY}", year).get("count", 0)
+        year = periods.containing(datetime.now(UTC))[2]
+        agency = domain.AgencyScope(COUNTING_AGENCY)
+        before = storage.counts(agency, year).get("count", 0)
         result.api, result.bare, result.case_requests = measure_counting(client, bodies, block)
         say(f"counted {messages} messages, one per invocation, and {messages} bare updates")
         # Every aggregate as expected, the agency's year up by exactly the messages counted,
         # each rating marked counted, one case request per dissatisfied rating.
         result.aggregates = book.check()
-        after = storage.counts(f"agency#{COUNTING_AGENCY}", year).get("count", 0)
+        after = storage.counts(agency, year).get("count", 0)
         if after - before != messages:
             raise SystemExit(f"the agency's count went from {before} to {after}, not +{messages}")
         result.count_before, result.count_after = before, after
@@ -497,7 +513,7 @@ def bench_counting(signing_key: str, messages: int, block: int, profiling: bool)
         if result.case_requests != dissatisfied:
             raise SystemExit(f"{result.case_requests} case requests for {dissatisfied}")
         for n in range(WARM_UP + messages):
-            rating = storage.load_rating(dossier_code(COUNTING_AGENCY, n))
+            rating = stored_rating(dossier_code(COUNTING_AGENCY, n))
             if not rating or not rating.get("counted") or "gsi1pk" in rating:
                 raise SystemExit(f"rating {n} is not marked counted: {rating}")
         bare_total = table.get_item(Key=BARE_COUNTER)["Item"]["count"]

@@ -8,6 +8,7 @@ from chalice.app import Chalice, Rate, SQSEvent
 
 from services.core.api import Api, Reply
 from services.core.auth import Principal, Role
+from services.core.messages import DossierEvent
 from services.core.settings import get_settings
 from services.core.standard_routes import add_standard_routes
 from services.ratings import service
@@ -15,7 +16,6 @@ from services.ratings.models import (
     CriteriaBody,
     CriteriaList,
     DossierAccepted,
-    DossierEvent,
     Ranked,
     Rankings,
     RankingsQuery,
@@ -122,17 +122,13 @@ def rankings(query: RankingsQuery) -> Rankings:
 )
 @api.background
 def take_dossier_events(event: SQSEvent) -> dict[str, Any]:
-    from services.ratings import consumers
-
-    return consumers.dossier_events(event.to_dict(), event.context)
+    return service.take_dossier_events(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(queue=get_settings().rating_events_queue, batch_size=10, name="count-ratings")
 @api.background
 def count_ratings(event: SQSEvent) -> dict[str, Any]:
-    from services.ratings import consumers
-
-    return consumers.rating_events(event.to_dict(), event.context)
+    return service.count_rating_events(event.to_dict(), event.context)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sweep-ratings")

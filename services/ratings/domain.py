@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 HANDLED = frozenset({9, 10})
 RATING_WINDOW_DAYS = 30
-GMT7 = timezone(timedelta(hours=7))
 OVERALL = "overall"
 
 SATISFIED_LEVELS = (
@@ -65,13 +64,48 @@ class Dossier:
 
 
 class RatingRefused(Exception):
-    """Why a rating cannot be taken; ``status`` is the HTTP status the edge answers."""
+    """Why the rules refuse a rating. ``field`` names the part of the request at fault, if
+    one is; the service says the refusal to the caller."""
 
-    def __init__(self, status: int, reason: str, field: str | None = None) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-        self.field = field
+    field: str | None = None
+
+
+class NotTheirs(RatingRefused):
+    """Only the dossier's citizen rates it."""
+
+
+class NotHandled(RatingRefused):
+    """The dossier is not handled (9 or 10) yet."""
+
+    field = "dossier_code"
+
+
+class WindowClosed(RatingRefused):
+    """The dossier was completed longer ago than the rating window."""
+
+    field = "dossier_code"
+
+
+class UnknownCriterion(RatingRefused):
+    """An answer to a criterion the current set does not have."""
+
+    def __init__(self, criterion: str) -> None:
+        super().__init__(criterion)
+        self.field = f"answers.{criterion}"
+
+
+class UnknownLevel(RatingRefused):
+    """A level that is not one of its criterion's levels."""
+
+    def __init__(self, criterion: str) -> None:
+        super().__init__(criterion)
+        self.field = f"answers.{criterion}"
+
+
+class OverallUnanswered(RatingRefused):
+    """Every rating answers ``overall``: it is what satisfaction is counted by."""
+
+    field = f"answers.{OVERALL}"
 
 
 def check_answers(answers: Mapping[str, str], criteria: list[dict[str, object]]) -> None:
@@ -82,21 +116,23 @@ def check_answers(answers: Mapping[str, str], criteria: list[dict[str, object]])
     }
     for criterion, level in answers.items():
         if criterion not in levels:
-            raise RatingRefused(422, f"unknown criterion {criterion}", f"answers.{criterion}")
+            raise UnknownCriterion(criterion)
         if level not in levels[criterion]:
-            raise RatingRefused(422, f"unknown level {level}", f"answers.{criterion}")
+            raise UnknownLevel(criterion)
     if OVERALL not in answers:
-        raise RatingRefused(422, "the overall criterion must be answered", f"answers.{OVERALL}")
+        raise OverallUnanswered()
 
 
 def check_may_rate(dossier: Dossier, citizen: str, now: datetime, window_days: int) -> None:
+    """The dossier's own citizen, once it is handled, until ``window_days`` after it was
+    completed (that very moment included)."""
     if dossier.citizen != citizen:
-        raise RatingRefused(403, "only the dossier's citizen rates it")
+        raise NotTheirs()
     if not dossier.handled:
-        raise RatingRefused(422, "the dossier is not handled yet", "dossier_code")
+        raise NotHandled()
     completed = dossier.completed_at or dossier.received_at
     if now > completed + timedelta(days=window_days):
-        raise RatingRefused(422, "the time to rate this dossier has passed", "dossier_code")
+        raise WindowClosed()
 
 
 def dissatisfied_level(criteria: list[dict[str, object]], criterion_id: str) -> str | None:
@@ -108,19 +144,77 @@ def dissatisfied_level(criteria: list[dict[str, object]], criterion_id: str) -> 
     return None
 
 
-def periods(moment: datetime) -> list[str]:
-    """The month, quarter and year (Vietnam time) a moment counts in."""
-    local = moment.astimezone(GMT7)
-    return [
-        f"{local.year}-{local.month:02d}",
-        f"{local.year}-Q{(local.month - 1) // 3 + 1}",
-        str(local.year),
-    ]
+def is_dissatisfied(answers: Mapping[str, str], criteria: list[dict[str, object]]) -> bool:
+    """Whether the overall answer is the overall criterion's dissatisfied (last) level."""
+    level = dissatisfied_level(criteria, OVERALL)
+    return level is not None and answers.get(OVERALL) == level
 
 
-def scopes(agency_id: str, procedure_code: str, official_id: str | None) -> list[str]:
-    """What a rating counts for: its agency, its procedure and, if named, its official."""
-    found = [f"agency#{agency_id}", f"procedure#{procedure_code}"]
-    if official_id:
-        found.append(f"official#{agency_id}#{official_id}")
+def rating_counts(answers: Mapping[str, str], dissatisfied: bool) -> dict[str, int]:
+    """What one rating adds to each aggregate it counts in: one rating, one if it is
+    dissatisfied overall (else 0), and one for each answer's level
+    (``c#<criterion>#<level>``)."""
+    adds = {"count": 1, "dissatisfied": 1 if dissatisfied else 0}
+    adds |= {f"c#{criterion}#{level}": 1 for criterion, level in answers.items()}
+    return adds
+
+
+def by_criterion(counts: Mapping[str, int]) -> dict[str, dict[str, int]]:
+    """An aggregate's answers read back, per criterion and level."""
+    found: dict[str, dict[str, int]] = {}
+    for name, value in counts.items():
+        if name.startswith("c#"):
+            _, criterion, level = name.split("#", 2)
+            found.setdefault(criterion, {})[level] = value
     return found
+
+
+# -- what a count is kept for -----------------------------------------------------------------
+# These are the things a summary names (an agency, a procedure, an agency's official), as
+# values. How an aggregate of one of them is filed (``agency#<id>`` inside the key
+# ``AGG#agency#<id>#<period>``) is part of the table's keys, so storage alone spells it.
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyScope:
+    """An agency: its ratings, and its handled dossiers for the on-time share; ranked."""
+
+    agency_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureScope:
+    procedure_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfficialScope:
+    """An official, known by their id within their agency."""
+
+    agency_id: str
+    official_id: str
+
+
+Scope = AgencyScope | ProcedureScope | OfficialScope
+
+
+def scopes(agency_id: str, procedure_code: str, official_id: str | None) -> list[Scope]:
+    """What a rating counts for: its agency, its procedure and, if named, its official."""
+    found: list[Scope] = [AgencyScope(agency_id), ProcedureScope(procedure_code)]
+    if official_id:
+        found.append(OfficialScope(agency_id, official_id))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """A dossier's one rating, as its citizen gave it."""
+
+    dossier_code: str
+    agency_id: str
+    procedure_code: str
+    answers: Mapping[str, str]
+    rated_at: datetime
+    official_id: str | None = None
+    comment: str | None = None
+    counted: bool = False

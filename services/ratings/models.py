@@ -4,40 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
-AGENCY_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
-DOSSIER_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-OFFICIAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+from services.core.identifiers import AgencyId, DossierCode, OfficialId, Period, ProcedureCode
+
 CRITERION_ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
-PERIOD_PATTERN = r"^[0-9]{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4])?$"
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class DossierEvent(_Strict):
-    dossier_code: str = Field(pattern=DOSSIER_CODE_PATTERN)
-    procedure_code: str = Field(pattern=PROCEDURE_CODE_PATTERN)
-    agency_id: str = Field(pattern=AGENCY_ID_PATTERN)
-    official_id: str | None = Field(default=None, pattern=OFFICIAL_ID_PATTERN)
-    citizen_id: str = Field(min_length=1, max_length=64)
-    status: int = Field(ge=1, le=10, description="National dossier status; 9 handled, 10 returned")
-    # With an offset: a moment without one would be compared with aware ones (a 500) or read
-    # in the server's zone (the wrong day, month or on-time answer).
-    received_at: AwareDatetime
-    due_at: AwareDatetime
-    completed_at: AwareDatetime | None = None
-
-    @model_validator(mode="after")
-    def _completed_when_handled(self) -> DossierEvent:
-        # Handled without a completion time would count as late and open a rating window
-        # from nowhere: the one-stop system knows when it finished, so it must say.
-        if self.status in (9, 10) and self.completed_at is None:
-            raise ValueError("a handled dossier (status 9 or 10) needs completed_at")
-        return self
 
 
 class DossierAccepted(BaseModel):
@@ -66,7 +41,7 @@ class CriteriaBody(_Strict):
 
 
 class RatingBody(_Strict):
-    dossier_code: str = Field(pattern=DOSSIER_CODE_PATTERN)
+    dossier_code: DossierCode
     answers: dict[str, str] = Field(min_length=1, max_length=20)
     comment: str | None = Field(default=None, max_length=2000)
 
@@ -79,10 +54,10 @@ class RatingView(BaseModel):
 
 
 class SummaryQuery(BaseModel):
-    agency_id: str | None = Field(default=None, pattern=AGENCY_ID_PATTERN)
-    procedure_code: str | None = Field(default=None, pattern=PROCEDURE_CODE_PATTERN)
-    official_id: str | None = Field(default=None, pattern=OFFICIAL_ID_PATTERN)
-    period: str = Field(pattern=PERIOD_PATTERN)
+    agency_id: AgencyId | None = None
+    procedure_code: ProcedureCode | None = None
+    official_id: OfficialId | None = None
+    period: Period
 
 
 class Summary(BaseModel):
@@ -94,7 +69,7 @@ class Summary(BaseModel):
 
 
 class RankingsQuery(BaseModel):
-    period: str = Field(pattern=PERIOD_PATTERN)
+    period: Period
     agency_level: str | None = Field(default=None, pattern=r"^(central|province|commune)$")
     min_count: int = Field(default=30, ge=1, le=100_000)
 

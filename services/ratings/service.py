@@ -4,17 +4,28 @@ A rating is written at once and counted by the ``rating-events`` consumer: one t
 marks the rating counted and adds it to every aggregate it belongs to, so a redelivered
 message finds it counted and adds nothing. A dissatisfied overall answer also asks the
 feedback service, through its intake queue, to open a case for the agency.
+
+Every message is a ``services.core.messages`` model, sent and consumed through
+``services.core.queues``. The rules (``domain``) refuse a rating with their own exceptions;
+:func:`_refusal` is the one place that turns them into problems.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+import os
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from services.core import aws, observability
+from services.core import catalogue_view, clock, observability, periods, queues
 from services.core.auth import Principal, Role
+from services.core.messages import (
+    DOSSIER_EVENTS,
+    RATING_EVENTS,
+    DossierEvent,
+    RatingCreated,
+    RatingDissatisfied,
+)
 from services.core.problems import (
     FieldError,
     Problem,
@@ -27,8 +38,7 @@ from services.core.problems import (
 from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
 from services.ratings import domain, storage
-from services.ratings.domain import Dossier, RatingRefused
-from services.ratings.models import DossierEvent
+from services.ratings.domain import Dossier
 
 log = observability.logger("ratings")
 metrics = observability.metrics("ratings")
@@ -39,10 +49,30 @@ _NOT_YOURS = Text(
     "Chỉ hệ thống một cửa của cơ quan giải quyết hồ sơ được gửi sự kiện này.",
     "Only the handling agency's one-stop system sends events for this dossier.",
 )
+_REFUSALS: dict[type[domain.RatingRefused], Text] = {
+    domain.NotTheirs: Text(
+        "Chỉ công dân có hồ sơ được đánh giá hồ sơ này.", "Only the dossier's citizen rates it."
+    ),
+    domain.NotHandled: Text("Hồ sơ chưa được giải quyết xong.", "The dossier is not handled yet."),
+    domain.WindowClosed: Text(
+        "Đã hết thời hạn đánh giá hồ sơ này.", "The time to rate this dossier has passed."
+    ),
+    domain.UnknownCriterion: Text("Không có tiêu chí đánh giá này.", "There is no such criterion."),
+    domain.UnknownLevel: Text(
+        "Mức đánh giá không thuộc tiêu chí này.", "The level is not one of the criterion's."
+    ),
+    domain.OverallUnanswered: Text(
+        "Cần đánh giá mức độ hài lòng chung.", "The overall criterion must be answered."
+    ),
+}
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _refusal(refused: domain.RatingRefused) -> Problem:
+    """The one place where the rules' refusals of a rating become answers."""
+    text = _REFUSALS[type(refused)]
+    if isinstance(refused, domain.NotTheirs):
+        return forbidden(text)
+    return invalid([FieldError(refused.field or "", text.en)], text)
 
 
 def citizen_key(citizen_id: str) -> str:
@@ -75,17 +105,14 @@ def take_event(event: DossierEvent) -> bool:
         if dossier.handled and (known is None or not known.handled):
             on_time = dossier.on_time
             adds = {"completed": 1, "on_time": 1 if on_time else 0}
-            moment = dossier.completed_at or _now()
+            moment = dossier.completed_at or clock.now()
             level = agency_level(dossier.agency_id)
+            agency = domain.AgencyScope(dossier.agency_id)
             also = [
-                storage.add_counts(
-                    f"agency#{dossier.agency_id}", period, adds, (dossier.agency_id, level)
-                )
-                for period in domain.periods(moment)
+                storage.add_counts(agency, period, adds, level)
+                for period in periods.containing(moment)
             ]
-        try:
-            storage.put_dossier(dossier, known.status if known else None, also)
-        except storage.Conflict:
+        if not storage.put_dossier(dossier, known.status if known else None, also):
             continue  # another event for the dossier landed meanwhile: look again
         metrics.add_metric(name="DossierEvents", unit="Count", value=1)
         return True
@@ -114,14 +141,10 @@ def agency_level(agency_id: str) -> str | None:
     """The agency's level (central, province, commune) from the catalogue, cached."""
     levels = _agency_levels()
     if agency_id not in levels:
-        item = (
-            aws.table(get_settings().catalogue_table)
-            .get_item(Key={"pk": f"AGENCY#{agency_id}", "sk": "AGENCY"})
-            .get("Item")
-        )
-        if not item or not item.get("level"):
+        found = catalogue_view.agency(agency_id)
+        if found is None or not found.level:
             return None  # not in the catalogue yet: ask again next time, do not remember
-        levels[agency_id] = str(item["level"])
+        levels[agency_id] = str(found.level)
     return levels[agency_id]
 
 
@@ -148,36 +171,26 @@ def rate(
     dossier = storage.load_dossier(dossier_code)
     if dossier is None:
         raise Problem(404, _NO_DOSSIER)
-    now = _now()
+    now = clock.now()
     try:
         domain.check_may_rate(dossier, citizen_key(principal.sub), now, window_days())
         domain.check_answers(answers, storage.criteria())
-    except RatingRefused as refused:
-        text = Text(refused.reason, refused.reason)
-        if refused.status == 403:
-            raise forbidden(text) from None
-        raise invalid([FieldError(refused.field or "", refused.reason)], text) from None
-    try:
-        storage.put_rating(dossier, answers, comment, now)
-    except storage.Conflict:
-        raise conflict(_ALREADY) from None
+    except domain.RatingRefused as refused:
+        raise _refusal(refused) from None
+    if not storage.put_rating(dossier, answers, comment, now):
+        raise conflict(_ALREADY)
     _ask_counting(dossier_code)
     metrics.add_metric(name="Ratings", unit="Count", value=1)
     return {"dossier_code": dossier_code, "answers": answers, "comment": comment, "rated_at": now}
 
 
 def window_days() -> int:
-    import os
-
     return int(os.environ.get("RATING_WINDOW_DAYS") or domain.RATING_WINDOW_DAYS)
 
 
 def _ask_counting(dossier_code: str) -> None:
     try:
-        aws.sqs().send_message(
-            QueueUrl=aws.queue_url(get_settings().rating_events_queue),
-            MessageBody=json.dumps({"type": "rating.created", "dossier_code": dossier_code}),
-        )
+        queues.send(get_settings().rating_events_queue, RatingCreated(dossier_code=dossier_code))
     except Exception as error:
         log.warning("counting not asked yet", extra={"trace": observability.safe_trace(error)})
 
@@ -186,54 +199,63 @@ def _ask_counting(dossier_code: str) -> None:
 def count(dossier_code: str) -> bool:
     """Count a rating once: False if it was counted already (or does not exist)."""
     rating = storage.load_rating(dossier_code)
-    if rating is None or rating.get("counted"):
+    if rating is None or rating.counted:
         return False
-    criteria = storage.criteria()
-    answers: dict[str, str] = dict(rating["answers"])
-    dissatisfied = answers.get(domain.OVERALL) == domain.dissatisfied_level(
-        criteria, domain.OVERALL
-    )
+    dissatisfied = domain.is_dissatisfied(rating.answers, storage.criteria())
     if dissatisfied:
         # Asked before counting: if counting then fails, the message comes back and the
         # feedback service, which opens one case per dossier, takes the second ask as a repeat.
         _open_feedback_case(rating)
-    adds = {"count": 1, "dissatisfied": 1 if dissatisfied else 0}
-    adds |= {f"c#{criterion}#{level}": 1 for criterion, level in answers.items()}
-    rated_at = datetime.fromisoformat(str(rating["rated_at"]))
-    agency_id = str(rating["agency_id"])
-    level = agency_level(agency_id)
-    operations = [storage.counted(dossier_code)]
-    for scope in domain.scopes(agency_id, str(rating["procedure_code"]), rating.get("official_id")):
-        rank = (agency_id, level) if scope.startswith("agency#") else None
-        operations += [storage.add_counts(scope, p, adds, rank) for p in domain.periods(rated_at)]
-    try:
-        storage.transact(operations)
-    except storage.Conflict:
+    adds = domain.rating_counts(rating.answers, dissatisfied)
+    level = agency_level(rating.agency_id)
+    additions = [
+        storage.add_counts(scope, period, adds, level)
+        for scope in domain.scopes(rating.agency_id, rating.procedure_code, rating.official_id)
+        for period in periods.containing(rating.rated_at)
+    ]
+    if not storage.count_rating(dossier_code, additions):
         return False  # counted by another delivery meanwhile
     metrics.add_metric(name="RatingsCounted", unit="Count", value=1)
     return True
 
 
-def _open_feedback_case(rating: dict[str, Any]) -> None:
-    message = {
-        "type": "rating.dissatisfied",
-        "dossier_code": rating["dossier_code"],
-        "agency_id": rating["agency_id"],
-        "procedure_code": rating["procedure_code"],
-        "comment": rating.get("comment"),
-    }
-    aws.sqs().send_message(
-        QueueUrl=aws.queue_url(get_settings().feedback_intake_queue),
-        MessageBody=json.dumps(message, ensure_ascii=False),
+def _open_feedback_case(rating: domain.Rating) -> None:
+    message = RatingDissatisfied(
+        dossier_code=rating.dossier_code,
+        agency_id=rating.agency_id,
+        procedure_code=rating.procedure_code,
+        comment=rating.comment,
     )
+    queues.send(get_settings().feedback_intake_queue, message)
 
 
 def sweep() -> int:
     """Ask again to count ratings whose message was lost."""
-    waiting = storage.uncounted(_now() - timedelta(minutes=2))
+    waiting = storage.uncounted(clock.now() - timedelta(minutes=2))
     for code in waiting:
         _ask_counting(code)
     return len(waiting)
+
+
+# -- the queues' consumers -------------------------------------------------------------------
+def take_dossier_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The dossier-events queue: each event applied as the HTTP route applies it."""
+    return queues.consume(event, context, DOSSIER_EVENTS, _take_queued_event, log)
+
+
+def _take_queued_event(event: DossierEvent) -> None:
+    applied = take_event(event)
+    log.info("dossier event", extra={"status": event.status, "applied": applied})
+
+
+def count_rating_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The rating-events queue: each rating counted once, however often it is asked."""
+    return queues.consume(event, context, RATING_EVENTS, _count_asked, log)
+
+
+def _count_asked(message: RatingCreated) -> None:
+    counted = count(message.dossier_code)
+    log.info("rating counted", extra={"counted_now": counted})
 
 
 # -- reports ----------------------------------------------------------------------------------
@@ -254,27 +276,23 @@ def summary(
         )
         if not allowed:
             raise forbidden()
-        scope = f"official#{agency_id}#{official_id}"
+        scope: domain.Scope = domain.OfficialScope(agency_id, official_id)
     elif agency_id and not procedure_code:
-        scope = f"agency#{agency_id}"
+        scope = domain.AgencyScope(agency_id)
     elif procedure_code and not agency_id:
-        scope = f"procedure#{procedure_code}"
+        scope = domain.ProcedureScope(procedure_code)
     else:
         raise invalid(
             [FieldError("agency_id", "name an agency, a procedure, or an agency and official")]
         )
     found = storage.counts(scope, period)
     total = found.get("count", 0)
-    by_criterion: dict[str, dict[str, int]] = {}
-    for key, value in found.items():
-        if key.startswith("c#"):
-            _, criterion, level = key.split("#", 2)
-            by_criterion.setdefault(criterion, {})[level] = value
-    completed = found.get("completed") if scope.startswith("agency#") else None
+    # Only an agency counts handled dossiers: elsewhere "none handled" would be untrue.
+    completed = found.get("completed") if isinstance(scope, domain.AgencyScope) else None
     return {
         "count": total,
         "satisfied_pct": _pct(total - found.get("dissatisfied", 0), total),
-        "by_criterion": by_criterion,
+        "by_criterion": domain.by_criterion(found),
         "completed": completed,
         "on_time_pct": _pct(found.get("on_time", 0), completed or 0)
         if completed is not None
@@ -288,17 +306,16 @@ def _pct(part: int, whole: int) -> float | None:
 
 def rankings(period: str, agency_level: str | None, min_count: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for item in storage.ranked(period, agency_level):
-        total = int(item.get("count", 0))
+    for agency_id, found in storage.ranked(period, agency_level):
+        total = found.get("count", 0)
         if total < min_count:
             continue  # a small sample does not top the table
-        completed = int(item.get("completed", 0))
         rows.append(
             {
-                "agency_id": str(item["gsi1sk"]),
+                "agency_id": agency_id,
                 "count": total,
-                "satisfied_pct": _pct(total - int(item.get("dissatisfied", 0)), total) or 0.0,
-                "on_time_pct": _pct(int(item.get("on_time", 0)), completed),
+                "satisfied_pct": _pct(total - found.get("dissatisfied", 0), total) or 0.0,
+                "on_time_pct": _pct(found.get("on_time", 0), found.get("completed", 0)),
             }
         )
     rows.sort(key=lambda r: (-float(r["satisfied_pct"]), -int(r["count"]), str(r["agency_id"])))

@@ -9,8 +9,11 @@ Items (``pk`` / ``sk``):
   sits in gsi1 under ``UNCOUNTED#<shard>`` (a lost message is sent again).
 - ``AGG#<scope>#<period>`` / ``COUNTS``: counters for an agency, a procedure or an official
   in a month, quarter or year: ratings, dissatisfied, each criterion's levels, and for
-  agencies dossiers handled and handled on time. An agency's item sits in gsi1 under
-  ``RANK#<period>#<agency level>`` and gsi2 under ``RANK#<period>`` for the rankings.
+  agencies dossiers handled and handled on time. ``<scope>`` is ``agency#<id>``,
+  ``procedure#<code>`` or ``official#<agency id>#<official id>`` (from the domain's scope
+  values: only this module spells them). An agency's item sits in gsi1 under
+  ``RANK#<period>#<agency level>`` and gsi2 under ``RANK#<period>`` for the rankings, with
+  the agency's id as sort key.
 
 A summary reads one item, whatever the number of ratings.
 """
@@ -18,56 +21,34 @@ A summary reads one item, whatever the number of ratings.
 from __future__ import annotations
 
 import json
-import random
-import time
 import zlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
-from services.core import aws
+from services.core import aws, dynamo
+from services.core.dynamo import iso, moment
 from services.core.settings import get_settings
-from services.ratings.domain import DEFAULT_CRITERIA, Dossier
+from services.ratings.domain import (
+    DEFAULT_CRITERIA,
+    AgencyScope,
+    Dossier,
+    OfficialScope,
+    ProcedureScope,
+    Rating,
+    Scope,
+)
 
 SHARDS = 8
-
-
-class Conflict(Exception):
-    """A condition failed: the state read has changed, or the work was done already."""
 
 
 def table() -> Any:
     return aws.table(get_settings().ratings_table)
 
 
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
-
-
-def _moment(text: Any) -> datetime | None:
-    return datetime.fromisoformat(str(text)) if text else None
-
-
 def _shard(code: str) -> int:
     return zlib.crc32(code.encode()) % SHARDS
-
-
-def transact(operations: list[dict[str, Any]]) -> None:
-    """One transaction; a failed condition is a :class:`Conflict`, a collision with another
-    transaction on a shared counter is retried with jitter."""
-    for attempt in range(6):
-        try:
-            aws.dynamodb_client().transact_write_items(TransactItems=operations)
-            return
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
-            if "ConditionalCheckFailed" in reasons or attempt == 5:
-                raise Conflict from None
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter
 
 
 # -- dossiers ---------------------------------------------------------------------------------
@@ -100,10 +81,10 @@ def dossier_from(item: dict[str, Any]) -> Dossier:
         agency_id=item["agency_id"],
         citizen=item["citizen"],
         status=int(item["status"]),
-        received_at=_moment(item["received_at"]),  # type: ignore[arg-type]
-        due_at=_moment(item["due_at"]),  # type: ignore[arg-type]
+        received_at=moment(item["received_at"]),  # type: ignore[arg-type]
+        due_at=moment(item["due_at"]),  # type: ignore[arg-type]
         official_id=item.get("official_id"),
-        completed_at=_moment(item.get("completed_at")),
+        completed_at=moment(item.get("completed_at")),
     )
 
 
@@ -114,8 +95,9 @@ def load_dossier(code: str) -> Dossier | None:
 
 def put_dossier(
     dossier: Dossier, seen_status: int | None, also: list[dict[str, Any]] | None = None
-) -> None:
-    """Write the dossier if its status is still ``seen_status`` (None: not known yet)."""
+) -> bool:
+    """Write the dossier, with ``also`` in the same transaction, if its status is still
+    ``seen_status`` (None: not known yet); False when another event moved it meanwhile."""
     put: dict[str, Any] = {"TableName": get_settings().ratings_table, "Item": dossier_item(dossier)}
     if seen_status is None:
         put["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -123,7 +105,13 @@ def put_dossier(
         put["ConditionExpression"] = "#status = :seen"
         put["ExpressionAttributeNames"] = {"#status": "status"}
         put["ExpressionAttributeValues"] = {":seen": seen_status}
-    transact([{"Put": put}, *(also or [])])
+    try:
+        dynamo.transact([{"Put": put}, *(also or [])])
+    except dynamo.Conflict:
+        # A failed condition, or collisions on the counters that outlasted the retries:
+        # either way the caller reads the dossier again and decides anew.
+        return False
+    return True
 
 
 # -- criteria ---------------------------------------------------------------------------------
@@ -145,8 +133,8 @@ def rating_key(code: str) -> dict[str, str]:
 
 def put_rating(
     dossier: Dossier, answers: dict[str, str], comment: str | None, now: datetime
-) -> None:
-    """The dossier's one rating; :class:`Conflict` if it has one."""
+) -> bool:
+    """The dossier's one rating; False if it has one already."""
     item: dict[str, Any] = {
         **rating_key(dossier.dossier_code),
         "dossier_code": dossier.dossier_code,
@@ -161,17 +149,23 @@ def put_rating(
         item["official_id"] = dossier.official_id
     if comment:
         item["comment"] = comment
-    try:
-        table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            raise Conflict from None
-        raise
+    return dynamo.put_if(table(), item)
 
 
-def load_rating(code: str) -> dict[str, Any] | None:
+def load_rating(code: str) -> Rating | None:
     item = table().get_item(Key=rating_key(code), ConsistentRead=True).get("Item")
-    return dict(item) if item else None
+    if not item:
+        return None
+    return Rating(
+        dossier_code=str(item["dossier_code"]),
+        agency_id=str(item["agency_id"]),
+        procedure_code=str(item["procedure_code"]),
+        answers={str(k): str(v) for k, v in item["answers"].items()},
+        rated_at=moment(item["rated_at"]),  # type: ignore[arg-type]
+        official_id=item.get("official_id"),
+        comment=item.get("comment"),
+        counted=bool(item.get("counted")),
+    )
 
 
 def uncounted(before: datetime, limit: int = 100) -> list[str]:
@@ -187,7 +181,19 @@ def uncounted(before: datetime, limit: int = 100) -> list[str]:
     return codes
 
 
-def counted(code: str) -> dict[str, Any]:
+def count_rating(code: str, additions: list[dict[str, Any]]) -> bool:
+    """Mark the rating counted and apply ``additions`` (:func:`add_counts`) with it, in one
+    transaction; False when it was counted already (or does not exist)."""
+    try:
+        dynamo.transact([_counted(code), *additions])
+    except dynamo.Conflict as conflict:
+        if "ConditionalCheckFailed" in conflict.reasons:
+            return False
+        raise  # collisions outlasted the retries: the message comes back and counts later
+    return True
+
+
+def _counted(code: str) -> dict[str, Any]:
     """The rating's own part of its counting transaction: only once, ever."""
     return {
         "Update": {
@@ -201,27 +207,43 @@ def counted(code: str) -> dict[str, Any]:
 
 
 # -- aggregates -------------------------------------------------------------------------------
-def agg_key(scope: str, period: str) -> dict[str, str]:
-    return {"pk": f"AGG#{scope}#{period}", "sk": "COUNTS"}
+_NOT_COUNTERS = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"})
+
+
+def _scope_name(scope: Scope) -> str:
+    match scope:
+        case AgencyScope(agency_id):
+            return f"agency#{agency_id}"
+        case ProcedureScope(procedure_code):
+            return f"procedure#{procedure_code}"
+        case OfficialScope(agency_id, official_id):
+            return f"official#{agency_id}#{official_id}"
+
+
+def agg_key(scope: Scope, period: str) -> dict[str, str]:
+    return {"pk": f"AGG#{_scope_name(scope)}#{period}", "sk": "COUNTS"}
+
+
+def _counters(item: dict[str, Any]) -> dict[str, int]:
+    return {k: int(v) for k, v in item.items() if k not in _NOT_COUNTERS}
 
 
 def add_counts(
-    scope: str, period: str, adds: dict[str, int], rank: tuple[str, str | None] | None = None
+    scope: Scope, period: str, adds: dict[str, int], agency_level: str | None = None
 ) -> dict[str, Any]:
-    """``ADD`` counters on one aggregate; ``rank`` (agency id, level) files an agency's
-    aggregate for the rankings."""
+    """``ADD`` counters on one aggregate. An agency's aggregate is also filed for the
+    rankings, under ``agency_level`` (the catalogue's; unknown if None)."""
     names = {f"#c{i}": name for i, name in enumerate(adds)}
     values: dict[str, Any] = {f":v{i}": value for i, value in enumerate(adds.values())}
     expression = "ADD " + ", ".join(f"#c{i} :v{i}" for i in range(len(adds)))
-    if rank is not None:
-        agency_id, level = rank
+    if isinstance(scope, AgencyScope):
         expression += (
             " SET gsi1pk = :rank_level, gsi1sk = :agency, gsi2pk = :rank, gsi2sk = :agency"
         )
         values |= {
-            ":rank_level": f"RANK#{period}#{level or 'unknown'}",
+            ":rank_level": f"RANK#{period}#{agency_level or 'unknown'}",
             ":rank": f"RANK#{period}",
-            ":agency": agency_id,
+            ":agency": scope.agency_id,
         }
     return {
         "Update": {
@@ -234,23 +256,23 @@ def add_counts(
     }
 
 
-def counts(scope: str, period: str) -> dict[str, int]:
+def counts(scope: Scope, period: str) -> dict[str, int]:
     item = table().get_item(Key=agg_key(scope, period)).get("Item")
-    skip = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"}
-    return {k: int(v) for k, v in (item or {}).items() if k not in skip}
+    return _counters(item or {})
 
 
-def ranked(period: str, level: str | None) -> list[dict[str, Any]]:
-    """Every agency's aggregate for the period (and level): a few thousand at most."""
+def ranked(period: str, level: str | None) -> list[tuple[str, dict[str, int]]]:
+    """Every agency's counters for the period (and level), with its id: a few thousand at
+    most."""
     index, partition = ("gsi1", f"RANK#{period}#{level}") if level else ("gsi2", f"RANK#{period}")
     kwargs: dict[str, Any] = {
         "IndexName": index,
         "KeyConditionExpression": Key(f"{index}pk").eq(partition),
     }
-    found: list[dict[str, Any]] = []
+    found: list[tuple[str, dict[str, int]]] = []
     while True:
         answer = table().query(**kwargs)
-        found.extend(answer["Items"])
+        found.extend((str(item[f"{index}sk"]), _counters(item)) for item in answer["Items"])
         if "LastEvaluatedKey" not in answer:
             return found
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]

@@ -14,12 +14,13 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
 
+from services.core.clock import VIETNAM_TZ
 from tests.e2e import test_local_stack as local
 from tests.e2e.test_local_stack import STOP_TIMEOUT, Stack, _token, get
 
@@ -31,7 +32,6 @@ stack = local.stack
 
 AGENCY = "cong-an-tp-ha-noi"  # in infra/demo/agencies.jsonl
 PROCEDURE = "1.002804"  # in infra/demo/procedures.jsonl, implemented by AGENCY
-GMT7 = timezone(timedelta(hours=7))
 POLL_TIMEOUT = 20
 COMMENT = "Phải đi lại ba lần mới nhận được kết quả, cán bộ hướng dẫn không rõ ràng."
 
@@ -77,9 +77,9 @@ def poll(what: str, stack: Stack, probe: Any) -> Any:
 def test_a_dissatisfied_rating_is_counted_and_opens_a_case_for_the_agency(stack: Stack) -> None:
     dossier_code = "E2E-RATE-" + uuid.uuid4().hex[:8].upper()
     citizen_id = "e2e-citizen-" + uuid.uuid4().hex[:8]
-    now = datetime.now(GMT7)
+    now = datetime.now(VIETNAM_TZ)
     year = str(now.year)
-    # Completed a little before now, but in the current (GMT+7) year, before due_at.
+    # Completed a little before now, but in the current (Vietnam) year, before due_at.
     completed_at = max(now - timedelta(hours=1), now.replace(month=1, day=1, hour=0, minute=0))
     event = {
         "dossier_code": dossier_code,

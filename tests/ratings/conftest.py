@@ -1,6 +1,6 @@
 """Ratings fixtures: a moto world with agencies of each level in the catalogue, the ratings
-app's test client, a fixed clock, and the steps a test takes as an agency's one-stop system,
-a citizen, the queues and the schedule."""
+app's test client, the portal's clock set to ``NOW``, and the steps a test takes as an
+agency's one-stop system, a citizen, the queues and the schedule."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from tests.conftest import body_of
+from tests.conftest import SetClock, body_of
 
 NOW = datetime(2025, 5, 20, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội, May 2025 (Q2)
 RECEIVED = datetime(2025, 5, 10, 2, 0, tzinfo=UTC)
@@ -34,25 +34,6 @@ _agencies = itertools.count(1)
 _dossiers = itertools.count(1)
 _procedures = itertools.count(1)
 _messages = itertools.count(1)
-
-
-class Clock:
-    """What ``services.ratings.service._now`` answers; a test moves it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    from services.ratings import service
-
-    fixed = Clock(NOW)
-    monkeypatch.setattr(service, "_now", fixed)
-    return fixed
 
 
 @pytest.fixture(scope="module")
@@ -218,5 +199,6 @@ class Portal:
 
 
 @pytest.fixture
-def portal(client: Client, catalogue_client: Client, auth: Any, clock: Clock) -> Portal:
+def portal(client: Client, catalogue_client: Client, auth: Any, clock: SetClock) -> Portal:
+    clock.set(NOW)
     return Portal(client, catalogue_client, auth)

@@ -6,22 +6,22 @@ when a message was lost."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from services.core import dynamo
 from services.ratings import service, storage
-from tests.conftest import documented_statuses
+from tests.conftest import SetClock, documented_statuses
 from tests.ratings.conftest import (
     DISSATISFIED,
     FAIR,
     RATING_QUEUE,
     SATISFIED,
-    Clock,
     Portal,
     drain,
 )
+from tests.support.faults import transaction_collisions
 from tests.support.metrics import emitted_metrics
 
 PERIODS = ("2025-05", "2025-Q2", "2025")
@@ -155,7 +155,7 @@ def test_a_failed_transaction_mid_count_leaves_nothing_half_counted(
     agency, procedure = portal.agency(), portal.procedure()
     drain(RATING_QUEUE)
     rated_dossiers(portal, agency, procedure, RATINGS)
-    transact = storage.transact
+    transact = dynamo.transact
     calls: list[int] = []
 
     def third_fails(operations: list[dict[str, Any]]) -> None:
@@ -164,7 +164,7 @@ def test_a_failed_transaction_mid_count_leaves_nothing_half_counted(
             raise RuntimeError("the connection dropped")
         transact(operations)
 
-    monkeypatch.setattr(storage, "transact", third_fails)
+    monkeypatch.setattr(dynamo, "transact", third_fails)
     bodies = drain(RATING_QUEUE)
     payload, ids = portal.deliver_ratings(bodies)
     assert payload == {"batchItemFailures": [{"itemIdentifier": ids[2]}]}
@@ -174,6 +174,39 @@ def test_a_failed_transaction_mid_count_leaves_nothing_half_counted(
         assert payload == {"batchItemFailures": []}
     expect_exact(portal, agency, procedure, auth)
     drain("portal-test-feedback-intake")
+
+
+def test_a_passing_collision_on_the_counters_still_counts_once(portal: Portal) -> None:
+    """Ratings of one agency add to the same counters: in AWS their transactions collide."""
+    from services.core import aws
+
+    agency, procedure = portal.agency(), portal.procedure()
+    drain(RATING_QUEUE)
+    rated_dossiers(portal, agency, procedure, RATINGS[:2])
+    bodies = drain(RATING_QUEUE)
+    with transaction_collisions(aws.dynamodb_client(), times=3) as collisions:
+        payload, _ = portal.deliver_ratings(bodies)
+    assert collisions.injected == 3
+    assert payload == {"batchItemFailures": []}
+    assert portal.summary_of(agency_id=agency, period="2025-05")["count"] == 2
+
+
+def test_collisions_outlasting_the_retries_bring_the_message_back(portal: Portal) -> None:
+    """Not taken for "counted already": the rating is counted when the message returns."""
+    from services.core import aws
+
+    agency, procedure = portal.agency(), portal.procedure()
+    drain(RATING_QUEUE)
+    rated_dossiers(portal, agency, procedure, RATINGS[:2])
+    bodies = drain(RATING_QUEUE)
+    # Every attempt of the first message collides; the second one's first attempt passes.
+    with transaction_collisions(aws.dynamodb_client(), times=dynamo.TRANSACTION_ATTEMPTS):
+        payload, ids = portal.deliver_ratings(bodies)
+    assert payload == {"batchItemFailures": [{"itemIdentifier": ids[0]}]}
+    assert portal.summary_of(agency_id=agency, period="2025-05")["count"] == 1
+    payload, _ = portal.deliver_ratings(bodies[:1])
+    assert payload == {"batchItemFailures": []}
+    assert portal.summary_of(agency_id=agency, period="2025-05")["count"] == 2
 
 
 def test_a_cold_consumer_counts(portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -306,7 +339,7 @@ def test_a_summary_reads_one_item_for_one_or_many_ratings(
 
 # -- the sweep -------------------------------------------------------------------------------
 def test_the_sweep_asks_again_for_a_rating_whose_message_was_lost(
-    portal: Portal, clock: Clock
+    portal: Portal, clock: SetClock
 ) -> None:
     agency = portal.agency()
     drain(RATING_QUEUE)
@@ -315,10 +348,10 @@ def test_the_sweep_asks_again_for_a_rating_whose_message_was_lost(
     sweep_event = portal.client.events.generate_cw_event(
         source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
     )
-    clock.now += timedelta(minutes=1)  # too soon: the message may still be on its way
+    clock.advance(minutes=1)  # too soon: the message may still be on its way
     portal.client.lambda_.invoke("sweep-ratings", sweep_event)
     assert drain(RATING_QUEUE) == []
-    clock.now += timedelta(minutes=2)
+    clock.advance(minutes=2)
     portal.client.lambda_.invoke("sweep-ratings", sweep_event)
     asked = [json.loads(b)["dossier_code"] for b in drain(RATING_QUEUE)]
     assert len(asked) == 2
@@ -328,6 +361,6 @@ def test_the_sweep_asks_again_for_a_rating_whose_message_was_lost(
     assert payload == {"batchItemFailures": []}
     assert portal.summary_of(agency_id=agency, period="2025-05")["count"] == 2
     # Counted: not asked again.
-    clock.now += timedelta(minutes=5)
+    clock.advance(minutes=5)
     portal.client.lambda_.invoke("sweep-ratings", sweep_event)
     assert drain(RATING_QUEUE) == []

@@ -12,6 +12,7 @@ import pytest
 from services.ratings import service
 from tests.conftest import body_of
 from tests.ratings.conftest import DUE, LATE, ON_TIME, Portal
+from tests.support.faults import transaction_collisions
 
 
 def rateable(portal: Portal, event: dict[str, Any]) -> bool:
@@ -136,6 +137,17 @@ def test_an_earlier_status_never_overwrites_a_later_one(portal: Portal) -> None:
     assert portal.known(event)["applied"] is False
     # Still handled: its citizen may rate it.
     assert portal.rate(event).status_code == 201
+
+
+def test_a_passing_collision_on_the_agencys_counters_is_retried(portal: Portal) -> None:
+    from services.core import aws
+
+    agency = portal.agency()
+    event = portal.event(agency)
+    with transaction_collisions(aws.dynamodb_client(), times=2) as collisions:
+        assert portal.known(event)["applied"] is True
+    assert collisions.injected == 2
+    assert portal.summary_of(agency_id=agency, period="2025-05")["completed"] == 1
 
 
 # -- the dossier-events queue ----------------------------------------------------------------

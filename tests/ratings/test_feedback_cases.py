@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
+from services.core import dynamo
 from services.core.pseudonyms import pseudonym
 from services.feedback.domain import tracking_code_from
 from services.ratings import storage
@@ -59,6 +60,7 @@ def test_a_dissatisfied_rating_opens_one_case_for_the_agency(
     message = json.loads(messages[0])
     assert message == {
         "type": "rating.dissatisfied",
+        "schema_version": 1,
         "dossier_code": event["dossier_code"],
         "agency_id": agency,
         "procedure_code": event["procedure_code"],
@@ -101,7 +103,7 @@ def test_a_recount_after_a_failure_still_opens_one_case(
         portal.known(dossier)
         portal.rated(dossier, {"overall": overall})  # no comment
     unlucky = storage.rating_key(event["dossier_code"])
-    transact = storage.transact
+    transact = dynamo.transact
     failures: list[int] = []
 
     def fails_once(operations: list[dict[str, Any]]) -> None:
@@ -110,7 +112,7 @@ def test_a_recount_after_a_failure_still_opens_one_case(
             raise RuntimeError("the connection dropped")
         transact(operations)
 
-    monkeypatch.setattr(storage, "transact", fails_once)
+    monkeypatch.setattr(dynamo, "transact", fails_once)
     bodies = drain(RATING_QUEUE)
     position = [json.loads(b)["dossier_code"] for b in bodies].index(event["dossier_code"])
     payload, ids = portal.deliver_ratings(bodies)

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from services.ratings import service
+from services.core import clock
 from tests.conftest import body_of
-from tests.ratings.conftest import DISSATISFIED, FAIR, LATE, NOW, SATISFIED, Clock, Portal
+from tests.ratings.conftest import DISSATISFIED, FAIR, LATE, NOW, SATISFIED, Portal
 
 
 def rate_many(portal: Portal, agency: str, overall: list[str], late: int = 0) -> None:
@@ -24,8 +24,8 @@ def rate_many(portal: Portal, agency: str, overall: list[str], late: int = 0) ->
 
 @pytest.fixture(scope="module")
 def agencies(client: Client, catalogue_client: Client, auth: Any) -> dict[str, str]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(service, "_now", Clock(NOW))
+    # Module-scoped, so the clock fixture (one test's) cannot set it: the clock's own seam.
+    with clock.frozen(NOW):
         portal = Portal(client, catalogue_client, auth)
         found = {
             "best": portal.agency("central"),

@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import body_of
+from tests.conftest import SetClock, body_of
 from tests.ratings.conftest import (
     DISSATISFIED,
     FAIR,
     ON_TIME,
     RATING_QUEUE,
     SATISFIED,
-    Clock,
     Portal,
     drain,
 )
@@ -47,7 +46,9 @@ def test_the_citizen_rates_once(portal: Portal, handled: dict[str, Any]) -> None
     assert rating["rated_at"].startswith("2025-05-20T03:00:00")
     # The counting is asked for once.
     asked = [json.loads(b) for b in drain(RATING_QUEUE)]
-    assert asked == [{"type": "rating.created", "dossier_code": handled["dossier_code"]}]
+    assert asked == [
+        {"type": "rating.created", "schema_version": 1, "dossier_code": handled["dossier_code"]}
+    ]
     again = portal.rate(handled, {"overall": SATISFIED})
     assert again.status_code == 409, again.body
     assert again.headers["Content-Type"].startswith("application/problem+json")
@@ -120,18 +121,18 @@ def test_a_dossier_not_handled_yet_is_a_422(portal: Portal, status: int) -> None
 
 
 def test_the_window_closes_thirty_days_after_completion(
-    portal: Portal, handled: dict[str, Any], clock: Clock
+    portal: Portal, handled: dict[str, Any], clock: SetClock
 ) -> None:
-    clock.now = ON_TIME + timedelta(days=30, minutes=1)
+    clock.set(ON_TIME + timedelta(days=30, minutes=1))
     assert portal.rate(handled).status_code == 422
-    clock.now = ON_TIME + timedelta(days=29, hours=23)
+    clock.set(ON_TIME + timedelta(days=29, hours=23))
     assert portal.rate(handled).status_code == 201
 
 
 def test_the_window_is_configurable(
-    portal: Portal, handled: dict[str, Any], clock: Clock, monkeypatch: pytest.MonkeyPatch
+    portal: Portal, handled: dict[str, Any], clock: SetClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock.now = ON_TIME + timedelta(days=45)
+    clock.set(ON_TIME + timedelta(days=45))
     assert portal.rate(handled).status_code == 422
     monkeypatch.setenv("RATING_WINDOW_DAYS", "60")
     assert portal.rate(handled).status_code == 201
