@@ -95,7 +95,12 @@ def _signed(signing_key: str, **claims: object) -> str:
     return jwt.encode(present, signing_key, algorithm="ES256", headers={"kid": tokens.LOCAL_KID})
 
 
-_ABSENT = object()
+class _Absent:
+    def __repr__(self) -> str:  # the same test id in every xdist worker
+        return "ABSENT"
+
+
+_ABSENT = _Absent()
 
 
 @pytest.mark.parametrize(

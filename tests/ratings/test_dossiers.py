@@ -95,7 +95,8 @@ def test_a_system_may_not_take_over_another_agencys_dossier(portal: Portal, auth
 def test_an_invalid_event_is_a_422(portal: Portal, changes: dict[str, Any]) -> None:
     agency = portal.agency()
     event = {**portal.event(agency), **changes}
-    response = portal.post_event(event)
+    # The system's own token is well formed: only the event is at fault.
+    response = portal.post_event(event, portal.auth("system", sub="mot-cua", agency=agency))
     assert response.status_code == 422, response.body
     assert response.headers["Content-Type"].startswith("application/problem+json")
 
