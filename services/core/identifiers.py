@@ -5,10 +5,10 @@ Each has its pattern (for path parameters and plain checks) and an annotated typ
 pydantic models, so a request model says ``agency_id: AgencyId`` and every service refuses
 the same things.
 
->>> is_procedure_code("1.001234"), is_procedure_code("1.1234")
-(True, False)
->>> is_agency_id("so-tu-phap-ha-noi"), is_agency_id("-bad")
-(True, False)
+>>> is_procedure_code("1.001234"), is_procedure_code("2.000815.000.00.00.H55")
+(True, True)
+>>> is_agency_id("000.00.00.H26"), is_agency_id("H55.242"), is_agency_id("-bad")
+(True, True, False)
 """
 
 from __future__ import annotations
@@ -19,11 +19,21 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, Field
 
-PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
+_NATIONAL_CODE = r"[0-9]\.[0-9]{6}"
+_AGENCY_ID = r"[A-Za-z0-9][A-Za-z0-9.-]{0,39}"
+
+AGENCY_ID_PATTERN = rf"^{_AGENCY_ID}$"
+"""An agency's id as the national systems write it: the electronic identifier of Decision
+20/2020/QĐ-TTg (``000.00.00.H26``, ``000.00.04.G14``), a one-stop system's code
+(``H55.242``) or an older slug (``so-tu-phap-ha-noi``). Compared exactly as written."""
+
+NATIONAL_CODE_PATTERN = rf"^{_NATIONAL_CODE}$"
 """A national procedure code, ``1.001234`` (central) or ``2.000123`` (local)."""
 
-AGENCY_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
-"""An agency's id, compared exactly as written."""
+PROCEDURE_CODE_PATTERN = rf"^{_NATIONAL_CODE}(?:\.{_AGENCY_ID})?$"
+"""A procedure code as callers send it: national, or local (``2.000815.000.00.00.H55``, the
+national code followed by the implementing agency's identifier), which means the national
+one."""
 
 DOSSIER_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 """A dossier's code as its one-stop system writes it (``000.00.12.H26-261122-0001``)."""
@@ -34,10 +44,28 @@ OFFICIAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 PERIOD_PATTERN = r"^[0-9]{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4])?$"
 """A reporting period: a year ``2026``, a quarter ``2026-Q4`` or a month ``2026-11``."""
 
+
+def national_code(code: str) -> str:
+    """The national code a procedure code names: ``2.000815.000.00.00.H55`` is
+    ``2.000815``.
+
+    >>> national_code("2.000815.000.00.00.H55"), national_code("1.001234")
+    ('2.000815', '1.001234')
+    """
+    return code[:8]
+
+
 ProcedureCode = Annotated[
-    str, Field(pattern=PROCEDURE_CODE_PATTERN, examples=["1.002804", "2.000815"])
+    str,
+    Field(
+        pattern=PROCEDURE_CODE_PATTERN,
+        examples=["1.002804", "2.000815.000.00.00.H55"],
+        description="National, or local (the national code and the agency's identifier).",
+    ),
+    AfterValidator(national_code),
 ]
-AgencyId = Annotated[str, Field(pattern=AGENCY_ID_PATTERN, examples=["bo-cong-an"])]
+"""A procedure code taken from a caller: either form, read as the national code."""
+AgencyId = Annotated[str, Field(pattern=AGENCY_ID_PATTERN, examples=["000.00.00.H26", "H55.242"])]
 DossierCode = Annotated[
     str, Field(pattern=DOSSIER_CODE_PATTERN, examples=["000.00.12.H26-261122-0001"])
 ]
@@ -67,6 +95,7 @@ Moment = Annotated[AwareDatetime, AfterValidator(_within_the_calendar)]
 
 
 def is_procedure_code(text: str) -> bool:
+    """Whether ``text`` names a procedure, in its national or local form."""
     return re.fullmatch(PROCEDURE_CODE_PATTERN, text) is not None
 
 

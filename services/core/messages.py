@@ -1,5 +1,5 @@
 """Every message that travels on a queue, as a typed model: producers build them, consumers
-parse them, and ``tests/core/test_messages.py`` proves that what each producer sends its
+parse them, and ``tests/contracts/`` proves, queue by queue, that what each producer sends its
 consumer accepts.
 
 Each message carries its ``type`` and a ``schema_version``. A consumer reads a queue

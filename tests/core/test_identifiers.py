@@ -66,3 +66,42 @@ def test_moments_at_the_ends_of_the_calendar_are_refused(text: str) -> None:
 def test_a_moment_keeps_its_offset() -> None:
     at = _When(at="2026-12-31T23:59:59+07:00").at  # type: ignore[arg-type]
     assert at.isoformat() == "2026-12-31T23:59:59+07:00"
+
+
+@pytest.mark.parametrize(
+    "agency_id",
+    ["000.00.00.H26", "000.00.04.G14", "H55.242", "000.00.12.H26", "so-tu-phap-ha-noi", "G01"],
+)
+def test_agency_ids_as_the_national_systems_write_them(agency_id: str) -> None:
+    assert is_agency_id(agency_id)
+    sample = _Sample(
+        agency_id=agency_id, procedure_code="1.000001", dossier_code="D", period="2026"
+    )
+    assert sample.agency_id == agency_id  # kept exactly as written
+
+
+@pytest.mark.parametrize(
+    "agency_id", [".000.00.H26", "-H55", "H55 242", "Bộ Công an", "H55/242", "H55_242", "x" * 41]
+)
+def test_what_no_agency_id_looks_like(agency_id: str) -> None:
+    assert not is_agency_id(agency_id)
+
+
+@pytest.mark.parametrize(
+    ("given", "national"),
+    [
+        ("2.000815", "2.000815"),
+        ("2.000815.000.00.00.H55", "2.000815"),
+        ("1.001234.H55.242", "1.001234"),
+        ("3.000181.000.00.00.H22", "3.000181"),
+    ],
+)
+def test_a_local_procedure_code_means_the_national_one(given: str, national: str) -> None:
+    sample = _Sample(agency_id="a", procedure_code=given, dossier_code="D", period="2026")
+    assert sample.procedure_code == national
+
+
+@pytest.mark.parametrize("code", ["2.000815.", "2.000815..H55", "2.000815-H55", "2.00081.H55"])
+def test_malformed_local_codes_are_refused(code: str) -> None:
+    with pytest.raises(ValidationError):
+        _Sample(agency_id="a", procedure_code=code, dossier_code="D", period="2026")
