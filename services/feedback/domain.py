@@ -9,8 +9,8 @@ received ──accept──> accepted ──answer──> answered ──(publis
 
 An agency has ``RESPOND_DAYS`` working days from receiving a case to accept, reject or
 transfer it, and ``ANSWER_DAYS`` working days from accepting it to answer. A step that the
-state does not allow is refused (409 at the edge); every step lands in the timeline with
-who took it and when.
+state does not allow is refused (:class:`StepRefused`; the service answers it as a
+conflict); every step lands in the timeline with who took it and when.
 """
 
 from __future__ import annotations
@@ -71,13 +71,6 @@ def new_access_key() -> str:
 def key_digest(access_key: str) -> str:
     """What is stored of the access key: enough to check it, useless to anyone who reads it."""
     return hashlib.sha256(f"feedback-access:{access_key}".encode()).hexdigest()
-
-
-def submitter_digest(contact: str) -> str:
-    """One submitter across cases (duplicates, rate limits) without keeping the contact."""
-    from services.core.pseudonyms import pseudonym
-
-    return pseudonym("feedback-submitter", "".join(contact.lower().split()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from services.core.problems import (
     invalid,
     not_found,
 )
+from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
 from services.core.text import fold
 from services.feedback import contacts, domain, storage
@@ -63,6 +64,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _submitter_digest(contact: str) -> str:
+    """One submitter across cases (duplicates, rate limits) without keeping the contact: a
+    keyed pseudonym, since a plain hash of a phone number is reversed by trying them all."""
+    return pseudonym("feedback-submitter", "".join(contact.lower().split()))
+
+
+def _refused(refusal: StepRefused) -> Problem:
+    """A step the case's status does not allow, as the caller is told it."""
+    return conflict(Text(refusal.reason, refusal.reason))
+
+
 def deadline(start: datetime, days: int) -> datetime:
     from services.feedback.calendar import deadline_at
 
@@ -75,11 +87,9 @@ def submit(body: CaseBody, principal: Principal | None, client_ip: str) -> tuple
     now = _now()
     if body.channel != "web" and not (principal and principal.has(Role.OFFICIAL)):
         raise forbidden(_ON_BEHALF)
-    digests = [
-        domain.submitter_digest(c) for c in (body.submitter.phone, body.submitter.email) if c
-    ]
+    digests = [_submitter_digest(c) for c in (body.submitter.phone, body.submitter.email) if c]
     if principal is None:
-        _limit_rate(digests, domain.submitter_digest(f"ip:{client_ip}"), now)
+        _limit_rate(digests, _submitter_digest(f"ip:{client_ip}"), now)
     code, key = domain.new_tracking_code(), domain.new_access_key()
     actor = (
         "submitter"
@@ -105,7 +115,7 @@ def submit(body: CaseBody, principal: Principal | None, client_ip: str) -> tuple
         "requested_agency": body.agency_id,
     }
     if principal is not None and principal.has(Role.CITIZEN):
-        extra["owner"] = domain.submitter_digest(f"sub:{principal.sub}")
+        extra["owner"] = _submitter_digest(f"sub:{principal.sub}")
     storage.create(case, extra)
     _ask_routing(code)
     metrics.add_metric(name="CasesReceived", unit="Count", value=1)
@@ -139,8 +149,6 @@ def open_from_rating(
     """A case for the agency that handled a dossier its citizen rated dissatisfied: opened
     once per dossier (its tracking code derives from the dossier), routed at once, carrying
     nothing of the citizen but what they wrote. False when it was opened already."""
-    from services.core.pseudonyms import pseudonym
-
     code = domain.tracking_code_from(pseudonym("feedback-rating", dossier_code))
     now = _now()
     case = Case(
@@ -281,7 +289,7 @@ def view(
     case, extra = found
     by_key = bool(access_key) and domain.key_digest(access_key or "") == extra.get("key_digest")
     by_token = bool(principal and extra.get("owner")) and extra.get("owner") == (
-        domain.submitter_digest(f"sub:{principal.sub}") if principal else None
+        _submitter_digest(f"sub:{principal.sub}") if principal else None
     )
     handler = _handles(principal, case)
     operator = bool(principal and principal.has(Role.OPERATOR))
@@ -335,8 +343,8 @@ def act(code: str, body: ActionBody, principal: Principal) -> Case:
             to_agency_id=body.to_agency_id,
             publish=body.publish,
         )
-    except StepRefused as refused:
-        raise conflict(Text(refused.reason, refused.reason)) from None
+    except StepRefused as refusal:
+        raise _refused(refusal) from None
     counters, moved_out, also = _bookkeeping(case, after, extra, now)
     new_extra = dict(extra)
     if after.status in storage.FINISHED:
