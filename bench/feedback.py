@@ -285,9 +285,10 @@ def route_some(client: Client, messages: list[str], codes: set[str], routed: set
 
 def routed_total(agency_id: str) -> int:
     """Cases counted at the agency this year (GMT+7), from its counters."""
+    from services.core import clock, periods
     from services.feedback import storage
 
-    year = storage.periods(datetime.now(UTC))[2]
+    year = periods.containing(clock.now())[2]
     return storage.stats(agency_id, year).get("total", 0)
 
 

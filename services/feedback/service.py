@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from services.core import aws, observability
 from services.core.auth import Principal, Role
+from services.core.dynamo import Conflict, iso
 from services.core.pagination import decode_cursor, encode_cursor
 from services.core.problems import (
     FieldError,
@@ -259,7 +259,7 @@ def route(code: str) -> bool:
             counters={"total": 1, "status_received": 1, f"channel_{case.channel}": 1},
             also=storage.submitter_items(digests, case),
         )
-    except storage.Conflict:
+    except Conflict:
         latest = storage.load(code)
         if latest is not None and latest[1].get("routed"):
             return False  # another delivery routed it first
@@ -348,7 +348,7 @@ def act(code: str, body: ActionBody, principal: Principal) -> Case:
     counters, moved_out, also = _bookkeeping(case, after, extra, now)
     new_extra = dict(extra)
     if after.status in storage.FINISHED:
-        new_extra["closes_at"] = storage.iso(deadline(now, CLOSE_AFTER_DAYS))
+        new_extra["closes_at"] = iso(deadline(now, CLOSE_AFTER_DAYS))
     try:
         storage.save(
             case,
@@ -359,7 +359,7 @@ def act(code: str, body: ActionBody, principal: Principal) -> Case:
             uncount=moved_out,
             also=also,
         )
-    except storage.Conflict:
+    except Conflict:
         raise conflict(
             Text("Phản ánh vừa được cập nhật, vui lòng tải lại.", "The case changed; reload it.")
         ) from None
@@ -438,8 +438,7 @@ def work_list(
             replace(case, title=shown or redact(case.title), duplicate_of=None)
             for case, shown in found
         ]
-    position = {"week": last["week"], "key": _plain(last["key"])} if last else None
-    return cases, encode_cursor(position, scope) if position else None
+    return cases, encode_cursor(last, scope) if last else None
 
 
 def published_answers(
@@ -449,11 +448,7 @@ def published_answers(
     scope = f"feedback-answers:{' '.join(words)}"
     start = decode_cursor(cursor, scope) if cursor else None
     items, last = storage.answers_page(words, limit, start)
-    return items, encode_cursor(_plain(last), scope) if last else None
-
-
-def _plain(key: dict[str, Any]) -> dict[str, Any]:
-    return {k: int(v) if isinstance(v, Decimal) else v for k, v in key.items()}
+    return items, encode_cursor(last, scope) if last else None
 
 
 def stats(agency_id: str, period: str) -> dict[str, Any]:
@@ -516,6 +511,6 @@ def _change(code: str, change: Any) -> int:
     new_extra = {k: v for k, v in extra.items() if k != "closes_at" or after.status != "closed"}
     try:
         storage.save(case, after, new_extra, counters=counters)
-    except storage.Conflict:
+    except Conflict:
         return 0  # changed meanwhile: the next sweep looks again
     return 1

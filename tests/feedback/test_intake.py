@@ -311,9 +311,10 @@ def test_person_fixture_is_a_valid_submitter(desk: Any, auth: Any) -> None:
 def test_two_deliveries_at_once_route_the_case_once(
     desk: Any, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from services.core import periods
     from services.feedback import service, storage
 
-    period = storage.periods(service._now())[0]
+    period = periods.containing(service._now())[0]
     before = stats_total(client, "bo-xay-dung", period)
     receipt = desk.submitted(submitter=someone(), procedure_code=None, agency_id="bo-xay-dung")
     code = receipt["tracking_code"]

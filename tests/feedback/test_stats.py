@@ -15,8 +15,8 @@ _people = itertools.count(1)
 
 
 def periods_now() -> list[str]:
+    from services.core.periods import containing as periods
     from services.feedback import service
-    from services.feedback.storage import periods
 
     return periods(service._now())  # month, quarter, year in GMT+7
 

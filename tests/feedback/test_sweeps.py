@@ -64,8 +64,8 @@ def view(desk: Any, auth: Any, code: str) -> dict[str, Any]:
 
 
 def stats(client: Any) -> dict[str, Any]:
+    from services.core.periods import containing as periods
     from services.feedback import service
-    from services.feedback.storage import periods
 
     year = periods(service._now())[2]
     response = client.http.get(f"/stats?agency_id={AGENCY}&period={year}")
