@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from services.core import aws, observability
+from services.core import aws, clock, observability
 from services.core.auth import Principal, Role
 from services.core.dynamo import Conflict, iso
 from services.core.pagination import decode_cursor, encode_cursor
@@ -60,10 +60,6 @@ _UNKNOWN_AGENCY = Text("Cơ quan không tồn tại.", "There is no such agency.
 _CHANGED = Text("Phản ánh vừa được cập nhật, vui lòng tải lại.", "The case changed; reload it.")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _submitter_digest(contact: str) -> str:
     """One submitter across cases (duplicates, rate limits) without keeping the contact: a
     keyed pseudonym, since a plain hash of a phone number is reversed by trying them all."""
@@ -84,7 +80,7 @@ def deadline(start: datetime, days: int) -> datetime:
 # -- intake -----------------------------------------------------------------------------------
 def submit(body: CaseBody, principal: Principal | None, client_ip: str) -> tuple[str, str]:
     """Receive a case: (tracking code, access key). Routing follows through the queue."""
-    now = _now()
+    now = clock.now()
     if body.channel != "web" and not (principal and principal.has(Role.OFFICIAL)):
         raise forbidden(_ON_BEHALF)
     digests = [_submitter_digest(c) for c in (body.submitter.phone, body.submitter.email) if c]
@@ -150,7 +146,7 @@ def open_from_rating(
     once per dossier (its tracking code derives from the dossier), routed at once, carrying
     nothing of the citizen but what they wrote. False when it was opened already."""
     code = domain.tracking_code_from(pseudonym("feedback-rating", dossier_code))
-    now = _now()
+    now = clock.now()
     case = Case(
         tracking_code=code,
         title=f"Người dân không hài lòng với việc giải quyết hồ sơ {dossier_code}",
@@ -230,7 +226,7 @@ def route(code: str) -> bool:
     case, extra = found
     if extra.get("routed"):
         return False
-    now = _now()
+    now = clock.now()
     requested = extra.get("requested_agency")
     if requested and not agency_exists(requested):
         requested = None  # a name no agency answers to: the national desk forwards it
@@ -330,7 +326,7 @@ def act(code: str, body: ActionBody, principal: Principal) -> Case:
     _require_fields(body, case)
     if body.action == "transfer" and body.to_agency_id and not agency_exists(body.to_agency_id):
         raise invalid([FieldError("to_agency_id", "no such agency")], _UNKNOWN_AGENCY)
-    now = _now()
+    now = clock.now()
     try:
         after = domain.take(
             case,
@@ -477,7 +473,7 @@ def stats(agency_id: str, period: str) -> dict[str, Any]:
 def sweep() -> dict[str, int]:
     """Mark overdue cases, close finished ones whose time has come, re-ask routing of cases
     whose message was lost."""
-    now = _now()
+    now = clock.now()
     done = {"overdue": 0, "closed": 0, "rerouted": 0}
     for code in storage.due("DUE", now):
         done["overdue"] += _change(code, lambda case: domain.mark_overdue(case, now))
