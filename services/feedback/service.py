@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.core import aws, clock, observability
+from services.core import aws, catalogue_view, clock, observability
 from services.core.auth import Principal, Role
 from services.core.dynamo import Conflict, iso
 from services.core.pagination import decode_cursor, encode_cursor
@@ -170,28 +170,16 @@ def open_from_rating(
 
 # -- routing (the intake queue's consumer) ----------------------------------------------------
 def _procedure(procedure_code: str | None) -> tuple[str | None, str | None]:
-    """(implementing agency, field) of a procedure in the catalogue's table."""
-    if not procedure_code:
+    """(implementing agency, field) of a procedure as the catalogue last published it. An
+    abolished procedure still routes: the complaint is about how it was handled."""
+    found = catalogue_view.procedure(procedure_code) if procedure_code else None
+    if found is None:
         return None, None
-    item = (
-        aws.table(get_settings().catalogue_table)
-        .get_item(Key={"pk": f"PROC#{procedure_code}", "sk": "CURRENT"})
-        .get("Item")
-    )
-    if not item:
-        return None, None
-    agencies = list(item.get("agency_ids") or [])  # type: ignore[arg-type]
-    field = item.get("field")
-    return (str(agencies[0]) if agencies else None), (str(field) if field else None)
+    return (found.agency_ids[0] if found.agency_ids else None), found.field
 
 
 def agency_exists(agency_id: str) -> bool:
-    item = (
-        aws.table(get_settings().catalogue_table)
-        .get_item(Key={"pk": f"AGENCY#{agency_id}", "sk": "AGENCY"})
-        .get("Item")
-    )
-    return item is not None
+    return catalogue_view.agency(agency_id) is not None
 
 
 def _words(text: str) -> set[str]:

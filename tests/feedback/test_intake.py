@@ -359,3 +359,56 @@ def test_the_classifier_examples_run() -> None:
     from services.feedback import classify
 
     assert doctest.testmod(classify).failed == 0
+
+
+def test_a_case_about_an_abolished_or_unpublished_procedure(desk: Any, auth: Any) -> None:
+    """An abolished procedure still names the agency that handled it; a draft is not in
+    the public catalogue yet, so the case goes where it would without a procedure."""
+    from chalice.test import Client
+
+    from services.catalogue.app import app as catalogue
+
+    operator = auth("operator")
+    procedure = {
+        "name": "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+        "field": "Xây dựng",
+        "agency_ids": ["bo-xay-dung"],
+        "agency_level": "central",
+        "service_level": "partial",
+        "processing_days": 15,
+        "fees": [],
+        "documents": [{"name": "Đơn đề nghị", "copies": 1}],
+        "legal_bases": ["Nghị định 15/2021/NĐ-CP"],
+        "result": "Giấy phép xây dựng",
+        "online_payment": False,
+        "e_result": False,
+    }
+    with Client(catalogue) as client:
+        for code in ("1.009001", "1.009002"):
+            put = client.http.put(
+                f"/procedures/{code}", headers=operator, body=json.dumps(procedure)
+            )
+            assert put.status_code == 200, put.body
+        published = client.http.post("/procedures/1.009001/publish", headers=operator, body="{}")
+        assert published.status_code == 200, published.body
+        abolished = client.http.post(
+            "/procedures/1.009001/abolish",
+            headers=operator,
+            body=json.dumps({"reason": "Hợp nhất vào thủ tục khác"}),
+        )
+        assert abolished.status_code == 200, abolished.body
+
+    about_abolished = desk.submitted(submitter=someone(), procedure_code="1.009001")
+    about_draft = desk.submitted(submitter=someone(), procedure_code="1.009002")
+    desk.route_all()
+
+    routed = _as_official_of(desk, about_abolished, "bo-xay-dung")
+    assert (routed["agency_id"], routed["field"]) == ("bo-xay-dung", "Xây dựng")
+    routed = _as_official_of(desk, about_draft, "van-phong-chinh-phu")
+    assert (routed["agency_id"], routed["field"]) == ("van-phong-chinh-phu", None)
+
+
+def _as_official_of(desk: Any, receipt: dict[str, Any], agency: str) -> dict[str, Any]:
+    response = desk.case(receipt["tracking_code"], headers=desk.auth("official", agency=agency))
+    assert response.status_code == 200, response.body
+    return dict(json.loads(response.body))
