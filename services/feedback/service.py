@@ -7,14 +7,14 @@ and sets deadlines, once per case however often the message arrives.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.core import aws, catalogue_view, clock, observability
+from services.core import catalogue_view, clock, observability, queues
 from services.core.auth import Principal, Role
 from services.core.dynamo import Conflict, iso
+from services.core.messages import CaseReceived
 from services.core.pagination import decode_cursor, encode_cursor
 from services.core.problems import (
     FieldError,
@@ -131,10 +131,7 @@ def _limit_rate(contact_digests: list[str], address_digest: str, now: datetime) 
 def _ask_routing(code: str) -> None:
     """Send the routing message; if that fails the sweep sends it again later."""
     try:
-        aws.sqs().send_message(
-            QueueUrl=aws.queue_url(get_settings().feedback_intake_queue),
-            MessageBody=json.dumps({"type": "case.received", "tracking_code": code}),
-        )
+        queues.send(get_settings().feedback_intake_queue, CaseReceived(tracking_code=code))
     except Exception as error:
         log.warning("routing not asked yet", extra={"trace": observability.safe_trace(error)})
 
