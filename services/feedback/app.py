@@ -8,12 +8,12 @@ from chalice.app import Chalice, Rate, SQSEvent
 
 from services.core.api import Api
 from services.core.auth import Principal, Role
+from services.core.identifiers import AGENCY_ID_PATTERN
 from services.core.settings import get_settings
 from services.core.standard_routes import add_standard_routes
 from services.feedback import service
 from services.feedback.domain import Case
 from services.feedback.models import (
-    AGENCY_ID_PATTERN,
     TRACKING_CODE_PATTERN,
     ActionBody,
     AnswerPage,
