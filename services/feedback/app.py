@@ -148,9 +148,7 @@ def act_on_case(tracking_code: str, body: ActionBody, principal: Principal) -> C
 def add_attachment(
     tracking_code: str, body: AttachmentBody, principal: Principal | None
 ) -> AttachmentUpload:
-    from services.feedback import attachments
-
-    return attachments.presign(tracking_code, body, principal)
+    return service.add_attachment(tracking_code, body, principal)
 
 
 @api.route(

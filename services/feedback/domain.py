@@ -31,6 +31,8 @@ Channel = Literal["web", "phone", "letter", "email"]
 RESPOND_DAYS = 5
 ANSWER_DAYS = 10
 OPEN: frozenset[str] = frozenset({"received", "accepted", "transferred"})
+FINISHED: tuple[Status, ...] = ("answered", "published", "rejected")
+"""The agency's work is done: the case closes some days later."""
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read out by phone
 TRACKING_LENGTH = 10
@@ -221,7 +223,7 @@ def linked(case: Case, earlier: str, now: datetime) -> Case:
 
 
 def close(case: Case, now: datetime) -> Case:
-    if case.status not in ("answered", "published", "rejected"):
+    if case.status not in FINISHED:
         raise StepRefused("only a finished case closes")
     step = Step(now, "system", "close", "closed")
     return replace(case, status="closed", timeline=(*case.timeline, step), version=case.version + 1)

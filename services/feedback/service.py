@@ -28,9 +28,15 @@ from services.core.problems import (
 from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
 from services.core.text import fold
-from services.feedback import contacts, domain, storage
+from services.feedback import attachments, contacts, domain, storage
 from services.feedback.domain import Case, Step, StepRefused
-from services.feedback.models import ActionBody, CaseBody, Submitter
+from services.feedback.models import (
+    ActionBody,
+    AttachmentBody,
+    AttachmentUpload,
+    CaseBody,
+    Submitter,
+)
 
 log = observability.logger("feedback")
 metrics = observability.metrics("feedback")
@@ -58,6 +64,7 @@ _NOT_YOURS = Text(
 )
 _UNKNOWN_AGENCY = Text("Cơ quan không tồn tại.", "There is no such agency.")
 _CHANGED = Text("Phản ánh vừa được cập nhật, vui lòng tải lại.", "The case changed; reload it.")
+_FULL = Text("Mỗi phản ánh chỉ được đính kèm tối đa 5 tệp.", "A case takes at most 5 attachments.")
 
 
 def _submitter_digest(contact: str) -> str:
@@ -192,15 +199,15 @@ def _likeness(a: str, b: str) -> float:
 
 def _duplicate_of(case: Case, digests: list[str]) -> str | None:
     since = case.received_at - storage.SUBMITTER_MEMORY
-    earlier: list[tuple[str, str]] = []
+    earlier: list[storage.EarlierCase] = []
     for digest in digests:
-        for item in storage.recent_of_submitter(digest, since):
-            if item["tracking_code"] == case.tracking_code:
+        for other in storage.recent_of_submitter(digest, since):
+            if other.tracking_code == case.tracking_code:
                 continue
-            same_title = fold(item["title"]) == fold(case.title)
-            if same_title or _likeness(item["content"], case.content) >= DUPLICATE_LIKENESS:
-                earlier.append((str(item["sk"]), str(item["tracking_code"])))
-    return min(earlier)[1] if earlier else None
+            same_title = fold(other.title) == fold(case.title)
+            if same_title or _likeness(other.content, case.content) >= DUPLICATE_LIKENESS:
+                earlier.append(other)
+    return min(earlier).tracking_code if earlier else None
 
 
 def route(code: str) -> bool:
@@ -300,6 +307,18 @@ def view(
     return shown, submitter
 
 
+# -- attachments ------------------------------------------------------------------------------
+def add_attachment(
+    code: str, body: AttachmentBody, principal: Principal | None
+) -> AttachmentUpload:
+    """A presigned upload of one file to the case, for whoever may see it; a 409 once the
+    case holds its most."""
+    view(code, body.access_key, principal)
+    if not storage.count_attachment(code, attachments.MOST_PER_CASE):
+        raise conflict(_FULL)
+    return attachments.presigned_upload(code, body.content_type, body.size_bytes)
+
+
 # -- officials' steps -------------------------------------------------------------------------
 def act(code: str, body: ActionBody, principal: Principal) -> Case:
     found = storage.load(code) if domain.is_tracking_code(code) else None
@@ -328,7 +347,7 @@ def act(code: str, body: ActionBody, principal: Principal) -> Case:
         raise _refused(refusal) from None
     counters, moved_out, also = _bookkeeping(case, after, extra, now)
     new_extra = dict(extra)
-    if after.status in storage.FINISHED:
+    if after.status in domain.FINISHED:
         new_extra["closes_at"] = iso(deadline(now, CLOSE_AFTER_DAYS))
     try:
         storage.save(
@@ -341,9 +360,7 @@ def act(code: str, body: ActionBody, principal: Principal) -> Case:
             also=also,
         )
     except Conflict:
-        raise conflict(
-            Text("Phản ánh vừa được cập nhật, vui lòng tải lại.", "The case changed; reload it.")
-        ) from None
+        raise conflict(_CHANGED) from None
     metrics.add_metric(name=f"Cases{after.status.capitalize()}", unit="Count", value=1)
     return after
 
@@ -370,7 +387,7 @@ def _bookkeeping(
     else:
         moved_out = None
         counters = {f"status_{case.status}": -1, f"status_{after.status}": 1}
-    if after.status in storage.FINISHED:
+    if after.status in domain.FINISHED:
         counters["finished"] = 1
         if not after.overdue:
             counters["finished_on_time"] = 1
@@ -460,11 +477,11 @@ def sweep() -> dict[str, int]:
     whose message was lost."""
     now = clock.now()
     done = {"overdue": 0, "closed": 0, "rerouted": 0}
-    for code in storage.due("DUE", now):
+    for code in storage.past_deadline(now):
         done["overdue"] += _change(code, lambda case: domain.mark_overdue(case, now))
-    for code in storage.due("CLOSE", now):
+    for code in storage.closing(now):
         done["closed"] += _change(code, lambda case: _closing(case, now))
-    for code in storage.due("UNROUTED", now - timedelta(minutes=2)):
+    for code in storage.unrouted(now - timedelta(minutes=2)):
         _ask_routing(code)
         storage.asked_routing(code, now)  # not again for two minutes, however slow the queue
         done["rerouted"] += 1

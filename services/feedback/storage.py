@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,10 +33,9 @@ from services.core import aws, periods
 from services.core.clock import VIETNAM_TZ
 from services.core.dynamo import iso, moment, plain, put_if, transact, update_if
 from services.core.settings import get_settings
-from services.feedback.domain import OPEN, Case, Step
+from services.feedback.domain import FINISHED, OPEN, Case, Step
 
 SHARDS = 8
-FINISHED = ("answered", "published", "rejected")
 SUBMITTER_MEMORY = timedelta(days=30)
 
 
@@ -288,13 +287,32 @@ def submitter_items(digests: list[str], case: Case) -> list[dict[str, Any]]:
     ]
 
 
-def recent_of_submitter(digest: str, since: datetime) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True, order=True)
+class EarlierCase:
+    """A case a submitter sent before, as much as finding a duplicate needs; ordered by
+    when it came."""
+
+    received_at: datetime
+    tracking_code: str
+    title: str
+    content: str
+
+
+def recent_of_submitter(digest: str, since: datetime) -> list[EarlierCase]:
     answer = table().query(
         KeyConditionExpression=Key("pk").eq(f"SUBMITTER#{digest}")
         & Key("sk").gte(iso(since) or ""),
         Limit=50,
     )
-    return list(answer["Items"])
+    return [
+        EarlierCase(
+            received_at=datetime.fromisoformat(str(item["sk"]).split("#", 1)[0]),
+            tracking_code=str(item["tracking_code"]),
+            title=str(item["title"]),
+            content=str(item["content"]),
+        )
+        for item in answer["Items"]
+    ]
 
 
 def answer_item(
@@ -367,8 +385,23 @@ def _all(condition: Any) -> list[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
 
-def due(prefix: str, before: datetime, limit: int = 200) -> list[str]:
-    """Tracking codes under ``DUE`` or ``CLOSE`` with their time before ``before``."""
+def past_deadline(now: datetime) -> list[str]:
+    """Open cases not yet marked overdue whose deadline has passed."""
+    return _due("DUE", now)
+
+
+def closing(now: datetime) -> list[str]:
+    """Finished cases whose day to close has come."""
+    return _due("CLOSE", now)
+
+
+def unrouted(before: datetime) -> list[str]:
+    """Cases not routed yet, received (or last asked about) before ``before``."""
+    return _due("UNROUTED", before)
+
+
+def _due(prefix: str, before: datetime, limit: int = 200) -> list[str]:
+    """Tracking codes under ``prefix`` in gsi3 with their time before ``before``."""
     codes: list[str] = []
     for shard in range(SHARDS):
         answer = table().query(
