@@ -305,3 +305,31 @@ def test_a_step_on_a_case_that_changed_meanwhile_is_409(
     assert response.status_code == 409, response.body
     monkeypatch.undo()
     assert storage.load(code)[0].status == "accepted"  # type: ignore[index]
+
+
+def test_a_step_that_collides_with_another_transaction_is_tried_again(desk: Any, auth: Any) -> None:
+    """Steps share the agency's counters with every other step: DynamoDB cancels one of two
+    transactions meeting there, and the loser goes through on a second try."""
+    from services.core import aws
+    from tests.support.faults import transaction_collisions
+
+    code = new_case(desk)
+    with transaction_collisions(aws.dynamodb_client(), times=2) as collisions:
+        response = desk.act(code, action="accept")
+
+    assert response.status_code == 200, response.body
+    assert collisions.injected == 2
+    assert official_view(desk, auth, code)["status"] == "accepted"
+
+
+def test_collisions_that_do_not_pass_are_a_409_to_retry(desk: Any, auth: Any) -> None:
+    from services.core import aws
+    from tests.support.faults import transaction_collisions
+
+    code = new_case(desk)
+    with transaction_collisions(aws.dynamodb_client(), times=100):
+        response = desk.act(code, action="accept")
+
+    assert response.status_code == 409, response.body
+    assert body_of(response)["detail"] == "Phản ánh vừa được cập nhật, vui lòng tải lại."
+    assert official_view(desk, auth, code)["status"] == "received"
