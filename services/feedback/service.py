@@ -67,17 +67,6 @@ _CHANGED = Text("Phản ánh vừa được cập nhật, vui lòng tải lại.
 _FULL = Text("Mỗi phản ánh chỉ được đính kèm tối đa 5 tệp.", "A case takes at most 5 attachments.")
 
 
-def _submitter_digest(contact: str) -> str:
-    """One submitter across cases (duplicates, rate limits) without keeping the contact: a
-    keyed pseudonym, since a plain hash of a phone number is reversed by trying them all."""
-    return pseudonym("feedback-submitter", "".join(contact.lower().split()))
-
-
-def _refused(refusal: StepRefused) -> Problem:
-    """A step the case's status does not allow, as the caller is told it."""
-    return conflict(Text(refusal.reason, refusal.reason))
-
-
 def deadline(start: datetime, days: int) -> datetime:
     from services.feedback.calendar import deadline_at
 
@@ -123,6 +112,12 @@ def submit(body: CaseBody, principal: Principal | None, client_ip: str) -> tuple
     _ask_routing(code)
     metrics.add_metric(name="CasesReceived", unit="Count", value=1)
     return code, key
+
+
+def _submitter_digest(contact: str) -> str:
+    """One submitter across cases (duplicates, rate limits) without keeping the contact: a
+    keyed pseudonym, since a plain hash of a phone number is reversed by trying them all."""
+    return pseudonym("feedback-submitter", "".join(contact.lower().split()))
 
 
 def _limit_rate(contact_digests: list[str], address_digest: str, now: datetime) -> None:
@@ -363,6 +358,11 @@ def act(code: str, body: ActionBody, principal: Principal) -> Case:
         raise conflict(_CHANGED) from None
     metrics.add_metric(name=f"Cases{after.status.capitalize()}", unit="Count", value=1)
     return after
+
+
+def _refused(refusal: StepRefused) -> Problem:
+    """A step the case's status does not allow, as the caller is told it."""
+    return conflict(Text(refusal.reason, refusal.reason))
 
 
 def _require_fields(body: ActionBody, case: Case) -> None:
