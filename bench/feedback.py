@@ -177,12 +177,14 @@ def submit(client: Client, headers: dict[str, str], n: int) -> str:
 class BareIntake:
     item: dict[str, Any]
     message: str
+    attributes: dict[str, Any]
 
 
 def bare_intakes(count: int, like_case: str) -> list[BareIntake]:
     """Items shaped like a real received case (every attribute copied from ``like_case``,
     its sealed contact included), under keys no case uses, each with the message intake
     sends: the consumer finds no case behind it and does nothing."""
+    from services.core.messages import CaseReceived, attributes, encode
     from services.feedback import domain, storage
 
     real = storage.table().get_item(Key=storage.case_key(like_case))["Item"]
@@ -196,8 +198,8 @@ def bare_intakes(count: int, like_case: str) -> list[BareIntake]:
             "tracking_code": code,
             "gsi3sk": f"{real['received_at']}#{code}",
         }
-        message = json.dumps({"type": "case.received", "tracking_code": code})
-        bare.append(BareIntake(item, message))
+        message = CaseReceived(tracking_code=code)
+        bare.append(BareIntake(item, encode(message), attributes(message)))
     return bare
 
 
@@ -205,7 +207,10 @@ def bare_intake(table: Any, queue_url: str, bare: BareIntake) -> None:
     from services.core import aws
 
     table.put_item(Item=bare.item)
-    aws.sqs().send_message(QueueUrl=queue_url, MessageBody=bare.message)
+    # The same request intake makes, its type attribute included.
+    aws.sqs().send_message(
+        QueueUrl=queue_url, MessageBody=bare.message, MessageAttributes=bare.attributes
+    )
 
 
 def measure_intake(
@@ -285,9 +290,10 @@ def route_some(client: Client, messages: list[str], codes: set[str], routed: set
 
 def routed_total(agency_id: str) -> int:
     """Cases counted at the agency this year (GMT+7), from its counters."""
+    from services.core import clock, periods
     from services.feedback import storage
 
-    year = storage.periods(datetime.now(UTC))[2]
+    year = periods.containing(clock.now())[2]
     return storage.stats(agency_id, year).get("total", 0)
 
 

@@ -8,12 +8,12 @@ from chalice.app import Chalice, Rate, SQSEvent
 
 from services.core.api import Api
 from services.core.auth import Principal, Role
+from services.core.identifiers import AGENCY_ID_PATTERN
 from services.core.settings import get_settings
 from services.core.standard_routes import add_standard_routes
 from services.feedback import service
 from services.feedback.domain import Case
 from services.feedback.models import (
-    AGENCY_ID_PATTERN,
     TRACKING_CODE_PATTERN,
     ActionBody,
     AnswerPage,
@@ -148,9 +148,7 @@ def act_on_case(tracking_code: str, body: ActionBody, principal: Principal) -> C
 def add_attachment(
     tracking_code: str, body: AttachmentBody, principal: Principal | None
 ) -> AttachmentUpload:
-    from services.feedback import attachments
-
-    return attachments.presign(tracking_code, body, principal)
+    return service.add_attachment(tracking_code, body, principal)
 
 
 @api.route(

@@ -9,8 +9,8 @@ received ──accept──> accepted ──answer──> answered ──(publis
 
 An agency has ``RESPOND_DAYS`` working days from receiving a case to accept, reject or
 transfer it, and ``ANSWER_DAYS`` working days from accepting it to answer. A step that the
-state does not allow is refused (409 at the edge); every step lands in the timeline with
-who took it and when.
+state does not allow is refused (:class:`StepRefused`; the service answers it as a
+conflict); every step lands in the timeline with who took it and when.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ Channel = Literal["web", "phone", "letter", "email"]
 RESPOND_DAYS = 5
 ANSWER_DAYS = 10
 OPEN: frozenset[str] = frozenset({"received", "accepted", "transferred"})
+FINISHED: tuple[Status, ...] = ("answered", "published", "rejected")
+"""The agency's work is done: the case closes some days later."""
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read out by phone
 TRACKING_LENGTH = 10
@@ -71,13 +73,6 @@ def new_access_key() -> str:
 def key_digest(access_key: str) -> str:
     """What is stored of the access key: enough to check it, useless to anyone who reads it."""
     return hashlib.sha256(f"feedback-access:{access_key}".encode()).hexdigest()
-
-
-def submitter_digest(contact: str) -> str:
-    """One submitter across cases (duplicates, rate limits) without keeping the contact."""
-    from services.core.pseudonyms import pseudonym
-
-    return pseudonym("feedback-submitter", "".join(contact.lower().split()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +223,7 @@ def linked(case: Case, earlier: str, now: datetime) -> Case:
 
 
 def close(case: Case, now: datetime) -> Case:
-    if case.status not in ("answered", "published", "rejected"):
+    if case.status not in FINISHED:
         raise StepRefused("only a finished case closes")
     step = Step(now, "system", "close", "closed")
     return replace(case, status="closed", timeline=(*case.timeline, step), version=case.version + 1)

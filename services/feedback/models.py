@@ -8,15 +8,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from services.core.identifiers import AgencyId, Period, ProcedureCode
 from services.feedback.domain import Action, Channel, Status
 
-PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
-AGENCY_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 TRACKING_CODE_PATTERN = r"^PA-[2-9A-HJKMNP-TV-Z]{5}-[2-9A-HJKMNP-TV-Z]{5}$"
 PHONE = re.compile(r"^(?:\+?84|0)[1-9][0-9]{8,9}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[A-Za-z]{2,24}$")
 NATIONAL_ID = re.compile(r"^(?:[0-9]{9}|[0-9]{12})$")
-PERIOD_PATTERN = r"^[0-9]{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4])?$"
 ATTACHMENT_TYPES = {
     "application/pdf": ".pdf",
     "image/jpeg": ".jpg",
@@ -71,8 +69,8 @@ class Submitter(_Strict):
 class CaseBody(_Strict):
     title: str = Field(min_length=5, max_length=200)
     content: str = Field(min_length=10, max_length=10_000)
-    procedure_code: str | None = Field(default=None, pattern=PROCEDURE_CODE_PATTERN)
-    agency_id: str | None = Field(default=None, pattern=AGENCY_ID_PATTERN)
+    procedure_code: ProcedureCode | None = None
+    agency_id: AgencyId | None = None
     submitter: Submitter
     channel: Channel = Field(
         default="web",
@@ -133,7 +131,7 @@ class ActionBody(_Strict):
     action: Action
     note: str | None = Field(default=None, max_length=2000)
     answer: str | None = Field(default=None, max_length=10_000)
-    to_agency_id: str | None = Field(default=None, pattern=AGENCY_ID_PATTERN)
+    to_agency_id: AgencyId | None = None
     publish: bool = False
 
 
@@ -180,8 +178,8 @@ class AnswerPage(BaseModel):
 
 
 class StatsQuery(BaseModel):
-    agency_id: str = Field(pattern=AGENCY_ID_PATTERN)
-    period: str = Field(pattern=PERIOD_PATTERN, examples=["2026", "2026-11", "2026-Q4"])
+    agency_id: AgencyId
+    period: Period
 
 
 class Stats(BaseModel):

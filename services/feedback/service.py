@@ -7,14 +7,14 @@ and sets deadlines, once per case however often the message arrives.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from typing import Any
 
-from services.core import aws, observability
+from services.core import catalogue_view, clock, observability, queues
 from services.core.auth import Principal, Role
+from services.core.dynamo import Conflict, iso
+from services.core.messages import CaseReceived
 from services.core.pagination import decode_cursor, encode_cursor
 from services.core.problems import (
     FieldError,
@@ -25,11 +25,18 @@ from services.core.problems import (
     invalid,
     not_found,
 )
+from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
 from services.core.text import fold
-from services.feedback import contacts, domain, storage
+from services.feedback import attachments, contacts, domain, storage
 from services.feedback.domain import Case, Step, StepRefused
-from services.feedback.models import ActionBody, CaseBody, Submitter
+from services.feedback.models import (
+    ActionBody,
+    AttachmentBody,
+    AttachmentUpload,
+    CaseBody,
+    Submitter,
+)
 
 log = observability.logger("feedback")
 metrics = observability.metrics("feedback")
@@ -57,10 +64,7 @@ _NOT_YOURS = Text(
 )
 _UNKNOWN_AGENCY = Text("Cơ quan không tồn tại.", "There is no such agency.")
 _CHANGED = Text("Phản ánh vừa được cập nhật, vui lòng tải lại.", "The case changed; reload it.")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+_FULL = Text("Mỗi phản ánh chỉ được đính kèm tối đa 5 tệp.", "A case takes at most 5 attachments.")
 
 
 def deadline(start: datetime, days: int) -> datetime:
@@ -72,14 +76,12 @@ def deadline(start: datetime, days: int) -> datetime:
 # -- intake -----------------------------------------------------------------------------------
 def submit(body: CaseBody, principal: Principal | None, client_ip: str) -> tuple[str, str]:
     """Receive a case: (tracking code, access key). Routing follows through the queue."""
-    now = _now()
+    now = clock.now()
     if body.channel != "web" and not (principal and principal.has(Role.OFFICIAL)):
         raise forbidden(_ON_BEHALF)
-    digests = [
-        domain.submitter_digest(c) for c in (body.submitter.phone, body.submitter.email) if c
-    ]
+    digests = [_submitter_digest(c) for c in (body.submitter.phone, body.submitter.email) if c]
     if principal is None:
-        _limit_rate(digests, domain.submitter_digest(f"ip:{client_ip}"), now)
+        _limit_rate(digests, _submitter_digest(f"ip:{client_ip}"), now)
     code, key = domain.new_tracking_code(), domain.new_access_key()
     actor = (
         "submitter"
@@ -105,11 +107,17 @@ def submit(body: CaseBody, principal: Principal | None, client_ip: str) -> tuple
         "requested_agency": body.agency_id,
     }
     if principal is not None and principal.has(Role.CITIZEN):
-        extra["owner"] = domain.submitter_digest(f"sub:{principal.sub}")
+        extra["owner"] = _submitter_digest(f"sub:{principal.sub}")
     storage.create(case, extra)
     _ask_routing(code)
     metrics.add_metric(name="CasesReceived", unit="Count", value=1)
     return code, key
+
+
+def _submitter_digest(contact: str) -> str:
+    """One submitter across cases (duplicates, rate limits) without keeping the contact: a
+    keyed pseudonym, since a plain hash of a phone number is reversed by trying them all."""
+    return pseudonym("feedback-submitter", "".join(contact.lower().split()))
 
 
 def _limit_rate(contact_digests: list[str], address_digest: str, now: datetime) -> None:
@@ -125,10 +133,7 @@ def _limit_rate(contact_digests: list[str], address_digest: str, now: datetime) 
 def _ask_routing(code: str) -> None:
     """Send the routing message; if that fails the sweep sends it again later."""
     try:
-        aws.sqs().send_message(
-            QueueUrl=aws.queue_url(get_settings().feedback_intake_queue),
-            MessageBody=json.dumps({"type": "case.received", "tracking_code": code}),
-        )
+        queues.send(get_settings().feedback_intake_queue, CaseReceived(tracking_code=code))
     except Exception as error:
         log.warning("routing not asked yet", extra={"trace": observability.safe_trace(error)})
 
@@ -139,10 +144,8 @@ def open_from_rating(
     """A case for the agency that handled a dossier its citizen rated dissatisfied: opened
     once per dossier (its tracking code derives from the dossier), routed at once, carrying
     nothing of the citizen but what they wrote. False when it was opened already."""
-    from services.core.pseudonyms import pseudonym
-
     code = domain.tracking_code_from(pseudonym("feedback-rating", dossier_code))
-    now = _now()
+    now = clock.now()
     case = Case(
         tracking_code=code,
         title=f"Người dân không hài lòng với việc giải quyết hồ sơ {dossier_code}",
@@ -166,28 +169,16 @@ def open_from_rating(
 
 # -- routing (the intake queue's consumer) ----------------------------------------------------
 def _procedure(procedure_code: str | None) -> tuple[str | None, str | None]:
-    """(implementing agency, field) of a procedure in the catalogue's table."""
-    if not procedure_code:
+    """(implementing agency, field) of a procedure as the catalogue last published it. An
+    abolished procedure still routes: the complaint is about how it was handled."""
+    found = catalogue_view.procedure(procedure_code) if procedure_code else None
+    if found is None:
         return None, None
-    item = (
-        aws.table(get_settings().catalogue_table)
-        .get_item(Key={"pk": f"PROC#{procedure_code}", "sk": "CURRENT"})
-        .get("Item")
-    )
-    if not item:
-        return None, None
-    agencies = list(item.get("agency_ids") or [])  # type: ignore[arg-type]
-    field = item.get("field")
-    return (str(agencies[0]) if agencies else None), (str(field) if field else None)
+    return (found.agency_ids[0] if found.agency_ids else None), found.field
 
 
 def agency_exists(agency_id: str) -> bool:
-    item = (
-        aws.table(get_settings().catalogue_table)
-        .get_item(Key={"pk": f"AGENCY#{agency_id}", "sk": "AGENCY"})
-        .get("Item")
-    )
-    return item is not None
+    return catalogue_view.agency(agency_id) is not None
 
 
 def _words(text: str) -> set[str]:
@@ -203,15 +194,15 @@ def _likeness(a: str, b: str) -> float:
 
 def _duplicate_of(case: Case, digests: list[str]) -> str | None:
     since = case.received_at - storage.SUBMITTER_MEMORY
-    earlier: list[tuple[str, str]] = []
+    earlier: list[storage.EarlierCase] = []
     for digest in digests:
-        for item in storage.recent_of_submitter(digest, since):
-            if item["tracking_code"] == case.tracking_code:
+        for other in storage.recent_of_submitter(digest, since):
+            if other.tracking_code == case.tracking_code:
                 continue
-            same_title = fold(item["title"]) == fold(case.title)
-            if same_title or _likeness(item["content"], case.content) >= DUPLICATE_LIKENESS:
-                earlier.append((str(item["sk"]), str(item["tracking_code"])))
-    return min(earlier)[1] if earlier else None
+            same_title = fold(other.title) == fold(case.title)
+            if same_title or _likeness(other.content, case.content) >= DUPLICATE_LIKENESS:
+                earlier.append(other)
+    return min(earlier).tracking_code if earlier else None
 
 
 def route(code: str) -> bool:
@@ -222,7 +213,7 @@ def route(code: str) -> bool:
     case, extra = found
     if extra.get("routed"):
         return False
-    now = _now()
+    now = clock.now()
     requested = extra.get("requested_agency")
     if requested and not agency_exists(requested):
         requested = None  # a name no agency answers to: the national desk forwards it
@@ -251,7 +242,7 @@ def route(code: str) -> bool:
             counters={"total": 1, "status_received": 1, f"channel_{case.channel}": 1},
             also=storage.submitter_items(digests, case),
         )
-    except storage.Conflict:
+    except Conflict:
         latest = storage.load(code)
         if latest is not None and latest[1].get("routed"):
             return False  # another delivery routed it first
@@ -281,7 +272,7 @@ def view(
     case, extra = found
     by_key = bool(access_key) and domain.key_digest(access_key or "") == extra.get("key_digest")
     by_token = bool(principal and extra.get("owner")) and extra.get("owner") == (
-        domain.submitter_digest(f"sub:{principal.sub}") if principal else None
+        _submitter_digest(f"sub:{principal.sub}") if principal else None
     )
     handler = _handles(principal, case)
     operator = bool(principal and principal.has(Role.OPERATOR))
@@ -311,6 +302,18 @@ def view(
     return shown, submitter
 
 
+# -- attachments ------------------------------------------------------------------------------
+def add_attachment(
+    code: str, body: AttachmentBody, principal: Principal | None
+) -> AttachmentUpload:
+    """A presigned upload of one file to the case, for whoever may see it; a 409 once the
+    case holds its most."""
+    view(code, body.access_key, principal)
+    if not storage.count_attachment(code, attachments.MOST_PER_CASE):
+        raise conflict(_FULL)
+    return attachments.presigned_upload(code, body.content_type, body.size_bytes)
+
+
 # -- officials' steps -------------------------------------------------------------------------
 def act(code: str, body: ActionBody, principal: Principal) -> Case:
     found = storage.load(code) if domain.is_tracking_code(code) else None
@@ -322,7 +325,7 @@ def act(code: str, body: ActionBody, principal: Principal) -> Case:
     _require_fields(body, case)
     if body.action == "transfer" and body.to_agency_id and not agency_exists(body.to_agency_id):
         raise invalid([FieldError("to_agency_id", "no such agency")], _UNKNOWN_AGENCY)
-    now = _now()
+    now = clock.now()
     try:
         after = domain.take(
             case,
@@ -335,12 +338,12 @@ def act(code: str, body: ActionBody, principal: Principal) -> Case:
             to_agency_id=body.to_agency_id,
             publish=body.publish,
         )
-    except StepRefused as refused:
-        raise conflict(Text(refused.reason, refused.reason)) from None
+    except StepRefused as refusal:
+        raise _refused(refusal) from None
     counters, moved_out, also = _bookkeeping(case, after, extra, now)
     new_extra = dict(extra)
-    if after.status in storage.FINISHED:
-        new_extra["closes_at"] = storage.iso(deadline(now, CLOSE_AFTER_DAYS))
+    if after.status in domain.FINISHED:
+        new_extra["closes_at"] = iso(deadline(now, CLOSE_AFTER_DAYS))
     try:
         storage.save(
             case,
@@ -351,12 +354,15 @@ def act(code: str, body: ActionBody, principal: Principal) -> Case:
             uncount=moved_out,
             also=also,
         )
-    except storage.Conflict:
-        raise conflict(
-            Text("Phản ánh vừa được cập nhật, vui lòng tải lại.", "The case changed; reload it.")
-        ) from None
+    except Conflict:
+        raise conflict(_CHANGED) from None
     metrics.add_metric(name=f"Cases{after.status.capitalize()}", unit="Count", value=1)
     return after
+
+
+def _refused(refusal: StepRefused) -> Problem:
+    """A step the case's status does not allow, as the caller is told it."""
+    return conflict(Text(refusal.reason, refusal.reason))
 
 
 def _require_fields(body: ActionBody, case: Case) -> None:
@@ -381,7 +387,7 @@ def _bookkeeping(
     else:
         moved_out = None
         counters = {f"status_{case.status}": -1, f"status_{after.status}": 1}
-    if after.status in storage.FINISHED:
+    if after.status in domain.FINISHED:
         counters["finished"] = 1
         if not after.overdue:
             counters["finished_on_time"] = 1
@@ -430,8 +436,7 @@ def work_list(
             replace(case, title=shown or redact(case.title), duplicate_of=None)
             for case, shown in found
         ]
-    position = {"week": last["week"], "key": _plain(last["key"])} if last else None
-    return cases, encode_cursor(position, scope) if position else None
+    return cases, encode_cursor(last, scope) if last else None
 
 
 def published_answers(
@@ -441,11 +446,7 @@ def published_answers(
     scope = f"feedback-answers:{' '.join(words)}"
     start = decode_cursor(cursor, scope) if cursor else None
     items, last = storage.answers_page(words, limit, start)
-    return items, encode_cursor(_plain(last), scope) if last else None
-
-
-def _plain(key: dict[str, Any]) -> dict[str, Any]:
-    return {k: int(v) if isinstance(v, Decimal) else v for k, v in key.items()}
+    return items, encode_cursor(last, scope) if last else None
 
 
 def stats(agency_id: str, period: str) -> dict[str, Any]:
@@ -474,13 +475,13 @@ def stats(agency_id: str, period: str) -> dict[str, Any]:
 def sweep() -> dict[str, int]:
     """Mark overdue cases, close finished ones whose time has come, re-ask routing of cases
     whose message was lost."""
-    now = _now()
+    now = clock.now()
     done = {"overdue": 0, "closed": 0, "rerouted": 0}
-    for code in storage.due("DUE", now):
+    for code in storage.past_deadline(now):
         done["overdue"] += _change(code, lambda case: domain.mark_overdue(case, now))
-    for code in storage.due("CLOSE", now):
+    for code in storage.closing(now):
         done["closed"] += _change(code, lambda case: _closing(case, now))
-    for code in storage.due("UNROUTED", now - timedelta(minutes=2)):
+    for code in storage.unrouted(now - timedelta(minutes=2)):
         _ask_routing(code)
         storage.asked_routing(code, now)  # not again for two minutes, however slow the queue
         done["rerouted"] += 1
@@ -508,6 +509,6 @@ def _change(code: str, change: Any) -> int:
     new_extra = {k: v for k, v in extra.items() if k != "closes_at" or after.status != "closed"}
     try:
         storage.save(case, after, new_extra, counters=counters)
-    except storage.Conflict:
+    except Conflict:
         return 0  # changed meanwhile: the next sweep looks again
     return 1

@@ -22,40 +22,25 @@ A case changes by one transaction conditional on the version read, with its coun
 from __future__ import annotations
 
 import json
-import random
-import time
 import zlib
-from dataclasses import asdict
-from datetime import UTC, datetime, timedelta, timezone
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
-from services.core import aws
+from services.core import aws, periods
+from services.core.clock import VIETNAM_TZ
+from services.core.dynamo import iso, moment, plain, put_if, transact, update_if
 from services.core.settings import get_settings
-from services.feedback.domain import OPEN, Case, Step
+from services.feedback.domain import FINISHED, OPEN, Case, Step
 
 SHARDS = 8
-GMT7 = timezone(timedelta(hours=7))
-FINISHED = ("answered", "published", "rejected")
 SUBMITTER_MEMORY = timedelta(days=30)
-
-
-class Conflict(Exception):
-    """The case changed since it was read."""
 
 
 def table() -> Any:
     return aws.table(get_settings().feedback_table)
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
-
-
-def _moment(text: Any) -> datetime | None:
-    return datetime.fromisoformat(str(text)) if text else None
 
 
 def _shard(code: str) -> int:
@@ -64,16 +49,6 @@ def _shard(code: str) -> int:
 
 def case_key(code: str) -> dict[str, str]:
     return {"pk": f"CASE#{code}", "sk": "CASE"}
-
-
-def periods(moment: datetime) -> list[str]:
-    """The month, quarter and year (GMT+7) a moment counts in."""
-    local = moment.astimezone(GMT7)
-    return [
-        f"{local.year}-{local.month:02d}",
-        f"{local.year}-Q{(local.month - 1) // 3 + 1}",
-        str(local.year),
-    ]
 
 
 # -- the case item ----------------------------------------------------------------------------
@@ -139,7 +114,7 @@ def work_week(case: Case) -> str | None:
     deadline = case.deadline
     if not case.agency_id or case.status not in OPEN or deadline is None:
         return None
-    year, week, _ = deadline.astimezone(GMT7).isocalendar()
+    year, week, _ = deadline.astimezone(VIETNAM_TZ).isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -170,7 +145,7 @@ def _step(step: Step) -> dict[str, Any]:
 def case_from(item: dict[str, Any]) -> Case:
     steps = tuple(
         Step(
-            at=_moment(s["at"]),  # type: ignore[arg-type]
+            at=moment(s["at"]),  # type: ignore[arg-type]
             actor=s["actor"],
             action=s["action"],
             status=s["status"],
@@ -185,11 +160,11 @@ def case_from(item: dict[str, Any]) -> Case:
         content=item["content"],
         channel=item["channel"],
         status=item["status"],
-        received_at=_moment(item["received_at"]),  # type: ignore[arg-type]
+        received_at=moment(item["received_at"]),  # type: ignore[arg-type]
         procedure_code=item.get("procedure_code"),
         agency_id=item.get("agency_id"),
-        respond_by=_moment(item.get("respond_by")),
-        answer_by=_moment(item.get("answer_by")),
+        respond_by=moment(item.get("respond_by")),
+        answer_by=moment(item.get("answer_by")),
         answer=item.get("answer"),
         published=bool(item.get("published")),
         overdue=bool(item.get("overdue")),
@@ -232,34 +207,10 @@ def load(code: str) -> tuple[Case, dict[str, Any]] | None:
 
 
 # -- writes -----------------------------------------------------------------------------------
-def _transact(operations: list[dict[str, Any]]) -> None:
-    """One transaction. A failed condition (the case changed) is a :class:`Conflict`;
-    a collision with another transaction on a shared counter is retried with jitter."""
-    for attempt in range(6):
-        try:
-            aws.dynamodb_client().transact_write_items(TransactItems=operations)
-            return
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
-            if "ConditionalCheckFailed" in reasons or attempt == 5:
-                raise Conflict from None
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter
-
-
 def create(case: Case, extra: dict[str, Any]) -> bool:
     """The case as received: not routed yet, so in no work list. False if a case with that
     tracking code exists already."""
-    try:
-        table().put_item(
-            Item=case_item(case, extra), ConditionExpression="attribute_not_exists(pk)"
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return put_if(table(), case_item(case, extra))
 
 
 def _counter_updates(case: Case, adds: dict[str, int]) -> list[dict[str, Any]]:
@@ -278,7 +229,7 @@ def _counter_updates(case: Case, adds: dict[str, int]) -> list[dict[str, Any]]:
                 "ExpressionAttributeValues": values,
             }
         }
-        for period in periods(case.received_at)
+        for period in periods.containing(case.received_at)
     ]
 
 
@@ -292,7 +243,8 @@ def save(
     uncount: dict[str, int] | None = None,
     also: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Write ``after`` if the case is still at ``before.version``, with its counters."""
+    """Write ``after`` if the case is still at ``before.version``, with its counters;
+    :class:`~services.core.dynamo.Conflict` when it is not."""
     put = {
         "Put": {
             "TableName": get_settings().feedback_table,
@@ -312,7 +264,7 @@ def save(
     if moved:
         operations += _week_counts(before, -1) + _week_counts(after, 1)
     operations += also or []
-    _transact(operations)
+    transact(operations)
 
 
 def submitter_items(digests: list[str], case: Case) -> list[dict[str, Any]]:
@@ -335,13 +287,32 @@ def submitter_items(digests: list[str], case: Case) -> list[dict[str, Any]]:
     ]
 
 
-def recent_of_submitter(digest: str, since: datetime) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True, order=True)
+class EarlierCase:
+    """A case a submitter sent before, as much as finding a duplicate needs; ordered by
+    when it came."""
+
+    received_at: datetime
+    tracking_code: str
+    title: str
+    content: str
+
+
+def recent_of_submitter(digest: str, since: datetime) -> list[EarlierCase]:
     answer = table().query(
         KeyConditionExpression=Key("pk").eq(f"SUBMITTER#{digest}")
         & Key("sk").gte(iso(since) or ""),
         Limit=50,
     )
-    return list(answer["Items"])
+    return [
+        EarlierCase(
+            received_at=datetime.fromisoformat(str(item["sk"]).split("#", 1)[0]),
+            tracking_code=str(item["tracking_code"]),
+            title=str(item["title"]),
+            content=str(item["content"]),
+        )
+        for item in answer["Items"]
+    ]
 
 
 def answer_item(
@@ -375,7 +346,7 @@ def work_list(
 
     Reads the agency's week counts (a few dozen small items), then the weeks that hold open
     cases, soonest first, until the page is full. ``start`` is where the last page ended:
-    ``{"week", "key"}``.
+    ``{"week", "key"}``, as the previous page answered it (plain values, ready for a cursor).
     """
     index = "gsi2" if status else "gsi1"
     prefix = f"WORK#{agency_id}#{status}" if status else f"WORK#{agency_id}"
@@ -399,7 +370,7 @@ def work_list(
             found.append((case_from(item), item.get("shown_title")))
             if len(found) == limit:
                 key = {k: item[k] for k in ("pk", "sk", f"{index}pk", f"{index}sk")}
-                return found, {"week": week, "key": key}
+                return found, {"week": week, "key": plain(key)}
     return found, None
 
 
@@ -414,8 +385,23 @@ def _all(condition: Any) -> list[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
 
-def due(prefix: str, before: datetime, limit: int = 200) -> list[str]:
-    """Tracking codes under ``DUE`` or ``CLOSE`` with their time before ``before``."""
+def past_deadline(now: datetime) -> list[str]:
+    """Open cases not yet marked overdue whose deadline has passed."""
+    return _due("DUE", now)
+
+
+def closing(now: datetime) -> list[str]:
+    """Finished cases whose day to close has come."""
+    return _due("CLOSE", now)
+
+
+def unrouted(before: datetime) -> list[str]:
+    """Cases not routed yet, received (or last asked about) before ``before``."""
+    return _due("UNROUTED", before)
+
+
+def _due(prefix: str, before: datetime, limit: int = 200) -> list[str]:
+    """Tracking codes under ``prefix`` in gsi3 with their time before ``before``."""
     codes: list[str] = []
     for shard in range(SHARDS):
         answer = table().query(
@@ -461,12 +447,13 @@ def answers_page(
         for item in answer["Items"]:
             found.append(item)
             if len(found) == limit:
-                return found, {"pk": item["pk"], "sk": item["sk"]}
+                return found, plain({"pk": item["pk"], "sk": item["sk"]})
         last = answer.get("LastEvaluatedKey")
         if not last:
             return found, None
         kwargs["ExclusiveStartKey"] = last
-    return found, kwargs.get("ExclusiveStartKey")
+    read_to = kwargs.get("ExclusiveStartKey")
+    return found, plain(read_to) if read_to else None
 
 
 def stats(agency_id: str, period: str) -> dict[str, int]:
@@ -478,52 +465,38 @@ def take_rate(what: str, digest: str, window_seconds: int, limit: int, now: date
     """Count one more in the current window; the seconds until it ends when over ``limit``."""
     window = int(now.timestamp()) // window_seconds
     ends = (window + 1) * window_seconds
-    try:
-        table().update_item(
-            Key={"pk": f"RATE#{what}#{digest}#{window}", "sk": "COUNT"},
-            UpdateExpression="ADD #n :one SET expires_at = :ends",
-            ConditionExpression="attribute_not_exists(#n) OR #n < :limit",
-            ExpressionAttributeNames={"#n": "n"},
-            ExpressionAttributeValues={":one": 1, ":limit": limit, ":ends": ends + 60},
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return max(1, ends - int(now.timestamp()))
-        raise
-    return None
+    counted = update_if(
+        table(),
+        {"pk": f"RATE#{what}#{digest}#{window}", "sk": "COUNT"},
+        UpdateExpression="ADD #n :one SET expires_at = :ends",
+        ConditionExpression="attribute_not_exists(#n) OR #n < :limit",
+        ExpressionAttributeNames={"#n": "n"},
+        ExpressionAttributeValues={":one": 1, ":limit": limit, ":ends": ends + 60},
+    )
+    return None if counted else max(1, ends - int(now.timestamp()))
 
 
 def asked_routing(code: str, now: datetime) -> None:
-    """Not due for another routing request before two minutes from ``now``."""
-    try:
-        table().update_item(
-            Key=case_key(code),
-            UpdateExpression="SET gsi3sk = :next",
-            ConditionExpression="begins_with(gsi3pk, :unrouted)",
-            ExpressionAttributeValues={
-                ":next": f"{iso(now)}#{code}",
-                ":unrouted": "UNROUTED#",
-            },
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise  # else routed meanwhile
+    """Not due for another routing request before two minutes from ``now``; nothing to do
+    when the case was routed meanwhile."""
+    update_if(
+        table(),
+        case_key(code),
+        UpdateExpression="SET gsi3sk = :next",
+        ConditionExpression="begins_with(gsi3pk, :unrouted)",
+        ExpressionAttributeValues={":next": f"{iso(now)}#{code}", ":unrouted": "UNROUTED#"},
+    )
 
 
 def count_attachment(code: str, most: int) -> bool:
     """Take one attachment slot of the case; False when it has ``most`` already. The
     version moves too, so a step that read the case before this does not write the old
     count back."""
-    try:
-        table().update_item(
-            Key=case_key(code),
-            UpdateExpression="ADD attachments :one, version :one",
-            ConditionExpression="attribute_exists(pk) AND "
-            "(attribute_not_exists(attachments) OR attachments < :most)",
-            ExpressionAttributeValues={":one": 1, ":most": most},
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(
+        table(),
+        case_key(code),
+        UpdateExpression="ADD attachments :one, version :one",
+        ConditionExpression="attribute_exists(pk) AND "
+        "(attribute_not_exists(attachments) OR attachments < :most)",
+        ExpressionAttributeValues={":one": 1, ":most": most},
+    )

@@ -12,11 +12,13 @@ from typing import Any
 import boto3
 import pytest
 
-from services.core.calendar import deadline_at
-from tests.conftest import body_of
+from services.core.clock import VIETNAM_TZ
+from tests.conftest import SetClock, body_of
 from tests.feedback.conftest import PERSON, PROCEDURE
 
 TRACKING_CODE = re.compile(r"^PA-[2-9A-HJKMNP-TV-Z]{5}-[2-9A-HJKMNP-TV-Z]{5}$")
+MONDAY = datetime(2026, 3, 9, 10, 0, tzinfo=VIETNAM_TZ)  # no holiday in the weeks after
+FIVE_WORKING_DAYS_LATER = datetime(2026, 3, 16, 23, 59, 59, tzinfo=VIETNAM_TZ)
 _people = itertools.count(1)
 _addresses = itertools.count(1)
 
@@ -91,8 +93,9 @@ def test_invalid_submissions_are_422_naming_the_field(
 
 
 def test_a_case_goes_to_the_procedures_implementing_agency_with_a_five_working_day_deadline(
-    desk: Any,
+    desk: Any, clock: SetClock
 ) -> None:
+    clock.set(MONDAY)
     receipt = desk.submitted(submitter=someone())
     desk.route_all()
 
@@ -100,8 +103,8 @@ def test_a_case_goes_to_the_procedures_implementing_agency_with_a_five_working_d
     assert case["agency_id"] == "bo-cong-an"
     assert case["procedure_code"] == PROCEDURE
     assert case["status"] == "received"
-    received = datetime.fromisoformat(case["received_at"])
-    assert datetime.fromisoformat(case["respond_by"]) == deadline_at(received, 5)
+    assert datetime.fromisoformat(case["received_at"]) == MONDAY
+    assert datetime.fromisoformat(case["respond_by"]) == FIVE_WORKING_DAYS_LATER
     assert case["deadline"] == case["respond_by"]
     assert case["answer_by"] is None
     route = [s for s in case["timeline"] if s["action"] == "route"]
@@ -135,9 +138,11 @@ def test_a_case_naming_neither_goes_to_the_government_office(desk: Any) -> None:
     assert case["respond_by"] is not None
 
 
-def test_a_redelivered_message_routes_the_case_once(desk: Any, client: Any) -> None:
-    period = datetime.now().astimezone().strftime("%Y")  # counted by year in GMT+7
-    before = stats_total(client, "bo-xay-dung", period)
+def test_a_redelivered_message_routes_the_case_once(
+    desk: Any, client: Any, clock: SetClock
+) -> None:
+    clock.set(MONDAY)
+    before = stats_total(client, "bo-xay-dung", "2026")
     receipts = [
         desk.submitted(submitter=someone(), procedure_code=None, agency_id="bo-xay-dung")
         for _ in range(3)
@@ -150,7 +155,7 @@ def test_a_redelivered_message_routes_the_case_once(desk: Any, client: Any) -> N
         case = desk.by_key(receipt)
         assert [s["action"] for s in case["timeline"]].count("route") == 1
         assert case["agency_id"] == "bo-xay-dung"
-    assert stats_total(client, "bo-xay-dung", period) == before + 3
+    assert stats_total(client, "bo-xay-dung", "2026") == before + 3
 
 
 def test_a_message_about_no_case_or_of_another_kind_is_dropped_not_retried(client: Any) -> None:
@@ -214,16 +219,12 @@ def _as_handler(desk: Any, receipt: dict[str, Any]) -> dict[str, Any]:
     return dict(json.loads(response.body))
 
 
-def test_no_duplicate_after_thirty_days(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from datetime import timedelta
-
-    from services.feedback import service
-
+def test_no_duplicate_after_thirty_days(desk: Any, clock: SetClock) -> None:
+    clock.set(MONDAY)
     person = someone()
     desk.submitted(submitter=person)
     desk.route_all()
-    later = service._now() + timedelta(days=31)
-    monkeypatch.setattr(service, "_now", lambda: later)
+    clock.advance(days=31)
     again = desk.submitted(submitter=person)
     desk.route_all()
 
@@ -273,12 +274,11 @@ def test_a_bad_token_is_401_even_where_a_token_is_optional(desk: Any) -> None:
 
 
 def test_routing_is_asked_again_by_the_sweep_when_the_message_was_lost(
-    desk: Any, monkeypatch: pytest.MonkeyPatch
+    desk: Any, clock: SetClock
 ) -> None:
-    from datetime import timedelta
-
     from services.feedback import service
 
+    clock.set(MONDAY)
     desk.route_all()
     receipt = desk.submitted(submitter=someone(), procedure_code=None, agency_id="bo-xay-dung")
     sqs = boto3.client("sqs")
@@ -288,16 +288,16 @@ def test_routing_is_asked_again_by_the_sweep_when_the_message_was_lost(
     sqs.delete_message(QueueUrl=url, ReceiptHandle=lost["ReceiptHandle"])
     assert service.sweep()["rerouted"] == 0  # too early: the message may still come
 
-    later = service._now() + timedelta(days=2)
-    monkeypatch.setattr(service, "_now", lambda: later)
+    clock.advance(minutes=1)
+    assert service.sweep()["rerouted"] == 0  # still too early
+    clock.advance(days=2)
     assert service.sweep()["rerouted"] >= 1
     assert desk.route_all()
 
     case = desk.by_key(receipt)
     assert case["agency_id"] == "bo-xay-dung"
     # The deadline counts from when the case was received, not from when it was routed.
-    received = datetime.fromisoformat(case["received_at"])
-    assert datetime.fromisoformat(case["respond_by"]) == deadline_at(received, 5)
+    assert datetime.fromisoformat(case["respond_by"]) == FIVE_WORKING_DAYS_LATER
     assert service.sweep()["rerouted"] == 0  # routed: not asked again
 
 
@@ -309,12 +309,12 @@ def test_person_fixture_is_a_valid_submitter(desk: Any, auth: Any) -> None:
 
 
 def test_two_deliveries_at_once_route_the_case_once(
-    desk: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+    desk: Any, client: Any, monkeypatch: pytest.MonkeyPatch, clock: SetClock
 ) -> None:
     from services.feedback import service, storage
 
-    period = storage.periods(service._now())[0]
-    before = stats_total(client, "bo-xay-dung", period)
+    clock.set(MONDAY)
+    before = stats_total(client, "bo-xay-dung", "2026-03")
     receipt = desk.submitted(submitter=someone(), procedure_code=None, agency_id="bo-xay-dung")
     code = receipt["tracking_code"]
     unrouted = storage.load(code)
@@ -328,7 +328,7 @@ def test_two_deliveries_at_once_route_the_case_once(
     monkeypatch.undo()
     case = desk.by_key(receipt)
     assert [s["action"] for s in case["timeline"]].count("route") == 1
-    assert stats_total(client, "bo-xay-dung", period) == before + 1
+    assert stats_total(client, "bo-xay-dung", "2026-03") == before + 1
     desk.route_all()  # the queued message, a third delivery, changes nothing
     assert desk.by_key(receipt)["timeline"] == case["timeline"]
 
@@ -359,3 +359,56 @@ def test_the_classifier_examples_run() -> None:
     from services.feedback import classify
 
     assert doctest.testmod(classify).failed == 0
+
+
+def test_a_case_about_an_abolished_or_unpublished_procedure(desk: Any, auth: Any) -> None:
+    """An abolished procedure still names the agency that handled it; a draft is not in
+    the public catalogue yet, so the case goes where it would without a procedure."""
+    from chalice.test import Client
+
+    from services.catalogue.app import app as catalogue
+
+    operator = auth("operator")
+    procedure = {
+        "name": "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+        "field": "Xây dựng",
+        "agency_ids": ["bo-xay-dung"],
+        "agency_level": "central",
+        "service_level": "partial",
+        "processing_days": 15,
+        "fees": [],
+        "documents": [{"name": "Đơn đề nghị", "copies": 1}],
+        "legal_bases": ["Nghị định 15/2021/NĐ-CP"],
+        "result": "Giấy phép xây dựng",
+        "online_payment": False,
+        "e_result": False,
+    }
+    with Client(catalogue) as client:
+        for code in ("1.009001", "1.009002"):
+            put = client.http.put(
+                f"/procedures/{code}", headers=operator, body=json.dumps(procedure)
+            )
+            assert put.status_code == 200, put.body
+        published = client.http.post("/procedures/1.009001/publish", headers=operator, body="{}")
+        assert published.status_code == 200, published.body
+        abolished = client.http.post(
+            "/procedures/1.009001/abolish",
+            headers=operator,
+            body=json.dumps({"reason": "Hợp nhất vào thủ tục khác"}),
+        )
+        assert abolished.status_code == 200, abolished.body
+
+    about_abolished = desk.submitted(submitter=someone(), procedure_code="1.009001")
+    about_draft = desk.submitted(submitter=someone(), procedure_code="1.009002")
+    desk.route_all()
+
+    routed = _as_official_of(desk, about_abolished, "bo-xay-dung")
+    assert (routed["agency_id"], routed["field"]) == ("bo-xay-dung", "Xây dựng")
+    routed = _as_official_of(desk, about_draft, "van-phong-chinh-phu")
+    assert (routed["agency_id"], routed["field"]) == ("van-phong-chinh-phu", None)
+
+
+def _as_official_of(desk: Any, receipt: dict[str, Any], agency: str) -> dict[str, Any]:
+    response = desk.case(receipt["tracking_code"], headers=desk.auth("official", agency=agency))
+    assert response.status_code == 200, response.body
+    return dict(json.loads(response.body))

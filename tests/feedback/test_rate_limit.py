@@ -4,12 +4,12 @@ address (20 an hour), answered 429 with Retry-After; signed-in citizens and offi
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from tests.conftest import body_of
+from tests.conftest import SetClock, body_of
 
 _addresses = itertools.count(1)
 _phones = itertools.count(1)
@@ -72,20 +72,21 @@ def test_the_limit_is_per_email_too(desk: Any, many_addresses: None) -> None:
     assert_slowed_down(upper)
 
 
-def test_the_limit_ends_with_its_hour(
-    desk: Any, many_addresses: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from services.feedback import service
-
+def test_the_limit_ends_with_its_hour(desk: Any, many_addresses: None, clock: SetClock) -> None:
+    clock.set(datetime(2026, 3, 9, 3, 20, tzinfo=UTC))  # 40 minutes before the hour ends
     person = {"name": "Người gửi kiên nhẫn", "phone": a_phone()}
     for _ in range(5):
         assert desk.submit(submitter=person).status_code == 202
     refused = desk.submit(submitter=person)
     assert_slowed_down(refused)
+    assert refused.headers["Retry-After"] == "2400"
 
-    later = service._now() + timedelta(seconds=int(refused.headers["Retry-After"]) + 1)
-    monkeypatch.setattr(service, "_now", lambda: later)
+    clock.set(datetime(2026, 3, 9, 3, 59, 59, tzinfo=UTC))
+    last_second = desk.submit(submitter=person)
+    assert_slowed_down(last_second)
+    assert last_second.headers["Retry-After"] == "1"
 
+    clock.set(datetime(2026, 3, 9, 4, 0, tzinfo=UTC))
     assert desk.submit(submitter=person).status_code == 202
 
 

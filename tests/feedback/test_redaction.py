@@ -282,9 +282,11 @@ def test_never_raises_and_is_idempotent(text: str, known: list[str]) -> None:
 )
 def test_adversarial_input_is_linear(text: str) -> None:
     assert len(text) >= 90_000
-    started = time.perf_counter()
+    # This process's CPU time, not the wall clock: on a shared machine the wall clock also
+    # counts the time spent waiting for a core, which says nothing about backtracking.
+    started = time.process_time()
     redact(text, known=["Nguyễn Văn An", "Trần Thị B"])
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 def test_non_string_input_is_returned_as_is() -> None:

@@ -4,21 +4,20 @@ share finished on time."""
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from services.core.clock import frozen
 from tests.conftest import body_of
 from tests.feedback.conftest import Desk
 
 _people = itertools.count(1)
-
-
-def periods_now() -> list[str]:
-    from services.feedback import service
-    from services.feedback.storage import periods
-
-    return periods(service._now())  # month, quarter, year in GMT+7
+# 17:30 UTC on 31 March is 00:30 on 1 April in Hanoi: the cases count in April, in the
+# second quarter, as Vietnam counts them.
+RECEIVED = datetime(2026, 3, 31, 17, 30, tzinfo=UTC)
+MONTH, QUARTER, YEAR = "2026-04", "2026-Q2", "2026"
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +26,11 @@ def counted(client: Any, auth: Any) -> dict[str, str]:
     phone and a letter case entered by an official, and one transferred to bo-cong-an.
     At bo-cong-an nothing else: every case there goes through the catalogue's procedure
     and none is submitted in this module but the transferred one."""
-    desk = Desk(client, auth)
+    with frozen(RECEIVED):
+        return _count_cases(Desk(client, auth), auth)
+
+
+def _count_cases(desk: Desk, auth: Any) -> dict[str, str]:
     official = auth("official", agency="bo-xay-dung")
     codes: dict[str, str] = {}
     plan = [
@@ -72,12 +75,10 @@ def get_stats(client: Any, agency: str, period: str) -> dict[str, Any]:
     return dict(body_of(response))
 
 
-@pytest.mark.parametrize("which", [0, 1, 2], ids=["month", "quarter", "year"])
+@pytest.mark.parametrize("period", [MONTH, QUARTER, YEAR], ids=["month", "quarter", "year"])
 def test_counts_by_status_and_channel_in_every_period(
-    client: Any, counted: Any, which: int
+    client: Any, counted: Any, period: str
 ) -> None:
-    period = periods_now()[which]
-
     stats = get_stats(client, "bo-xay-dung", period)
 
     assert stats["agency_id"] == "bo-xay-dung" and stats["period"] == period
@@ -90,7 +91,7 @@ def test_counts_by_status_and_channel_in_every_period(
 
 
 def test_a_transferred_case_counts_at_the_agency_holding_it(client: Any, counted: Any) -> None:
-    stats = get_stats(client, "bo-cong-an", periods_now()[2])
+    stats = get_stats(client, "bo-cong-an", YEAR)
 
     assert stats["total"] == 1
     assert stats["by_status"] == {"transferred": 1}
@@ -100,7 +101,12 @@ def test_a_transferred_case_counts_at_the_agency_holding_it(client: Any, counted
 
 
 def test_an_agency_or_period_without_cases_is_all_zero(client: Any, counted: Any) -> None:
-    for agency, period in (("van-phong-chinh-phu", periods_now()[2]), ("bo-xay-dung", "2020")):
+    for agency, period in (
+        ("van-phong-chinh-phu", YEAR),
+        ("bo-xay-dung", "2026-03"),  # the UTC month of the cases: not how Vietnam counts
+        ("bo-xay-dung", "2026-Q1"),
+        ("bo-xay-dung", "2020"),
+    ):
         stats = get_stats(client, agency, period)
         assert stats["total"] == 0
         assert stats["by_status"] == {} and stats["by_channel"] == {}

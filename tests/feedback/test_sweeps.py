@@ -4,15 +4,16 @@ on-time share), finished cases close after their time."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.conftest import body_of
+from services.core.clock import VIETNAM_TZ
+from tests.conftest import SetClock, body_of
 
 AGENCY = "van-phong-chinh-phu"  # cases naming neither a procedure nor an agency
+START = datetime(2026, 3, 9, 10, 0, tzinfo=VIETNAM_TZ)  # a Monday; every test begins there
 _people = itertools.count(1)
 
 
@@ -23,20 +24,9 @@ def own_address(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(app, "_client_ip", lambda: f"192.0.2.{next(_people) % 250}")
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[timedelta | datetime], datetime]:
-    """``clock(timedelta(days=n))``: from now on the service's time is n days ahead of the
-    real time; ``clock(moment)``: the service's time is that moment."""
-    from services.feedback import service
-
-    real = service._now
-
-    def move(to: timedelta | datetime) -> datetime:
-        moment = to if isinstance(to, datetime) else real() + to
-        monkeypatch.setattr(service, "_now", lambda: moment)
-        return moment
-
-    return move
+@pytest.fixture(autouse=True)
+def started(clock: SetClock) -> None:
+    clock.set(START)
 
 
 def new_case(desk: Any) -> str:
@@ -64,17 +54,13 @@ def view(desk: Any, auth: Any, code: str) -> dict[str, Any]:
 
 
 def stats(client: Any) -> dict[str, Any]:
-    from services.feedback import service
-    from services.feedback.storage import periods
-
-    year = periods(service._now())[2]
-    response = client.http.get(f"/stats?agency_id={AGENCY}&period={year}")
+    response = client.http.get(f"/stats?agency_id={AGENCY}&period=2026")
     assert response.status_code == 200, response.body
     return dict(body_of(response))
 
 
 def test_a_case_past_its_deadline_is_marked_overdue_once_and_answered_late(
-    desk: Any, auth: Any, client: Any, clock: Any
+    desk: Any, auth: Any, client: Any, clock: SetClock
 ) -> None:
     from services.feedback import service
 
@@ -86,7 +72,7 @@ def test_a_case_past_its_deadline_is_marked_overdue_once_and_answered_late(
     deadline = datetime.fromisoformat(view(desk, auth, late)["respond_by"])
     assert service.sweep()["overdue"] == 0  # not yet
 
-    clock(deadline + timedelta(minutes=1))
+    clock.set(deadline + timedelta(minutes=1))
     swept = service.sweep()
 
     assert swept["overdue"] >= 1
@@ -114,12 +100,12 @@ def test_a_case_past_its_deadline_is_marked_overdue_once_and_answered_late(
 
 
 def test_a_step_taken_after_the_deadline_is_late_even_before_the_sweep(
-    desk: Any, auth: Any, client: Any, clock: Any
+    desk: Any, auth: Any, client: Any, clock: SetClock
 ) -> None:
     before = stats(client)
     code = new_case(desk)
 
-    clock(timedelta(days=30))  # no sweep ran meanwhile
+    clock.set(START + timedelta(days=30))  # no sweep ran meanwhile
     case = act(desk, code, action="reject", note="Quá hạn, không thuộc thẩm quyền.")
 
     assert case["overdue"] is True
@@ -129,7 +115,7 @@ def test_a_step_taken_after_the_deadline_is_late_even_before_the_sweep(
 
 
 def test_an_accepted_case_is_overdue_after_its_answer_deadline(
-    desk: Any, auth: Any, clock: Any
+    desk: Any, auth: Any, clock: SetClock
 ) -> None:
     from services.feedback import service
 
@@ -137,16 +123,16 @@ def test_an_accepted_case_is_overdue_after_its_answer_deadline(
     accepted = act(desk, code, action="accept")
     answer_by = datetime.fromisoformat(accepted["answer_by"])
 
-    clock(answer_by - timedelta(hours=1))
+    clock.set(answer_by - timedelta(hours=1))
     service.sweep()
     assert view(desk, auth, code)["overdue"] is False
 
-    clock(answer_by + timedelta(hours=1))
+    clock.set(answer_by + timedelta(hours=1))
     service.sweep()
     assert view(desk, auth, code)["overdue"] is True
 
 
-def test_finished_cases_close_after_their_close_date(desk: Any, auth: Any, clock: Any) -> None:
+def test_finished_cases_close_after_their_close_date(desk: Any, auth: Any, clock: SetClock) -> None:
     from services.feedback import service
 
     answered = new_case(desk)
@@ -157,11 +143,11 @@ def test_finished_cases_close_after_their_close_date(desk: Any, auth: Any, clock
     still_open = new_case(desk)
     act(desk, still_open, action="accept")
 
-    clock(timedelta(days=3))
+    clock.set(START + timedelta(days=3))
     assert service.sweep()["closed"] == 0  # too early
     assert view(desk, auth, answered)["status"] == "published"
 
-    clock(timedelta(days=30))
+    clock.set(START + timedelta(days=30))
     swept = service.sweep()
 
     assert swept["closed"] >= 2
@@ -179,9 +165,9 @@ def test_finished_cases_close_after_their_close_date(desk: Any, auth: Any, clock
     assert refused.status_code == 409
 
 
-def test_the_schedule_runs_the_sweep(client: Any, desk: Any, auth: Any, clock: Any) -> None:
+def test_the_schedule_runs_the_sweep(client: Any, desk: Any, auth: Any, clock: SetClock) -> None:
     code = new_case(desk)
-    clock(timedelta(days=40))
+    clock.set(START + timedelta(days=40))
 
     client.lambda_.invoke(
         "sweep-feedback-cases",

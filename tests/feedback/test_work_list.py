@@ -8,20 +8,21 @@ from typing import Any
 
 import pytest
 
+from services.core.clock import VIETNAM_TZ, frozen
 from tests.conftest import body_of, documented_statuses
 from tests.feedback.conftest import Desk
 
 AGENCY = "bo-xay-dung"
+TODAY = datetime(2026, 6, 10, 10, 0, tzinfo=VIETNAM_TZ)  # no holiday in the weeks before
 
 
 @pytest.fixture(scope="module")
 def cases(client: Any, auth: Any) -> dict[str, str]:
     """Cases at bo-xay-dung received on different days (so with different deadlines), in
     every status; by name."""
-    from services.feedback import app, service
+    from services.feedback import app
 
     desk = Desk(client, auth)
-    today = service._now()
     codes: dict[str, str] = {}
     with pytest.MonkeyPatch.context() as patch:
         for n, (name, days_ago) in enumerate(
@@ -38,25 +39,25 @@ def cases(client: Any, auth: Any) -> dict[str, str]:
                 ("elsewhere", 0),
             ]
         ):
-            moment = today - timedelta(days=days_ago)
-            patch.setattr(service, "_now", lambda moment=moment: moment)
             patch.setattr(app, "_client_ip", lambda n=n: f"192.0.2.{n}")
-            receipt = desk.submitted(
-                title=f"Kiến nghị số {n} về cấp phép xây dựng",
-                content=f"Nội dung kiến nghị số {n} về thủ tục cấp giấy phép xây dựng nhà ở.",
-                procedure_code=None,
-                agency_id=AGENCY if name != "elsewhere" else "bo-cong-an",
-                submitter={"name": f"Người gửi {n}", "phone": f"0955{n:06d}"},
-            )
+            with frozen(TODAY - timedelta(days=days_ago)):
+                receipt = desk.submitted(
+                    title=f"Kiến nghị số {n} về cấp phép xây dựng",
+                    content=f"Nội dung kiến nghị số {n} về thủ tục cấp giấy phép xây dựng nhà ở.",
+                    procedure_code=None,
+                    agency_id=AGENCY if name != "elsewhere" else "bo-cong-an",
+                    submitter={"name": f"Người gửi {n}", "phone": f"0955{n:06d}"},
+                )
             codes[name] = receipt["tracking_code"]
+    with frozen(TODAY):
         desk.route_all()
-    for name, steps in {
-        "accepted": [{"action": "accept"}],
-        "rejected": [{"action": "reject", "note": "Không thuộc thẩm quyền."}],
-        "answered": [{"action": "accept"}, {"action": "answer", "answer": "Đã trả lời."}],
-    }.items():
-        for step in steps:
-            assert desk.act(codes[name], agency=AGENCY, **step).status_code == 200
+        for name, steps in {
+            "accepted": [{"action": "accept"}],
+            "rejected": [{"action": "reject", "note": "Không thuộc thẩm quyền."}],
+            "answered": [{"action": "accept"}, {"action": "answer", "answer": "Đã trả lời."}],
+        }.items():
+            for step in steps:
+                assert desk.act(codes[name], agency=AGENCY, **step).status_code == 200
     return codes
 
 

@@ -4,17 +4,18 @@ case's status does not allow is a 409; every step lands in the timeline with act
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
 
-from services.core.calendar import deadline_at
-from tests.conftest import body_of
+from services.core.clock import VIETNAM_TZ
+from tests.conftest import SetClock, body_of
 
 _people = itertools.count(1)
 _addresses = itertools.count(1)
 ANSWER = "Cơ quan đã kiểm tra và trả kết quả đổi giấy phép lái xe qua dịch vụ bưu chính."
+MONDAY = datetime(2026, 3, 9, 10, 0, tzinfo=VIETNAM_TZ)  # no holiday in the weeks after
 
 
 @pytest.fixture(autouse=True)
@@ -59,9 +60,12 @@ def official_view(desk: Any, auth: Any, code: str, agency: str = "bo-cong-an") -
     return body_of(response)
 
 
-def test_accept_sets_the_answer_deadline_and_records_the_step(desk: Any, auth: Any) -> None:
+def test_accept_sets_the_answer_deadline_and_records_the_step(
+    desk: Any, auth: Any, clock: SetClock
+) -> None:
+    clock.set(MONDAY)
     code = new_case(desk)
-    before = datetime.now(UTC)
+    clock.set(datetime(2026, 3, 9, 14, 30, tzinfo=VIETNAM_TZ))
 
     response = desk.act(code, action="accept", note="Tiếp nhận xử lý.")
 
@@ -73,9 +77,11 @@ def test_accept_sets_the_answer_deadline_and_records_the_step(desk: Any, auth: A
     assert step["actor"] == "official:bo-cong-an"
     assert step["status"] == "accepted"
     assert step["note"] == "Tiếp nhận xử lý."
-    at = datetime.fromisoformat(step["at"])
-    assert before - timedelta(seconds=1) <= at <= datetime.now(UTC)
-    assert datetime.fromisoformat(case["answer_by"]) == deadline_at(at, 10)
+    assert datetime.fromisoformat(step["at"]) == datetime(2026, 3, 9, 14, 30, tzinfo=VIETNAM_TZ)
+    # Ten working days after Monday 9 March: two weeks on, Monday 23 March, end of day.
+    assert datetime.fromisoformat(case["answer_by"]) == datetime(
+        2026, 3, 23, 23, 59, 59, tzinfo=VIETNAM_TZ
+    )
     assert case["deadline"] == case["answer_by"]
     # The answer to the action is what anyone allowed sees afterwards.
     assert official_view(desk, auth, code)["status"] == "accepted"
@@ -96,8 +102,12 @@ def test_reject_needs_a_reason_and_keeps_it(desk: Any, auth: Any) -> None:
     assert case["timeline"][-1]["note"] == "Nội dung không thuộc phạm vi tiếp nhận."
 
 
-def test_transfer_moves_the_case_with_a_new_respond_deadline(desk: Any, auth: Any) -> None:
+def test_transfer_moves_the_case_with_a_new_respond_deadline(
+    desk: Any, auth: Any, clock: SetClock
+) -> None:
+    clock.set(MONDAY)
     code = new_case(desk)
+    clock.set(datetime(2026, 3, 11, 9, 0, tzinfo=VIETNAM_TZ))  # Wednesday
 
     response = desk.act(code, action="transfer", to_agency_id="bo-xay-dung", note="Sai thẩm quyền")
 
@@ -111,8 +121,10 @@ def test_transfer_moves_the_case_with_a_new_respond_deadline(desk: Any, auth: An
         "bo-xay-dung",
         "official:bo-cong-an",
     )
-    at = datetime.fromisoformat(step["at"])
-    assert datetime.fromisoformat(case["respond_by"]) == deadline_at(at, 5)
+    # Five working days from the transfer (not from receipt, due Monday 16): Wednesday 18.
+    assert datetime.fromisoformat(case["respond_by"]) == datetime(
+        2026, 3, 18, 23, 59, 59, tzinfo=VIETNAM_TZ
+    )
     # The old agency can no longer act; the new one can, and can pass it on again.
     assert desk.act(code, action="accept").status_code == 403
     onward = desk.act(code, agency="bo-xay-dung", action="transfer", to_agency_id="bo-cong-an")
@@ -293,3 +305,31 @@ def test_a_step_on_a_case_that_changed_meanwhile_is_409(
     assert response.status_code == 409, response.body
     monkeypatch.undo()
     assert storage.load(code)[0].status == "accepted"  # type: ignore[index]
+
+
+def test_a_step_that_collides_with_another_transaction_is_tried_again(desk: Any, auth: Any) -> None:
+    """Steps share the agency's counters with every other step: DynamoDB cancels one of two
+    transactions meeting there, and the loser goes through on a second try."""
+    from services.core import aws
+    from tests.support.faults import transaction_collisions
+
+    code = new_case(desk)
+    with transaction_collisions(aws.dynamodb_client(), times=2) as collisions:
+        response = desk.act(code, action="accept")
+
+    assert response.status_code == 200, response.body
+    assert collisions.injected == 2
+    assert official_view(desk, auth, code)["status"] == "accepted"
+
+
+def test_collisions_that_do_not_pass_are_a_409_to_retry(desk: Any, auth: Any) -> None:
+    from services.core import aws
+    from tests.support.faults import transaction_collisions
+
+    code = new_case(desk)
+    with transaction_collisions(aws.dynamodb_client(), times=100):
+        response = desk.act(code, action="accept")
+
+    assert response.status_code == 409, response.body
+    assert body_of(response)["detail"] == "Phản ánh vừa được cập nhật, vui lòng tải lại."
+    assert official_view(desk, auth, code)["status"] == "received"
