@@ -94,6 +94,19 @@ Moment = Annotated[AwareDatetime, AfterValidator(_within_the_calendar)]
 """A moment a caller gives: ISO 8601 with its offset, within the years the portal counts."""
 
 
+def agency_in_dossier_code(code: str) -> str | None:
+    """The agency a national dossier code names, if it names one: one-stop systems number
+    dossiers ``<agency identifier>-<yymmdd>-<sequence>`` (``000.00.12.H26-261122-0001``).
+    Only an identifier of the national form (with its dots) counts; a code with none names
+    no agency.
+
+    >>> agency_in_dossier_code("000.00.12.H26-261122-0001"), agency_in_dossier_code("HS-1")
+    ('000.00.12.H26', None)
+    """
+    prefix, dash, _ = code.partition("-")
+    return prefix if dash and "." in prefix and is_agency_id(prefix) else None
+
+
 def is_procedure_code(text: str) -> bool:
     """Whether ``text`` names a procedure, in its national or local form."""
     return re.fullmatch(PROCEDURE_CODE_PATTERN, text) is not None

@@ -17,7 +17,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from services.core import catalogue_view, clock, observability, periods, queues
+from services.core import catalogue_view, clock, identifiers, observability, periods, queues
 from services.core.auth import Principal, Role
 from services.core.messages import (
     DOSSIER_EVENTS,
@@ -45,6 +45,10 @@ metrics = observability.metrics("ratings")
 
 _ALREADY = Text("Hồ sơ này đã được đánh giá.", "This dossier has been rated already.")
 _NO_DOSSIER = Text("Không tìm thấy hồ sơ.", "There is no such dossier.")
+_NOT_IMPLEMENTED = Text(
+    "Thủ tục không được công bố hoặc cơ quan không thực hiện thủ tục này.",
+    "The procedure is not published, or the agency does not implement it.",
+)
 _NOT_YOURS = Text(
     "Chỉ hệ thống một cửa của cơ quan giải quyết hồ sơ được gửi sự kiện này.",
     "Only the handling agency's one-stop system sends events for this dossier.",
@@ -124,6 +128,17 @@ def accept_event(event: DossierEvent, principal: Principal) -> bool:
     if not principal.has(Role.OPERATOR) and not (
         principal.has(Role.SYSTEM) and principal.agency_id == event.agency_id
     ):
+        raise forbidden(_NOT_YOURS)
+    procedure = catalogue_view.published_procedure(event.procedure_code)
+    if procedure is None or not procedure.implemented_by(event.agency_id):
+        raise invalid(
+            [FieldError("procedure_code", "not a published procedure of agency_id")],
+            _NOT_IMPLEMENTED,
+        )
+    named = identifiers.agency_in_dossier_code(event.dossier_code)
+    if named is not None and named != event.agency_id and catalogue_view.agency(named):
+        # The code carries its agency's identifier: another agency's system may not claim
+        # it first and lock the right one out.
         raise forbidden(_NOT_YOURS)
     known = storage.load_dossier(event.dossier_code)
     moved_by_another = known is not None and known.agency_id != principal.agency_id

@@ -18,6 +18,7 @@ from chalice.test import Client
 
 from services.core.messages import FEEDBACK_INTAKE, RatingDissatisfied
 from tests.conftest import Headers, SetClock, body_of
+from tests.support.catalogue import publish_procedure
 
 AGENCY = "ubnd-phuong-contract-dossier"
 NOW = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)  # 09:00 on 10 November 2026 in Hà Nội
@@ -45,6 +46,7 @@ def agency(moto_world: None, auth: Headers) -> None:
             body=json.dumps({"name": "UBND phường (hợp đồng)", "level": "commune"}),
         )
         assert response.status_code in (200, 201), response.body
+        publish_procedure(catalogue, auth("operator"), "2.000815", [AGENCY])
 
 
 def contract_event(dossier_code: str, citizen_id: str) -> dict[str, object]:

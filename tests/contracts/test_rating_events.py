@@ -16,6 +16,7 @@ from chalice.test import Client
 
 from services.core.messages import RATING_EVENTS, RatingCreated
 from tests.conftest import Headers, SetClock, body_of
+from tests.support.catalogue import publish_procedure
 
 AGENCY = "so-tu-phap-contract-rating"
 DOSSIER = "000.00.12.H26-250520-0001"
@@ -69,6 +70,7 @@ def test_a_rating_accepted_asks_its_consumer_to_count_it(
         body=json.dumps({"name": "Sở Tư pháp (hợp đồng)", "level": "province"}),
     )
     assert agency.status_code in (200, 201), agency.body
+    publish_procedure(catalogue, auth("operator"), "1.001234", [AGENCY])
     event = {
         "dossier_code": DOSSIER,
         "procedure_code": "1.001234",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +15,9 @@ import boto3
 import pytest
 from chalice.test import Client
 
+from services.core.identifiers import NATIONAL_CODE_PATTERN, is_agency_id
 from tests.conftest import SetClock, body_of
+from tests.support.catalogue import publish_procedure
 
 NOW = datetime(2025, 5, 20, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội, May 2025 (Q2)
 RECEIVED = datetime(2025, 5, 10, 2, 0, tzinfo=UTC)
@@ -93,6 +96,16 @@ class Portal:
         self.client = client
         self.catalogue = catalogue
         self.auth = auth
+        self.implemented: dict[str, set[str]] = {}  # procedure code -> its agencies
+
+    def implement(self, procedure_code: str, agency_id: str) -> None:
+        """Publish ``procedure_code`` with ``agency_id`` among its agencies, as the
+        catalogue must say before a one-stop system reports a dossier of it."""
+        agencies = self.implemented.setdefault(procedure_code, set())
+        if agency_id in agencies:
+            return
+        agencies.add(agency_id)
+        publish_procedure(self.catalogue, self.auth("operator"), procedure_code, sorted(agencies))
 
     # -- the world ----------------------------------------------------------------------
     def agency(self, level: str = "central") -> str:
@@ -129,6 +142,17 @@ class Portal:
 
     # -- one-stop systems ---------------------------------------------------------------
     def post_event(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+        procedure, agency = body.get("procedure_code"), body.get("agency_id")
+        # A well-formed pair is made true in the catalogue first; a malformed one is sent
+        # as it is, for the route to refuse.
+        well_formed = (
+            isinstance(procedure, str)
+            and isinstance(agency, str)
+            and re.fullmatch(NATIONAL_CODE_PATTERN, procedure) is not None
+            and is_agency_id(agency)
+        )
+        if well_formed:
+            self.implement(str(procedure), str(agency))
         if headers is None:
             headers = self.auth("system", sub="mot-cua", agency=body.get("agency_id"))
         return self.client.http.post("/dossiers", headers=headers, body=json.dumps(body))
