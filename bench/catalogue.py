@@ -227,17 +227,17 @@ def import_lines_for(count: int) -> tuple[list[str], list[AgencyInfo]]:
         local_agency(k, p).agency_id: local_agency(k, p) for k in LOCAL for p in localities(1)
     }
     for record in procedures(count * 3, 1, seed=99):
-        body = record.body
-        key = (body.agency_level, fold(body.name))
+        content = record.content
+        key = (content.agency_level, fold(content.name))
         if key in seen:
             continue
         seen.add(key)
-        agency_id = body.agency_ids[0]
+        agency_id = content.agency_ids[0]
         agencies[agency_id] = places.get(agency_id) or AgencyInfo(
             agency_id, CENTRAL[agency_id], "central", None
         )
         code = f"3.{len(lines) + 1:06d}"
-        lines.append(json.dumps({"code": code, **body.model_dump(mode="json")}, ensure_ascii=False))
+        lines.append(json.dumps({"code": code, **content.as_dict()}, ensure_ascii=False))
         if len(lines) == count:
             return lines, list(agencies.values())
     raise SystemExit("the generator repeats itself too much for the import benchmark")

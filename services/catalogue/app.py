@@ -49,17 +49,7 @@ EDITORS = (Role.OPERATOR, Role.OFFICIAL)
 
 
 def _procedure(record: ProcedureRecord) -> Procedure:
-    return Procedure(
-        code=record.code,
-        **record.body.model_dump(),
-        fee_total_vnd=record.fee_total_vnd,
-        status=record.status,
-        version=record.version,
-        updated_at=record.updated_at,
-        published_at=record.published_at,
-        abolished_at=record.abolished_at,
-        abolition_reason=record.abolition_reason,
-    )
+    return service.as_procedure(record)
 
 
 @api.route(
@@ -158,15 +148,16 @@ def service_level_audit(query: PageQuery) -> AuditPage:
     language = current_language()
     items = [
         AuditFinding(
-            code=record.code,
-            name=record.body.name,
-            agency_ids=record.body.agency_ids,
-            version=record.version,
+            code=finding.record.code,
+            name=finding.record.content.name,
+            agency_ids=list(finding.record.content.agency_ids),
+            version=finding.record.version,
             reasons=[
-                AuditReason(code=gap.code, message=gap.message.pick(language)) for gap in gaps
+                AuditReason(code=code, message=message.pick(language))
+                for code, message in finding.reasons
             ],
         )
-        for record, gaps in findings
+        for finding in findings
     ]
     return AuditPage(items=items, next_cursor=next_cursor)
 

@@ -22,7 +22,7 @@ import random
 import time
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,8 +33,14 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from services.catalogue.audit import full_online_gaps
-from services.catalogue.domain import ProcedureRecord, ProcedureState, name_key
-from services.catalogue.models import ProcedureBody
+from services.catalogue.domain import (
+    Fee,
+    ProcedureContent,
+    ProcedureRecord,
+    ProcedureState,
+    RequiredDocument,
+    name_key,
+)
 from services.catalogue.search_index import SearchDoc
 from services.core import aws
 from services.core.settings import get_settings
@@ -79,12 +85,41 @@ def shard_of(code: str) -> int:
 
 
 # -- records <-> items ---------------------------------------------------------------------
+def content_item(content: ProcedureContent) -> dict[str, Any]:
+    """The declared fields as an item holds them: lists, and fees and documents as maps."""
+    return {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in content.as_dict().items()
+    }
+
+
+def content_from(item: dict[str, Any]) -> ProcedureContent:
+    """The declared fields of a (plain) item; lists an older item lacks are empty."""
+    return ProcedureContent(
+        name=item["name"],
+        field=item["field"],
+        agency_ids=tuple(item["agency_ids"]),
+        agency_level=item["agency_level"],
+        service_level=item["service_level"],
+        processing_days=item["processing_days"],
+        fees=tuple(Fee(fee["name"], fee["amount_vnd"]) for fee in item.get("fees", [])),
+        documents=tuple(
+            RequiredDocument(doc["name"], doc["copies"], bool(doc.get("original_required")))
+            for doc in item.get("documents", [])
+        ),
+        legal_bases=tuple(item.get("legal_bases", [])),
+        result=item["result"],
+        online_payment=bool(item["online_payment"]),
+        e_result=bool(item["e_result"]),
+    )
+
+
 def record_item(record: ProcedureRecord, sk: str) -> dict[str, Any]:
     item: dict[str, Any] = {
         "pk": f"PROC#{record.code}",
         "sk": sk,
         "code": record.code,
-        **record.body.model_dump(mode="json"),
+        **content_item(record.content),
         "status": record.status,
         "version": record.version,
         "updated_at": _iso(record.updated_at),
@@ -102,10 +137,9 @@ def record_item(record: ProcedureRecord, sk: str) -> dict[str, Any]:
 
 def record_from(item: dict[str, Any]) -> ProcedureRecord:
     plain = _plain(item)
-    body = ProcedureBody.model_validate({k: plain[k] for k in ProcedureBody.model_fields})
     return ProcedureRecord(
         code=plain["code"],
-        body=body,
+        content=content_from(plain),
         status=plain["status"],
         version=plain["version"],
         updated_at=datetime.fromisoformat(plain["updated_at"]),
@@ -116,15 +150,15 @@ def record_from(item: dict[str, Any]) -> ProcedureRecord:
 
 
 def search_doc(record: ProcedureRecord) -> SearchDoc:
-    body = record.body
+    content = record.content
     return SearchDoc(
         code=record.code,
-        name=body.name,
-        field=body.field,
-        service_level=body.service_level,
-        agency_ids=tuple(body.agency_ids),
-        agency_level=body.agency_level,
-        processing_days=body.processing_days,
+        name=content.name,
+        field=content.field,
+        service_level=content.service_level,
+        agency_ids=content.agency_ids,
+        agency_level=content.agency_level,
+        processing_days=content.processing_days,
         fee_total_vnd=record.fee_total_vnd,
         version=record.version,
     )
@@ -161,7 +195,7 @@ def doc_from(item: dict[str, Any]) -> SearchDoc:
 
 def current_item(record: ProcedureRecord) -> dict[str, Any]:
     item = record_item(record, "CURRENT")
-    gaps = full_online_gaps(record.body) if record.status == "published" else []
+    gaps = full_online_gaps(record.content) if record.status == "published" else []
     if gaps:
         item.update(
             gsi2pk=AUDIT_PARTITION, gsi2sk=record.code, audit_reasons=[gap.code for gap in gaps]
@@ -501,7 +535,7 @@ def get_agency(agency_id: str) -> dict[str, Any] | None:
     return _plain(item) if item else None
 
 
-def existing_agencies(agency_ids: list[str]) -> set[str]:
+def existing_agencies(agency_ids: Iterable[str]) -> set[str]:
     keys = [{"pk": f"AGENCY#{a}", "sk": "AGENCY"} for a in dict.fromkeys(agency_ids)]
     found: set[str] = set()
     client = aws.dynamodb_client()
