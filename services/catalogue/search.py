@@ -13,10 +13,11 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from services.catalogue import storage
 from services.catalogue.search_index import SearchIndex
+from services.core import clock
 
 _MARGIN = timedelta(seconds=60)
 _RELOAD_AFTER_SECONDS = 6 * 3600
@@ -48,7 +49,7 @@ class CatalogueSearch:
             return self._index
 
     def _reload(self, marker: storage.Generation) -> None:
-        started = datetime.now(UTC)
+        started = clock.now()
         index = SearchIndex()
         index.replace_all(storage.all_search_docs())
         self._index, self._epoch, self._removed = index, marker.epoch, {}

@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -31,8 +30,9 @@ from services.catalogue.models import (
 )
 from services.catalogue.search import CatalogueSearch
 from services.catalogue.search_index import SearchResult
-from services.core import observability
+from services.core import clock, observability
 from services.core.auth import Principal, Role
+from services.core.dynamo import Conflict
 from services.core.pagination import decode_cursor, encode_cursor
 from services.core.problems import (
     FieldError,
@@ -87,10 +87,6 @@ def _refusals_as_conflicts() -> Iterator[None]:
             ),
             conflicting_code=other,
         ) from None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # -- the API's models <-> the lifecycle's types -------------------------------------------
@@ -169,10 +165,10 @@ def _put_draft(principal: Principal, code: str, content: ProcedureContent) -> Pr
     if missing:
         raise invalid([FieldError("agency_ids", f"unknown agency: {', '.join(missing)}")])
     with _refusals_as_conflicts():
-        draft = domain.new_draft(state, code, content, _now())
+        draft = domain.new_draft(state, code, content, clock.now())
     try:
         storage.save_draft(state, draft)
-    except storage.Conflict:
+    except Conflict:
         raise conflict(_RACE) from None
     return draft
 
@@ -199,14 +195,14 @@ def publish(code: str, *, force: bool, relay_now: bool = True) -> ProcedureRecor
     state = storage.load_state(code)
     if not state.exists:
         raise not_found(_NO_PROCEDURE)
-    now = _now()
+    now = clock.now()
     with _refusals_as_conflicts():
         published = domain.publish(state, now)
         owner = storage.name_owner(domain.name_key(published))
         claim = domain.claims_name(code, owner, force=force)
         try:
             storage.save_publication(state, published, claim_name=claim, now=now)
-        except storage.Conflict:
+        except Conflict:
             # Lost to another writer: to one that took the name, or to one that changed
             # the procedure itself.
             domain.claims_name(code, storage.name_owner(domain.name_key(published)), force=False)
@@ -222,12 +218,12 @@ def abolish(code: str, reason: str) -> ProcedureRecord:
     state = storage.load_state(code)
     if not state.exists:
         raise not_found(_NO_PROCEDURE)
-    now = _now()
+    now = clock.now()
     with _refusals_as_conflicts():
         abolished = domain.abolish(state, reason, now)
     try:
         storage.save_abolition(state, abolished, now)
-    except storage.Conflict:
+    except Conflict:
         raise conflict(_RACE) from None
     metrics.add_metric(name="ProceduresAbolished", unit=MetricUnit.Count, value=1)
     relay_quietly()
@@ -357,7 +353,7 @@ def put_agency(agency_id: str, body: AgencyBody) -> dict[str, Any]:
         raise invalid([FieldError("agency_id", "lower-case letters, digits and hyphens")])
     if body.parent_id is not None:
         _check_parent(agency_id, body.parent_id)
-    agency = {"agency_id": agency_id, **body.model_dump(), "updated_at": _now().isoformat()}
+    agency = {"agency_id": agency_id, **body.model_dump(), "updated_at": clock.now().isoformat()}
     storage.put_agency(agency)
     return agency
 

@@ -18,19 +18,15 @@ Items (``pk`` / ``sk``):
 
 from __future__ import annotations
 
-import random
-import time
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from services.catalogue.audit import full_online_gaps
 from services.catalogue.domain import (
@@ -42,7 +38,7 @@ from services.catalogue.domain import (
     name_key,
 )
 from services.catalogue.search_index import SearchDoc
-from services.core import aws
+from services.core import aws, dynamo
 from services.core.settings import get_settings
 
 CHANGE_RETENTION = timedelta(days=1)
@@ -50,34 +46,8 @@ AUDIT_PARTITION = "AUDIT#service-level"
 OUTBOX_PARTITION = "OUTBOX"
 
 
-class Conflict(Exception):
-    """A conditional write lost to another writer; ``reasons`` are DynamoDB's codes."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__(",".join(reasons))
-        self.reasons = reasons
-
-
 def _table() -> Any:
     return aws.table(get_settings().catalogue_table)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
-
-
-def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 def shard_of(code: str) -> int:
@@ -122,12 +92,12 @@ def record_item(record: ProcedureRecord, sk: str) -> dict[str, Any]:
         **content_item(record.content),
         "status": record.status,
         "version": record.version,
-        "updated_at": _iso(record.updated_at),
+        "updated_at": dynamo.iso(record.updated_at),
         "content_hash": record.content_hash(),
     }
     for name, value in (
-        ("published_at", _iso(record.published_at)),
-        ("abolished_at", _iso(record.abolished_at)),
+        ("published_at", dynamo.iso(record.published_at)),
+        ("abolished_at", dynamo.iso(record.abolished_at)),
         ("abolition_reason", record.abolition_reason),
     ):
         if value is not None:
@@ -136,15 +106,15 @@ def record_item(record: ProcedureRecord, sk: str) -> dict[str, Any]:
 
 
 def record_from(item: dict[str, Any]) -> ProcedureRecord:
-    plain = _plain(item)
+    plain = dynamo.plain(item)
     return ProcedureRecord(
         code=plain["code"],
         content=content_from(plain),
         status=plain["status"],
         version=plain["version"],
         updated_at=datetime.fromisoformat(plain["updated_at"]),
-        published_at=_moment(plain.get("published_at")),
-        abolished_at=_moment(plain.get("abolished_at")),
+        published_at=dynamo.moment(plain.get("published_at")),
+        abolished_at=dynamo.moment(plain.get("abolished_at")),
         abolition_reason=plain.get("abolition_reason"),
     )
 
@@ -179,7 +149,7 @@ def _doc_item(doc: SearchDoc) -> dict[str, Any]:
 
 
 def doc_from(item: dict[str, Any]) -> SearchDoc:
-    plain = _plain(item)
+    plain = dynamo.plain(item)
     return SearchDoc(
         code=plain["code"],
         name=plain["name"],
@@ -256,7 +226,7 @@ def query_page(
     if start:
         kwargs["ExclusiveStartKey"] = start
     response = _table().query(**kwargs)
-    return [_plain(i) for i in response["Items"]], response.get("LastEvaluatedKey")
+    return [dynamo.plain(i) for i in response["Items"]], response.get("LastEvaluatedKey")
 
 
 def versions_page(
@@ -341,7 +311,7 @@ def changes_since(key: str) -> list[Change]:
             kwargs["ExclusiveStartKey"] = start
         response = _table().query(**kwargs)
         for item in response["Items"]:
-            plain = _plain(item)
+            plain = dynamo.plain(item)
             found.append(
                 Change(
                     plain["sk"],
@@ -390,24 +360,8 @@ def _version(record: ProcedureRecord | None) -> int | None:
     return record.version if record is not None else None
 
 
-def _transact(operations: list[dict[str, Any]]) -> None:
-    """Run one transaction, retrying a conflict with another transaction (not a failed
-    condition) a few times with jitter: publications all touch the generation item."""
-    for attempt in range(5):
-        try:
-            aws.dynamodb_client().transact_write_items(TransactItems=operations)
-            return
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
-            if "ConditionalCheckFailed" in reasons or attempt == 4:
-                raise Conflict(reasons) from None
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311
-
-
 def save_draft(state: ProcedureState, draft: ProcedureRecord) -> None:
-    _transact(
+    dynamo.transact(
         [
             _expect(_put(record_item(draft, "DRAFT")), _version(state.draft)),
             _unchanged("CURRENT", draft.code, _version(state.current)),
@@ -420,7 +374,7 @@ def _change_ops(
     now: datetime,
     doc: SearchDoc | None,
 ) -> list[dict[str, Any]]:
-    change_key = f"{_iso(now)}#{record.code}#{record.version:010d}"
+    change_key = f"{dynamo.iso(now)}#{record.code}#{record.version:010d}"
     change: dict[str, Any] = {
         "pk": "CHANGES",
         "sk": change_key,
@@ -474,7 +428,7 @@ def save_publication(
         )
     if old_key and old_key != new_key:
         operations.append(_release_name(old_key, code))
-    _transact(operations)
+    dynamo.transact(operations)
 
 
 def _release_name(key: str, code: str) -> dict[str, Any]:
@@ -498,7 +452,7 @@ def save_abolition(state: ProcedureState, abolished: ProcedureRecord, now: datet
         _release_name(name_key(state.current), abolished.code),
         *_change_ops(abolished, now, None),
     ]
-    _transact(operations)
+    dynamo.transact(operations)
 
 
 def mark_relayed(change_key: str) -> None:
@@ -532,7 +486,7 @@ def put_agency(agency: dict[str, Any]) -> None:
 
 def get_agency(agency_id: str) -> dict[str, Any] | None:
     item = _table().get_item(Key={"pk": f"AGENCY#{agency_id}", "sk": "AGENCY"}).get("Item")
-    return _plain(item) if item else None
+    return dynamo.plain(item) if item else None
 
 
 def existing_agencies(agency_ids: Iterable[str]) -> set[str]:
