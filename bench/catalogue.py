@@ -191,20 +191,21 @@ def bench_get(
     client: Client, records: list[ProcedureRecord], reads: int
 ) -> tuple[list[float], list[float], Callable[[], None]]:
     from services.core import aws
+    from services.core.catalogue_view import procedure_key
     from services.core.settings import get_settings
 
     table = aws.table(get_settings().catalogue_table)
     codes = [r.code for r in random.Random(3).sample(records, reads)]
     for code in codes[:20]:  # first calls pay for lazy imports and client set-up
         _get(client, f"/procedures/{code}")
-        table.get_item(Key={"pk": f"PROC#{code}", "sk": "CURRENT"})
+        table.get_item(Key=procedure_key(code))
     api: list[float] = []
     bare: list[float] = []
     # Alternate the two so that any drift on a shared machine hits both alike.
     for code in codes:
         api.append(timed(lambda code=code: _get(client, f"/procedures/{code}")))  # type: ignore[misc]
         bare.append(
-            timed(lambda code=code: table.get_item(Key={"pk": f"PROC#{code}", "sk": "CURRENT"}))  # type: ignore[misc]
+            timed(lambda code=code: table.get_item(Key=procedure_key(code)))  # type: ignore[misc]
         )
 
     def replay() -> None:

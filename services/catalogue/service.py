@@ -336,12 +336,9 @@ def _gap_text(gap: Gap) -> Text:
 def service_level_audit(limit: int, cursor: str | None) -> tuple[list[Finding], str | None]:
     scope = "audit:service-levels"
     start = storage.decode_start(decode_cursor(cursor, scope)) if cursor else None
-    items, last = storage.query_page(
-        pk=storage.AUDIT_PARTITION, index="gsi2", limit=limit, start=start
-    )
+    records, last = storage.audit_page(limit, start)
     findings = []
-    for item in items:
-        record = storage.record_from(item)
+    for record in records:
         gaps = full_online_gaps(record.content)
         findings.append(Finding(record, [(gap.code, _gap_text(gap)) for gap in gaps]))
     return findings, encode_cursor({"start": last}, scope) if last else None
@@ -353,9 +350,7 @@ def put_agency(agency_id: str, body: AgencyBody) -> dict[str, Any]:
         raise invalid([FieldError("agency_id", "lower-case letters, digits and hyphens")])
     if body.parent_id is not None:
         _check_parent(agency_id, body.parent_id)
-    agency = {"agency_id": agency_id, **body.model_dump(), "updated_at": clock.now().isoformat()}
-    storage.put_agency(agency)
-    return agency
+    return storage.put_agency(agency_id, body.model_dump(), clock.now())
 
 
 def _check_parent(agency_id: str, parent_id: str) -> None:
@@ -391,9 +386,7 @@ def list_agencies(
     scope = f"agencies:{parent_id or ''}"
     start = storage.decode_start(decode_cursor(cursor, scope)) if cursor else None
     if parent_id:
-        items, last = storage.query_page(
-            pk=f"CHILDREN#{parent_id}", index="gsi2", limit=limit, start=start
-        )
+        items, last = storage.children_page(parent_id, limit, start)
     else:
-        items, last = storage.query_page(pk="AGENCIES", index="gsi1", limit=limit, start=start)
+        items, last = storage.agencies_page(limit, start)
     return items, encode_cursor({"start": last}, scope) if last else None

@@ -14,6 +14,10 @@ Items (``pk`` / ``sk``):
   day (TTL); also the outbox of procedure-change messages while in ``gsi1`` under ``OUTBOX``.
 - ``AGENCY#<id>`` / ``AGENCY``: an agency, listed through ``gsi1`` (``AGENCIES``) and by
   parent through ``gsi2`` (``CHILDREN#<parent>``).
+
+Other services read the public record and the agencies through ``core.catalogue_view``, whose
+``procedure_key`` and ``agency_key`` this module builds those items' keys with, so the
+layout they rely on is written once.
 """
 
 from __future__ import annotations
@@ -39,15 +43,29 @@ from services.catalogue.domain import (
 )
 from services.catalogue.search_index import SearchDoc
 from services.core import aws, dynamo
+from services.core.catalogue_view import agency_key, procedure_key
 from services.core.settings import get_settings
 
 CHANGE_RETENTION = timedelta(days=1)
-AUDIT_PARTITION = "AUDIT#service-level"
-OUTBOX_PARTITION = "OUTBOX"
+_AUDIT_PARTITION = "AUDIT#service-level"
+_OUTBOX_PARTITION = "OUTBOX"
+_AGENCIES_PARTITION = "AGENCIES"
 
 
 def _table() -> Any:
     return aws.table(get_settings().catalogue_table)
+
+
+def _procedure_item(code: str, sk: str) -> dict[str, str]:
+    """The key of one of ``code``'s items: its partition is the public record's."""
+    return {"pk": procedure_key(code)["pk"], "sk": sk}
+
+
+_CURRENT = procedure_key("")["sk"]  # the public record's sort key, as the view reads it
+
+
+def _children_partition(parent_id: str) -> str:
+    return f"CHILDREN#{parent_id}"
 
 
 def shard_of(code: str) -> int:
@@ -86,8 +104,7 @@ def content_from(item: dict[str, Any]) -> ProcedureContent:
 
 def record_item(record: ProcedureRecord, sk: str) -> dict[str, Any]:
     item: dict[str, Any] = {
-        "pk": f"PROC#{record.code}",
-        "sk": sk,
+        **_procedure_item(record.code, sk),
         "code": record.code,
         **content_item(record.content),
         "status": record.status,
@@ -164,19 +181,18 @@ def doc_from(item: dict[str, Any]) -> SearchDoc:
 
 
 def current_item(record: ProcedureRecord) -> dict[str, Any]:
-    item = record_item(record, "CURRENT")
+    item = record_item(record, _CURRENT)
     gaps = full_online_gaps(record.content) if record.status == "published" else []
     if gaps:
         item.update(
-            gsi2pk=AUDIT_PARTITION, gsi2sk=record.code, audit_reasons=[gap.code for gap in gaps]
+            gsi2pk=_AUDIT_PARTITION, gsi2sk=record.code, audit_reasons=[gap.code for gap in gaps]
         )
     return item
 
 
 def search_item(record: ProcedureRecord) -> dict[str, Any]:
     return {
-        "pk": f"PROC#{record.code}",
-        "sk": "SEARCH",
+        **_procedure_item(record.code, "SEARCH"),
         "gsi1pk": f"SEARCH#{shard_of(record.code)}",
         "gsi1sk": record.code,
         **_doc_item(search_doc(record)),
@@ -186,23 +202,26 @@ def search_item(record: ProcedureRecord) -> dict[str, Any]:
 # -- reads ---------------------------------------------------------------------------------
 def load_state(code: str) -> ProcedureState:
     """The public record and the draft of ``code`` in one strongly consistent query."""
+    # CURRENT and DRAFT sort next to each other (the versions are V#..., the search
+    # document SEARCH): one query between them reads both and nothing else.
     response = _table().query(
-        KeyConditionExpression=Key("pk").eq(f"PROC#{code}") & Key("sk").between("CURRENT", "DRAFT"),
+        KeyConditionExpression=Key("pk").eq(procedure_key(code)["pk"])
+        & Key("sk").between(_CURRENT, "DRAFT"),
         ConsistentRead=True,
     )
     by_sk = {item["sk"]: item for item in response["Items"]}
     return ProcedureState(
-        current=record_from(by_sk["CURRENT"]) if "CURRENT" in by_sk else None,
+        current=record_from(by_sk[_CURRENT]) if _CURRENT in by_sk else None,
         draft=record_from(by_sk["DRAFT"]) if "DRAFT" in by_sk else None,
     )
 
 
 def load_current(code: str) -> ProcedureRecord | None:
-    item = _table().get_item(Key={"pk": f"PROC#{code}", "sk": "CURRENT"}).get("Item")
+    item = _table().get_item(Key=procedure_key(code)).get("Item")
     return record_from(item) if item else None
 
 
-def query_page(
+def _query_page(
     *,
     pk: str,
     index: str | None = None,
@@ -234,10 +253,32 @@ def versions_page(
     limit: int,
     start: dict[str, Any] | None,
 ) -> tuple[list[ProcedureRecord], dict[str, Any] | None]:
-    items, last = query_page(
-        pk=f"PROC#{code}", sk_prefix="V#", limit=limit, start=start, forward=False
+    items, last = _query_page(
+        pk=procedure_key(code)["pk"], sk_prefix="V#", limit=limit, start=start, forward=False
     )
     return [record_from(item) for item in items], last
+
+
+def audit_page(
+    limit: int, start: dict[str, Any] | None
+) -> tuple[list[ProcedureRecord], dict[str, Any] | None]:
+    """Published procedures declared fully online that fail the test, by code."""
+    items, last = _query_page(pk=_AUDIT_PARTITION, index="gsi2", limit=limit, start=start)
+    return [record_from(item) for item in items], last
+
+
+def agencies_page(
+    limit: int, start: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Every agency, by id."""
+    return _query_page(pk=_AGENCIES_PARTITION, index="gsi1", limit=limit, start=start)
+
+
+def children_page(
+    parent_id: str, limit: int, start: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The agencies directly under ``parent_id``, by id."""
+    return _query_page(pk=_children_partition(parent_id), index="gsi2", limit=limit, start=start)
 
 
 def name_owner(key: str) -> str | None:
@@ -350,7 +391,7 @@ def _expect(operation: dict[str, Any], version: int | None) -> dict[str, Any]:
 
 
 def _unchanged(sk: str, code: str, version: int | None) -> dict[str, Any]:
-    key = {"pk": f"PROC#{code}", "sk": sk}
+    key = _procedure_item(code, sk)
     return _expect(
         {"ConditionCheck": {"TableName": get_settings().catalogue_table, "Key": key}}, version
     )
@@ -364,7 +405,7 @@ def save_draft(state: ProcedureState, draft: ProcedureRecord) -> None:
     dynamo.transact(
         [
             _expect(_put(record_item(draft, "DRAFT")), _version(state.draft)),
-            _unchanged("CURRENT", draft.code, _version(state.current)),
+            _unchanged(_CURRENT, draft.code, _version(state.current)),
         ]
     )
 
@@ -381,7 +422,7 @@ def _change_ops(
         "code": record.code,
         "version": record.version,
         "status": record.status,
-        "gsi1pk": OUTBOX_PARTITION,
+        "gsi1pk": _OUTBOX_PARTITION,
         "gsi1sk": change_key,
         "expires_at": int((now + CHANGE_RETENTION).timestamp()),
     }
@@ -409,7 +450,7 @@ def save_publication(
     operations = [
         _expect(_put(current_item(published)), _version(state.current)),
         _expect(
-            {"Delete": {"TableName": table, "Key": {"pk": f"PROC#{code}", "sk": "DRAFT"}}},
+            {"Delete": {"TableName": table, "Key": _procedure_item(code, "DRAFT")}},
             state.draft.version,
         ),
         _put(record_item(published, f"V#{published.version:010d}")),
@@ -447,7 +488,7 @@ def save_abolition(state: ProcedureState, abolished: ProcedureRecord, now: datet
     table = get_settings().catalogue_table
     operations = [
         _expect(_put(current_item(abolished)), state.current.version),
-        {"Delete": {"TableName": table, "Key": {"pk": f"PROC#{abolished.code}", "sk": "SEARCH"}}},
+        {"Delete": {"TableName": table, "Key": _procedure_item(abolished.code, "SEARCH")}},
         _put(record_item(abolished, f"V#{abolished.version:010d}")),
         _release_name(name_key(state.current), abolished.code),
         *_change_ops(abolished, now, None),
@@ -462,35 +503,37 @@ def mark_relayed(change_key: str) -> None:
 
 
 def pending_outbox(limit: int = 100) -> list[dict[str, Any]]:
-    items, _ = query_page(pk=OUTBOX_PARTITION, index="gsi1", limit=limit, start=None)
+    items, _ = _query_page(pk=_OUTBOX_PARTITION, index="gsi1", limit=limit, start=None)
     return items
 
 
 # -- agencies ------------------------------------------------------------------------------
 def agency_item(agency: dict[str, Any]) -> dict[str, Any]:
     item = {
-        "pk": f"AGENCY#{agency['agency_id']}",
-        "sk": "AGENCY",
-        "gsi1pk": "AGENCIES",
+        **agency_key(agency["agency_id"]),
+        "gsi1pk": _AGENCIES_PARTITION,
         "gsi1sk": agency["agency_id"],
         **agency,
     }
     if agency.get("parent_id"):
-        item.update(gsi2pk=f"CHILDREN#{agency['parent_id']}", gsi2sk=agency["agency_id"])
+        item.update(gsi2pk=_children_partition(agency["parent_id"]), gsi2sk=agency["agency_id"])
     return {k: v for k, v in item.items() if v is not None}
 
 
-def put_agency(agency: dict[str, Any]) -> None:
+def put_agency(agency_id: str, fields: dict[str, Any], updated_at: datetime) -> dict[str, Any]:
+    """Write an agency (``fields``: name, level, parent_id, locality); the agency as kept."""
+    agency = {"agency_id": agency_id, **fields, "updated_at": dynamo.iso(updated_at)}
     _table().put_item(Item=agency_item(agency))
+    return agency
 
 
 def get_agency(agency_id: str) -> dict[str, Any] | None:
-    item = _table().get_item(Key={"pk": f"AGENCY#{agency_id}", "sk": "AGENCY"}).get("Item")
+    item = _table().get_item(Key=agency_key(agency_id)).get("Item")
     return dynamo.plain(item) if item else None
 
 
 def existing_agencies(agency_ids: Iterable[str]) -> set[str]:
-    keys = [{"pk": f"AGENCY#{a}", "sk": "AGENCY"} for a in dict.fromkeys(agency_ids)]
+    keys = [agency_key(a) for a in dict.fromkeys(agency_ids)]
     found: set[str] = set()
     client = aws.dynamodb_client()
     table = get_settings().catalogue_table
