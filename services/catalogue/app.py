@@ -9,8 +9,6 @@ from chalice.app import Chalice, Rate
 from services.catalogue import outbox, service
 from services.catalogue.domain import ProcedureRecord
 from services.catalogue.models import (
-    AGENCY_ID_PATTERN,
-    CODE_PATTERN,
     AbolishBody,
     Agency,
     AgencyBody,
@@ -31,6 +29,7 @@ from services.catalogue.models import (
 )
 from services.core.api import Api, current_language
 from services.core.auth import Principal, Role
+from services.core.identifiers import AGENCY_ID_PATTERN, PROCEDURE_CODE_PATTERN
 from services.core.settings import get_settings
 from services.core.standard_routes import add_standard_routes
 
@@ -44,7 +43,7 @@ api = Api(
 )
 add_standard_routes(api, lambda: get_settings().catalogue_table)
 
-CODE = {"code": CODE_PATTERN}
+CODE = {"code": PROCEDURE_CODE_PATTERN}
 EDITORS = (Role.OPERATOR, Role.OFFICIAL)
 
 

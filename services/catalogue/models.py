@@ -9,12 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from services.catalogue.audit import GapCode
 from services.catalogue.domain import AgencyLevel, ServiceLevel, Status
+from services.core.identifiers import AgencyId, ProcedureCode
 
-CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
-AGENCY_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
-
-ProcedureCode = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
-AgencyId = Annotated[str, StringConstraints(pattern=AGENCY_ID_PATTERN)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]

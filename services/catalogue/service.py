@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,8 +20,6 @@ from services.catalogue import domain, outbox, storage
 from services.catalogue.audit import Gap, GapCode, full_online_gaps
 from services.catalogue.domain import ProcedureContent, ProcedureRecord, Refusal
 from services.catalogue.models import (
-    AGENCY_ID_PATTERN,
-    CODE_PATTERN,
     AgencyBody,
     Procedure,
     ProcedureBody,
@@ -33,6 +30,7 @@ from services.catalogue.search_index import SearchResult
 from services.core import clock, observability
 from services.core.auth import Principal, Role
 from services.core.dynamo import Conflict
+from services.core.identifiers import is_agency_id, is_procedure_code
 from services.core.pagination import decode_cursor, encode_cursor
 from services.core.problems import (
     FieldError,
@@ -127,7 +125,7 @@ def as_procedure(record: ProcedureRecord) -> Procedure:
 def _known_code(code: str) -> str:
     """``code`` if it can name a procedure; anything else names nothing (404), and never
     reaches DynamoDB, whose keys have a size limit."""
-    if not re.fullmatch(CODE_PATTERN, code):
+    if not is_procedure_code(code):
         raise not_found(_NO_PROCEDURE)
     return code
 
@@ -138,7 +136,7 @@ def may_edit(principal: Principal | None, agency_ids: Iterable[str]) -> bool:
 
 # -- procedures ----------------------------------------------------------------------------
 def _declarable_code(code: str) -> str:
-    if not re.fullmatch(CODE_PATTERN, code):
+    if not is_procedure_code(code):
         raise invalid([FieldError("code", "a procedure code looks like 1.001234")])
     return code
 
@@ -346,7 +344,7 @@ def service_level_audit(limit: int, cursor: str | None) -> tuple[list[Finding], 
 
 # -- agencies ------------------------------------------------------------------------------
 def put_agency(agency_id: str, body: AgencyBody) -> dict[str, Any]:
-    if not re.fullmatch(AGENCY_ID_PATTERN, agency_id):
+    if not is_agency_id(agency_id):
         raise invalid([FieldError("agency_id", "lower-case letters, digits and hyphens")])
     if body.parent_id is not None:
         _check_parent(agency_id, body.parent_id)
@@ -370,7 +368,7 @@ def _check_parent(agency_id: str, parent_id: str) -> None:
 
 
 def get_agency(agency_id: str) -> dict[str, Any]:
-    if not re.fullmatch(AGENCY_ID_PATTERN, agency_id):
+    if not is_agency_id(agency_id):
         raise not_found(_NO_AGENCY)
     agency = storage.get_agency(agency_id)
     if agency is None:
