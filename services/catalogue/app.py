@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Chalice, Rate
 
-from services.catalogue import outbox, service
+from services.catalogue import service
 from services.catalogue.domain import ProcedureRecord
 from services.catalogue.models import (
     AbolishBody,
@@ -200,7 +200,7 @@ def put_agency(agency_id: str, body: AgencyBody) -> Agency:
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="relay-procedure-changes")
 @api.background
 def relay_procedure_changes(event: Any) -> None:
-    outbox.relay()
+    service.relay_changes()
 
 
 def _agency(item: dict[str, Any]) -> Agency:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from services.catalogue import domain, outbox, storage
+from services.catalogue import domain, storage
 from services.catalogue.audit import Gap, GapCode, full_online_gaps
 from services.catalogue.domain import ProcedureContent, ProcedureRecord, Refusal
 from services.catalogue.models import (
@@ -27,10 +27,11 @@ from services.catalogue.models import (
 )
 from services.catalogue.search import CatalogueSearch
 from services.catalogue.search_index import SearchResult
-from services.core import clock, observability
+from services.core import clock, observability, queues
 from services.core.auth import Principal, Role
 from services.core.dynamo import Conflict
 from services.core.identifiers import is_agency_id, is_procedure_code
+from services.core.messages import ProcedureAbolished, ProcedurePublished
 from services.core.pagination import decode_cursor, encode_cursor
 from services.core.problems import (
     FieldError,
@@ -41,6 +42,7 @@ from services.core.problems import (
     invalid,
     not_found,
 )
+from services.core.settings import get_settings
 
 log = observability.logger("catalogue")
 metrics = observability.metrics("catalogue")
@@ -253,10 +255,39 @@ def _holds(record: ProcedureRecord | None, content: ProcedureContent) -> bool:
     return record is not None and record.content == content
 
 
+# -- procedure changes ---------------------------------------------------------------------
+# Each publication and abolition writes its change item in its own transaction, and the item
+# is the outbox entry too, so a change is never lost: it is sent right after the commit and,
+# should that fail, by the schedule. Consumers key on (code, version), so a change sent
+# twice is applied once.
+def _change_message(entry: storage.OutboxEntry) -> ProcedurePublished | ProcedureAbolished:
+    if entry.status == "abolished":
+        return ProcedureAbolished(
+            code=entry.code, version=entry.version, occurred_at=entry.occurred_at
+        )
+    return ProcedurePublished(code=entry.code, version=entry.version, occurred_at=entry.occurred_at)
+
+
+def relay_changes(limit: int = 100) -> int:
+    """Send the changes waiting in the outbox; how many the queue took. Only those leave
+    the outbox: what it refused waits for the next relay."""
+    pending = storage.pending_outbox(limit)
+    if not pending:
+        return 0
+    by_id = {str(number): entry for number, entry in enumerate(pending)}
+    taken = queues.send_batch(
+        get_settings().procedure_changes_queue,
+        [(entry_id, _change_message(entry)) for entry_id, entry in by_id.items()],
+    )
+    for entry_id in taken:
+        storage.mark_relayed(by_id[entry_id])
+    return len(taken)
+
+
 def relay_quietly() -> int:
     """Send what waits in the outbox; how many were sent (0 when sending failed)."""
     try:
-        return outbox.relay()
+        return relay_changes()
     except Exception as error:
         # The change is safe in the outbox; the schedule sends it later.
         log.warning(

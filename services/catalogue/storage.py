@@ -367,6 +367,15 @@ def changes_since(key: str) -> list[Change]:
 
 
 # -- writes --------------------------------------------------------------------------------
+def _feed_key(now: datetime, record: ProcedureRecord) -> str:
+    # The stored (UTC) time first, so that the feed's order is the order of the changes.
+    return f"{dynamo.iso(now)}#{record.code}#{record.version:010d}"
+
+
+def _feed_time(key: str) -> datetime:
+    return datetime.fromisoformat(key.split("#", 1)[0])
+
+
 def _put(
     item: dict[str, Any], condition: str | None = None, values: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -415,7 +424,7 @@ def _change_ops(
     now: datetime,
     doc: SearchDoc | None,
 ) -> list[dict[str, Any]]:
-    change_key = f"{dynamo.iso(now)}#{record.code}#{record.version:010d}"
+    change_key = _feed_key(now, record)
     change: dict[str, Any] = {
         "pk": "CHANGES",
         "sk": change_key,
@@ -496,15 +505,36 @@ def save_abolition(state: ProcedureState, abolished: ProcedureRecord, now: datet
     dynamo.transact(operations)
 
 
-def mark_relayed(change_key: str) -> None:
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A change not yet sent on the procedure-changes queue."""
+
+    key: str
+    code: str
+    version: int
+    status: str
+    occurred_at: datetime
+
+
+def mark_relayed(entry: OutboxEntry) -> None:
     _table().update_item(
-        Key={"pk": "CHANGES", "sk": change_key}, UpdateExpression="REMOVE gsi1pk, gsi1sk"
+        Key={"pk": "CHANGES", "sk": entry.key}, UpdateExpression="REMOVE gsi1pk, gsi1sk"
     )
 
 
-def pending_outbox(limit: int = 100) -> list[dict[str, Any]]:
+def pending_outbox(limit: int = 100) -> list[OutboxEntry]:
+    """The oldest changes still waiting to be sent."""
     items, _ = _query_page(pk=_OUTBOX_PARTITION, index="gsi1", limit=limit, start=None)
-    return items
+    return [
+        OutboxEntry(
+            key=item["sk"],
+            code=item["code"],
+            version=item["version"],
+            status=item["status"],
+            occurred_at=_feed_time(item["sk"]),
+        )
+        for item in items
+    ]
 
 
 # -- agencies ------------------------------------------------------------------------------
