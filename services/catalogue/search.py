@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from services.catalogue import storage
 from services.catalogue.search_index import SearchIndex
@@ -28,7 +28,7 @@ class CatalogueSearch:
         self._index: SearchIndex | None = None
         self._epoch: str | None = None
         self._generation = -1
-        self._watermark = ""
+        self._watermark = datetime.min.replace(tzinfo=UTC)
         self._loaded_at = 0.0
         self._removed: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -56,7 +56,7 @@ class CatalogueSearch:
         _keep_out_of_collections()
         self._loaded_at = time.monotonic()
         # The index replica may lag the table: replay the recent feed over it.
-        self._watermark = (started - storage.CHANGE_RETENTION).isoformat()
+        self._watermark = started - storage.CHANGE_RETENTION
         self._catch_up(marker.number)
 
     def _catch_up(self, number: int) -> None:
@@ -72,8 +72,7 @@ class CatalogueSearch:
             else:
                 self._index.upsert(change.doc)
         if changes:
-            newest = datetime.fromisoformat(changes[-1].key.split("#", 1)[0])
-            self._watermark = max(self._watermark, (newest - _MARGIN).isoformat())
+            self._watermark = max(self._watermark, changes[-1].at - _MARGIN)
         self._generation = number
 
 

@@ -332,20 +332,32 @@ def all_search_docs() -> Iterator[SearchDoc]:
             yield from docs
 
 
+def _feed_key(now: datetime, record: ProcedureRecord) -> str:
+    # The stored (UTC) time first, so that the feed's order is the order of the changes.
+    return f"{dynamo.iso(now)}#{record.code}#{record.version:010d}"
+
+
+def _feed_time(key: str) -> datetime:
+    return datetime.fromisoformat(key.split("#", 1)[0])
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
-    key: str
+    """One publication (with the new search document) or abolition (``doc`` None)."""
+
+    at: datetime
     code: str
     version: int
     doc: SearchDoc | None
 
 
-def changes_since(key: str) -> list[Change]:
+def changes_since(moment: datetime) -> list[Change]:
+    """The feed's changes made after ``moment``, oldest first."""
     found: list[Change] = []
     start: dict[str, Any] | None = None
     while True:
         kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq("CHANGES") & Key("sk").gt(key),
+            "KeyConditionExpression": Key("pk").eq("CHANGES") & Key("sk").gt(dynamo.iso(moment)),
             "ConsistentRead": True,
         }
         if start:
@@ -355,7 +367,7 @@ def changes_since(key: str) -> list[Change]:
             plain = dynamo.plain(item)
             found.append(
                 Change(
-                    plain["sk"],
+                    _feed_time(plain["sk"]),
                     plain["code"],
                     plain["version"],
                     doc_from(plain["doc"]) if "doc" in plain else None,
@@ -367,15 +379,6 @@ def changes_since(key: str) -> list[Change]:
 
 
 # -- writes --------------------------------------------------------------------------------
-def _feed_key(now: datetime, record: ProcedureRecord) -> str:
-    # The stored (UTC) time first, so that the feed's order is the order of the changes.
-    return f"{dynamo.iso(now)}#{record.code}#{record.version:010d}"
-
-
-def _feed_time(key: str) -> datetime:
-    return datetime.fromisoformat(key.split("#", 1)[0])
-
-
 def _put(
     item: dict[str, Any], condition: str | None = None, values: dict[str, Any] | None = None
 ) -> dict[str, Any]:
