@@ -191,20 +191,21 @@ def bench_get(
     client: Client, records: list[ProcedureRecord], reads: int
 ) -> tuple[list[float], list[float], Callable[[], None]]:
     from services.core import aws
+    from services.core.catalogue_view import procedure_key
     from services.core.settings import get_settings
 
     table = aws.table(get_settings().catalogue_table)
     codes = [r.code for r in random.Random(3).sample(records, reads)]
     for code in codes[:20]:  # first calls pay for lazy imports and client set-up
         _get(client, f"/procedures/{code}")
-        table.get_item(Key={"pk": f"PROC#{code}", "sk": "CURRENT"})
+        table.get_item(Key=procedure_key(code))
     api: list[float] = []
     bare: list[float] = []
     # Alternate the two so that any drift on a shared machine hits both alike.
     for code in codes:
         api.append(timed(lambda code=code: _get(client, f"/procedures/{code}")))  # type: ignore[misc]
         bare.append(
-            timed(lambda code=code: table.get_item(Key={"pk": f"PROC#{code}", "sk": "CURRENT"}))  # type: ignore[misc]
+            timed(lambda code=code: table.get_item(Key=procedure_key(code)))  # type: ignore[misc]
         )
 
     def replay() -> None:
@@ -227,17 +228,17 @@ def import_lines_for(count: int) -> tuple[list[str], list[AgencyInfo]]:
         local_agency(k, p).agency_id: local_agency(k, p) for k in LOCAL for p in localities(1)
     }
     for record in procedures(count * 3, 1, seed=99):
-        body = record.body
-        key = (body.agency_level, fold(body.name))
+        content = record.content
+        key = (content.agency_level, fold(content.name))
         if key in seen:
             continue
         seen.add(key)
-        agency_id = body.agency_ids[0]
+        agency_id = content.agency_ids[0]
         agencies[agency_id] = places.get(agency_id) or AgencyInfo(
             agency_id, CENTRAL[agency_id], "central", None
         )
         code = f"3.{len(lines) + 1:06d}"
-        lines.append(json.dumps({"code": code, **body.model_dump(mode="json")}, ensure_ascii=False))
+        lines.append(json.dumps({"code": code, **content.as_dict()}, ensure_ascii=False))
         if len(lines) == count:
             return lines, list(agencies.values())
     raise SystemExit("the generator repeats itself too much for the import benchmark")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from services.catalogue.domain import ProcedureRecord
+    from services.catalogue.domain import AgencyLevel, ProcedureRecord
 
 # Names follow how the national catalogue names procedures: an action, the paper or status
 # it acts on, and often a case or a place ("Cấp lại giấy phép lái xe trường hợp bị mất").
@@ -153,14 +153,14 @@ KINDS = (
 class Locality:
     name: str
     slug: str
-    level: str
+    level: AgencyLevel
 
 
 @dataclass(frozen=True, slots=True)
 class AgencyInfo:
     agency_id: str
     name: str
-    level: str
+    level: AgencyLevel
     locality: str | None
 
 
@@ -199,8 +199,13 @@ def local_agency(kind: str, place: Locality) -> AgencyInfo:
 
 def procedures(count: int, scale: int, seed: int = 42) -> Iterator[ProcedureRecord]:
     """``count`` published procedures; the same name distribution at any ``count``."""
-    from services.catalogue.domain import ProcedureRecord
-    from services.catalogue.models import ProcedureBody
+    from services.catalogue.domain import (
+        Fee,
+        ProcedureContent,
+        ProcedureRecord,
+        RequiredDocument,
+        ServiceLevel,
+    )
 
     rng = random.Random(seed)
     places = localities(scale)
@@ -222,25 +227,25 @@ def procedures(count: int, scale: int, seed: int = 42) -> Iterator[ProcedureReco
                 name += (
                     f" tại {LOCAL[kind.local]} cấp {'tỉnh' if agency.level == 'province' else 'xã'}"
                 )
-        level = rng.choices(("full", "partial", "offline"), (45, 40, 15))[0]
-        fees = [{"name": f"Lệ phí {kind.thing}", "amount_vnd": kind.fee}] if kind.fee else []
-        body = ProcedureBody(
+        levels: tuple[ServiceLevel, ...] = ("full", "partial", "offline")
+        level = rng.choices(levels, (45, 40, 15))[0]
+        content = ProcedureContent(
             name=name,
             field=kind.field,
-            agency_ids=[agency.agency_id],
+            agency_ids=(agency.agency_id,),
             agency_level=agency.level,
             service_level=level,
             processing_days=rng.choice((1, 3, 5, 7, 10, 15, 20, 30)),
-            fees=fees,
-            documents=[{"name": f"Tờ khai đề nghị {name[:200].lower()}", "copies": 1}],
-            legal_bases=["Nghị định số 118/2025/NĐ-CP"],
+            fees=(Fee(f"Lệ phí {kind.thing}", kind.fee),) if kind.fee else (),
+            documents=(RequiredDocument(f"Tờ khai đề nghị {name[:200].lower()}", 1),),
+            legal_bases=("Nghị định số 118/2025/NĐ-CP",),
             result=f"Kết quả giải quyết thủ tục {kind.thing}",
             online_payment=level == "full",
             e_result=level != "offline",
         )
         yield ProcedureRecord(
             code=f"{1 + number % 2}.{number // 2 + 1000:06d}",
-            body=body,
+            content=content,
             status="published",
             version=2,
             updated_at=now,

@@ -6,11 +6,9 @@ from typing import Any
 
 from chalice.app import Chalice, Rate
 
-from services.catalogue import outbox, service
+from services.catalogue import service
 from services.catalogue.domain import ProcedureRecord
 from services.catalogue.models import (
-    AGENCY_ID_PATTERN,
-    CODE_PATTERN,
     AbolishBody,
     Agency,
     AgencyBody,
@@ -31,6 +29,7 @@ from services.catalogue.models import (
 )
 from services.core.api import Api, current_language
 from services.core.auth import Principal, Role
+from services.core.identifiers import AGENCY_ID_PATTERN, PROCEDURE_CODE_PATTERN
 from services.core.settings import get_settings
 from services.core.standard_routes import add_standard_routes
 
@@ -44,22 +43,12 @@ api = Api(
 )
 add_standard_routes(api, lambda: get_settings().catalogue_table)
 
-CODE = {"code": CODE_PATTERN}
+CODE = {"code": PROCEDURE_CODE_PATTERN}
 EDITORS = (Role.OPERATOR, Role.OFFICIAL)
 
 
 def _procedure(record: ProcedureRecord) -> Procedure:
-    return Procedure(
-        code=record.code,
-        **record.body.model_dump(),
-        fee_total_vnd=record.fee_total_vnd,
-        status=record.status,
-        version=record.version,
-        updated_at=record.updated_at,
-        published_at=record.published_at,
-        abolished_at=record.abolished_at,
-        abolition_reason=record.abolition_reason,
-    )
+    return service.as_procedure(record)
 
 
 @api.route(
@@ -158,15 +147,16 @@ def service_level_audit(query: PageQuery) -> AuditPage:
     language = current_language()
     items = [
         AuditFinding(
-            code=record.code,
-            name=record.body.name,
-            agency_ids=record.body.agency_ids,
-            version=record.version,
+            code=finding.record.code,
+            name=finding.record.content.name,
+            agency_ids=list(finding.record.content.agency_ids),
+            version=finding.record.version,
             reasons=[
-                AuditReason(code=gap.code, message=gap.message.pick(language)) for gap in gaps
+                AuditReason(code=code, message=message.pick(language))
+                for code, message in finding.reasons
             ],
         )
-        for record, gaps in findings
+        for finding in findings
     ]
     return AuditPage(items=items, next_cursor=next_cursor)
 
@@ -210,7 +200,7 @@ def put_agency(agency_id: str, body: AgencyBody) -> Agency:
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="relay-procedure-changes")
 @api.background
 def relay_procedure_changes(event: Any) -> None:
-    outbox.relay()
+    service.relay_changes()
 
 
 def _agency(item: dict[str, Any]) -> Agency:

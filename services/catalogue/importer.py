@@ -14,8 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from services.catalogue import service, storage
-from services.catalogue.domain import ProcedureRecord
+from services.catalogue import service
 from services.catalogue.models import ImportLine, ProcedureBody
 from services.core.auth import Principal, Role
 from services.core.problems import Problem
@@ -29,6 +28,14 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     failures: list[tuple[int, str]] = field(default_factory=list)
+
+    def count(self, outcome: service.ImportOutcome) -> None:
+        if outcome == "created":
+            self.created += 1
+        elif outcome == "updated":
+            self.updated += 1
+        else:
+            self.unchanged += 1
 
     @property
     def total(self) -> int:
@@ -65,12 +72,6 @@ def _reason(error: Exception) -> str:
     return "rejected"
 
 
-def _same_content(record: ProcedureRecord | None, body: ProcedureBody) -> bool:
-    if record is None:
-        return False
-    return record.body.model_dump(mode="json") == body.model_dump(mode="json")
-
-
 def import_lines(
     lines: Iterable[tuple[int, str]], *, publish: bool = True, force: bool = False
 ) -> ImportReport:
@@ -79,20 +80,10 @@ def import_lines(
         try:
             line = ImportLine.model_validate_json(text)
             body = ProcedureBody.model_validate(line.model_dump(exclude={"code"}))
-            state = storage.load_state(line.code)
-            target = state.draft if not publish else state.current
-            if _same_content(target, body) and (not publish or state.draft is None):
-                report.unchanged += 1
-                continue
-            existed = state.exists
-            if not _same_content(state.draft, body):
-                service.put_draft(IMPORTER, line.code, body)
-            if publish:
-                service.publish(line.code, force=force, relay_now=False)
-            if existed:
-                report.updated += 1
-            else:
-                report.created += 1
+            outcome = service.import_procedure(
+                IMPORTER, line.code, body, publishing=publish, force=force
+            )
+            report.count(outcome)
         except (ValidationError, Problem) as error:
             report.failures.append((number, _reason(error)))
     while service.relay_quietly():

@@ -7,18 +7,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
-AGENCY_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+from services.catalogue.audit import GapCode
+from services.catalogue.domain import AgencyLevel, ServiceLevel, Status
+from services.core.identifiers import AgencyId, ProcedureCode
 
-ProcedureCode = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
-AgencyId = Annotated[str, StringConstraints(pattern=AGENCY_ID_PATTERN)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-
-AgencyLevel = Literal["central", "province", "commune"]
-ServiceLevel = Literal["full", "partial", "offline"]
-Status = Literal["draft", "published", "abolished"]
 
 
 class _Strict(BaseModel):
@@ -173,7 +168,7 @@ class AgencyListQuery(PageQuery):
 
 
 class AuditReason(BaseModel):
-    code: Literal["fee_not_payable_online", "result_not_electronic", "original_in_person"]
+    code: GapCode
     message: str
 
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.catalogue import storage
 from services.catalogue.search_index import SearchIndex
+from services.core import clock
 
 _MARGIN = timedelta(seconds=60)
 _RELOAD_AFTER_SECONDS = 6 * 3600
@@ -27,7 +28,7 @@ class CatalogueSearch:
         self._index: SearchIndex | None = None
         self._epoch: str | None = None
         self._generation = -1
-        self._watermark = ""
+        self._watermark = datetime.min.replace(tzinfo=UTC)
         self._loaded_at = 0.0
         self._removed: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -48,14 +49,14 @@ class CatalogueSearch:
             return self._index
 
     def _reload(self, marker: storage.Generation) -> None:
-        started = datetime.now(UTC)
+        started = clock.now()
         index = SearchIndex()
         index.replace_all(storage.all_search_docs())
         self._index, self._epoch, self._removed = index, marker.epoch, {}
         _keep_out_of_collections()
         self._loaded_at = time.monotonic()
         # The index replica may lag the table: replay the recent feed over it.
-        self._watermark = (started - storage.CHANGE_RETENTION).isoformat()
+        self._watermark = started - storage.CHANGE_RETENTION
         self._catch_up(marker.number)
 
     def _catch_up(self, number: int) -> None:
@@ -71,8 +72,7 @@ class CatalogueSearch:
             else:
                 self._index.upsert(change.doc)
         if changes:
-            newest = datetime.fromisoformat(changes[-1].key.split("#", 1)[0])
-            self._watermark = max(self._watermark, (newest - _MARGIN).isoformat())
+            self._watermark = max(self._watermark, changes[-1].at - _MARGIN)
         self._generation = number
 
 

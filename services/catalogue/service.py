@@ -1,33 +1,37 @@
 """The catalogue's use cases: who may do what, in which order, with which records.
 
 Handlers in ``app.py`` translate HTTP to these calls; the rules of the lifecycle live in
-``domain``, the items in ``storage``.
+``domain``, the items in ``storage``. The API's models become the lifecycle's own types here,
+and what the lifecycle refuses becomes a problem here, in one place.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from services.catalogue import domain, outbox, storage
-from services.catalogue.audit import full_online_gaps
-from services.catalogue.domain import ProcedureRecord
+from services.catalogue import domain, storage
+from services.catalogue.audit import Gap, GapCode, full_online_gaps
+from services.catalogue.domain import ProcedureContent, ProcedureRecord, Refusal
 from services.catalogue.models import (
-    AGENCY_ID_PATTERN,
-    CODE_PATTERN,
     AgencyBody,
+    Procedure,
     ProcedureBody,
     SearchQuery,
 )
 from services.catalogue.search import CatalogueSearch
 from services.catalogue.search_index import SearchResult
-from services.core import observability
+from services.core import clock, observability, queues
 from services.core.auth import Principal, Role
+from services.core.dynamo import Conflict
+from services.core.identifiers import is_agency_id, is_procedure_code
+from services.core.messages import ProcedureAbolished, ProcedurePublished
 from services.core.pagination import decode_cursor, encode_cursor
 from services.core.problems import (
     FieldError,
@@ -38,6 +42,7 @@ from services.core.problems import (
     invalid,
     not_found,
 )
+from services.core.settings import get_settings
 
 log = observability.logger("catalogue")
 metrics = observability.metrics("catalogue")
@@ -51,30 +56,102 @@ _RACE = Text(
 )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+_REFUSALS = {
+    Refusal.ABOLISHED: Text(
+        "Thủ tục đã bị bãi bỏ; mã thủ tục không được dùng lại.",
+        "The procedure was abolished; its code is not reused.",
+    ),
+    Refusal.NO_DRAFT: Text("Không có bản dự thảo để công bố.", "There is no draft to publish."),
+    Refusal.NOT_PUBLISHED: Text(
+        "Chỉ thủ tục đang được công bố mới có thể bãi bỏ.",
+        "Only a published procedure can be abolished.",
+    ),
+}
+
+
+@contextmanager
+def _refusals_as_conflicts() -> Iterator[None]:
+    """What the lifecycle refuses, told to the caller: the one place it becomes a 409."""
+    try:
+        yield
+    except domain.LifecycleRefused as refused:
+        raise conflict(_REFUSALS[refused.reason]) from None
+    except domain.DuplicateName as duplicate:
+        other = duplicate.other_code
+        raise conflict(
+            Text(
+                f"Tên thủ tục trùng với thủ tục {other} cùng cấp thực hiện; "
+                'gửi {"force": true} nếu vẫn muốn công bố.',
+                f"The name duplicates procedure {other} at the same agency level; "
+                'send {"force": true} to publish anyway.',
+            ),
+            conflicting_code=other,
+        ) from None
+
+
+# -- the API's models <-> the lifecycle's types -------------------------------------------
+def content_from(body: ProcedureBody) -> ProcedureContent:
+    return ProcedureContent(
+        name=body.name,
+        field=body.field,
+        agency_ids=tuple(body.agency_ids),
+        agency_level=body.agency_level,
+        service_level=body.service_level,
+        processing_days=body.processing_days,
+        fees=tuple(domain.Fee(fee.name, fee.amount_vnd) for fee in body.fees),
+        documents=tuple(
+            domain.RequiredDocument(doc.name, doc.copies, doc.original_required)
+            for doc in body.documents
+        ),
+        legal_bases=tuple(body.legal_bases),
+        result=body.result,
+        online_payment=body.online_payment,
+        e_result=body.e_result,
+    )
+
+
+def as_procedure(record: ProcedureRecord) -> Procedure:
+    return Procedure(
+        code=record.code,
+        **record.content.as_dict(),
+        fee_total_vnd=record.fee_total_vnd,
+        status=record.status,
+        version=record.version,
+        updated_at=record.updated_at,
+        published_at=record.published_at,
+        abolished_at=record.abolished_at,
+        abolition_reason=record.abolition_reason,
+    )
 
 
 def _known_code(code: str) -> str:
     """``code`` if it can name a procedure; anything else names nothing (404), and never
     reaches DynamoDB, whose keys have a size limit."""
-    if not re.fullmatch(CODE_PATTERN, code):
+    if not is_procedure_code(code):
         raise not_found(_NO_PROCEDURE)
     return code
 
 
-def may_edit(principal: Principal | None, agency_ids: set[str] | list[str]) -> bool:
+def may_edit(principal: Principal | None, agency_ids: Iterable[str]) -> bool:
     return principal is not None and principal.acts_for(list(agency_ids))
 
 
 # -- procedures ----------------------------------------------------------------------------
-def put_draft(principal: Principal, code: str, body: ProcedureBody) -> ProcedureRecord:
-    if not re.fullmatch(CODE_PATTERN, code):
+def _declarable_code(code: str) -> str:
+    if not is_procedure_code(code):
         raise invalid([FieldError("code", "a procedure code looks like 1.001234")])
+    return code
+
+
+def put_draft(principal: Principal, code: str, body: ProcedureBody) -> ProcedureRecord:
+    return _put_draft(principal, _declarable_code(code), content_from(body))
+
+
+def _put_draft(principal: Principal, code: str, content: ProcedureContent) -> ProcedureRecord:
     state = storage.load_state(code)
     # An official may only declare procedures of their own agency, and only touch those
     # that already belong to it.
-    if not may_edit(principal, body.agency_ids) or (
+    if not may_edit(principal, content.agency_ids) or (
         state.exists and not may_edit(principal, state.agency_ids)
     ):
         raise forbidden(
@@ -84,13 +161,14 @@ def put_draft(principal: Principal, code: str, body: ProcedureBody) -> Procedure
                 "Only officials of the procedure's agencies or operators may edit it.",
             )
         )
-    missing = sorted(set(body.agency_ids) - storage.existing_agencies(body.agency_ids))
+    missing = sorted(set(content.agency_ids) - storage.existing_agencies(content.agency_ids))
     if missing:
         raise invalid([FieldError("agency_ids", f"unknown agency: {', '.join(missing)}")])
-    draft = domain.new_draft(state, code, body, _now())
+    with _refusals_as_conflicts():
+        draft = domain.new_draft(state, code, content, clock.now())
     try:
         storage.save_draft(state, draft)
-    except storage.Conflict:
+    except Conflict:
         raise conflict(_RACE) from None
     return draft
 
@@ -105,7 +183,7 @@ def get_procedure(principal: Principal | None, code: str, view: str) -> Procedur
         raise not_found(_NO_PROCEDURE)
     state = storage.load_state(code)
     # A draft is shown only to those who may edit it; to anyone else it does not exist.
-    if state.draft is not None and may_edit(principal, state.draft.body.agency_ids):
+    if state.draft is not None and may_edit(principal, state.draft.content.agency_ids):
         return state.draft
     raise not_found(_NO_PROCEDURE)
 
@@ -117,18 +195,18 @@ def publish(code: str, *, force: bool, relay_now: bool = True) -> ProcedureRecor
     state = storage.load_state(code)
     if not state.exists:
         raise not_found(_NO_PROCEDURE)
-    now = _now()
-    published = domain.publish(state, now)
-    owner = storage.name_owner(domain.name_key(published))
-    if owner is not None and owner != code and not force:
-        raise domain.duplicate_name(owner)
-    try:
-        storage.save_publication(state, published, claim_name=owner in (None, code), now=now)
-    except storage.Conflict:
+    now = clock.now()
+    with _refusals_as_conflicts():
+        published = domain.publish(state, now)
         owner = storage.name_owner(domain.name_key(published))
-        if owner is not None and owner != code:
-            raise domain.duplicate_name(owner) from None
-        raise conflict(_RACE) from None
+        claim = domain.claims_name(code, owner, force=force)
+        try:
+            storage.save_publication(state, published, claim_name=claim, now=now)
+        except Conflict:
+            # Lost to another writer: to one that took the name, or to one that changed
+            # the procedure itself.
+            domain.claims_name(code, storage.name_owner(domain.name_key(published)), force=False)
+            raise conflict(_RACE) from None
     metrics.add_metric(name="ProceduresPublished", unit=MetricUnit.Count, value=1)
     if relay_now:
         relay_quietly()
@@ -140,21 +218,76 @@ def abolish(code: str, reason: str) -> ProcedureRecord:
     state = storage.load_state(code)
     if not state.exists:
         raise not_found(_NO_PROCEDURE)
-    now = _now()
-    abolished = domain.abolish(state, reason, now)
+    now = clock.now()
+    with _refusals_as_conflicts():
+        abolished = domain.abolish(state, reason, now)
     try:
         storage.save_abolition(state, abolished, now)
-    except storage.Conflict:
+    except Conflict:
         raise conflict(_RACE) from None
     metrics.add_metric(name="ProceduresAbolished", unit=MetricUnit.Count, value=1)
     relay_quietly()
     return abolished
 
 
+ImportOutcome = Literal["created", "updated", "unchanged"]
+
+
+def import_procedure(
+    principal: Principal, code: str, body: ProcedureBody, *, publishing: bool, force: bool
+) -> ImportOutcome:
+    """One procedure of a bulk import, through the same use cases as the API. Content equal
+    to what the catalogue holds is left alone, so importing the same file twice changes
+    nothing; the change messages wait in the outbox for the importer to relay in bulk."""
+    content = content_from(body)
+    state = storage.load_state(_declarable_code(code))
+    target = state.current if publishing else state.draft
+    if _holds(target, content) and (not publishing or state.draft is None):
+        return "unchanged"
+    if not _holds(state.draft, content):
+        _put_draft(principal, code, content)
+    if publishing:
+        publish(code, force=force, relay_now=False)
+    return "updated" if state.exists else "created"
+
+
+def _holds(record: ProcedureRecord | None, content: ProcedureContent) -> bool:
+    return record is not None and record.content == content
+
+
+# -- procedure changes ---------------------------------------------------------------------
+# Each publication and abolition writes its change item in its own transaction, and the item
+# is the outbox entry too, so a change is never lost: it is sent right after the commit and,
+# should that fail, by the schedule. Consumers key on (code, version), so a change sent
+# twice is applied once.
+def _change_message(entry: storage.OutboxEntry) -> ProcedurePublished | ProcedureAbolished:
+    if entry.status == "abolished":
+        return ProcedureAbolished(
+            code=entry.code, version=entry.version, occurred_at=entry.occurred_at
+        )
+    return ProcedurePublished(code=entry.code, version=entry.version, occurred_at=entry.occurred_at)
+
+
+def relay_changes(limit: int = 100) -> int:
+    """Send the changes waiting in the outbox; how many the queue took. Only those leave
+    the outbox: what it refused waits for the next relay."""
+    pending = storage.pending_outbox(limit)
+    if not pending:
+        return 0
+    by_id = {str(number): entry for number, entry in enumerate(pending)}
+    taken = queues.send_batch(
+        get_settings().procedure_changes_queue,
+        [(entry_id, _change_message(entry)) for entry_id, entry in by_id.items()],
+    )
+    for entry_id in taken:
+        storage.mark_relayed(by_id[entry_id])
+    return len(taken)
+
+
 def relay_quietly() -> int:
     """Send what waits in the outbox; how many were sent (0 when sending failed)."""
     try:
-        return outbox.relay()
+        return relay_changes()
     except Exception as error:
         # The change is safe in the outbox; the schedule sends it later.
         log.warning(
@@ -204,31 +337,49 @@ def search(query: SearchQuery) -> tuple[SearchResult, str | None]:
     return result, next_cursor
 
 
-def service_level_audit(
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[tuple[ProcedureRecord, list[Any]]], str | None]:
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A published procedure declared fully online that is not, and why, in both languages."""
+
+    record: ProcedureRecord
+    reasons: list[tuple[GapCode, Text]]
+
+
+def _gap_text(gap: Gap) -> Text:
+    if gap.code == "fee_not_payable_online":
+        return Text(
+            "Có phí, lệ phí nhưng không thanh toán trực tuyến được.",
+            "A fee is due but cannot be paid online.",
+        )
+    if gap.code == "result_not_electronic":
+        return Text(
+            "Kết quả không được trả bản điện tử.", "The result is not returned electronically."
+        )
+    documents = "; ".join(gap.in_person)
+    return Text(
+        "Phải xuất trình bản chính trực tiếp: " + documents,
+        "Originals must be shown in person: " + documents,
+    )
+
+
+def service_level_audit(limit: int, cursor: str | None) -> tuple[list[Finding], str | None]:
     scope = "audit:service-levels"
     start = storage.decode_start(decode_cursor(cursor, scope)) if cursor else None
-    items, last = storage.query_page(
-        pk=storage.AUDIT_PARTITION, index="gsi2", limit=limit, start=start
-    )
+    records, last = storage.audit_page(limit, start)
     findings = []
-    for item in items:
-        record = storage.record_from(item)
-        findings.append((record, full_online_gaps(record.body)))
+    for record in records:
+        gaps = full_online_gaps(record.content)
+        findings.append(Finding(record, [(gap.code, _gap_text(gap)) for gap in gaps]))
     return findings, encode_cursor({"start": last}, scope) if last else None
 
 
 # -- agencies ------------------------------------------------------------------------------
 def put_agency(agency_id: str, body: AgencyBody) -> dict[str, Any]:
-    if not re.fullmatch(AGENCY_ID_PATTERN, agency_id):
+    if not is_agency_id(agency_id):
         raise invalid([FieldError("agency_id", "lower-case letters, digits and hyphens")])
     if body.parent_id is not None:
         _check_parent(agency_id, body.parent_id)
-    agency = {"agency_id": agency_id, **body.model_dump(), "updated_at": _now().isoformat()}
-    storage.put_agency(agency)
-    return agency
+    return storage.put_agency(agency_id, body.model_dump(), clock.now())
 
 
 def _check_parent(agency_id: str, parent_id: str) -> None:
@@ -248,7 +399,7 @@ def _check_parent(agency_id: str, parent_id: str) -> None:
 
 
 def get_agency(agency_id: str) -> dict[str, Any]:
-    if not re.fullmatch(AGENCY_ID_PATTERN, agency_id):
+    if not is_agency_id(agency_id):
         raise not_found(_NO_AGENCY)
     agency = storage.get_agency(agency_id)
     if agency is None:
@@ -264,9 +415,7 @@ def list_agencies(
     scope = f"agencies:{parent_id or ''}"
     start = storage.decode_start(decode_cursor(cursor, scope)) if cursor else None
     if parent_id:
-        items, last = storage.query_page(
-            pk=f"CHILDREN#{parent_id}", index="gsi2", limit=limit, start=start
-        )
+        items, last = storage.children_page(parent_id, limit, start)
     else:
-        items, last = storage.query_page(pk="AGENCIES", index="gsi1", limit=limit, start=start)
+        items, last = storage.agencies_page(limit, start)
     return items, encode_cursor({"start": last}, scope) if last else None

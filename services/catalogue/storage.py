@@ -14,64 +14,58 @@ Items (``pk`` / ``sk``):
   day (TTL); also the outbox of procedure-change messages while in ``gsi1`` under ``OUTBOX``.
 - ``AGENCY#<id>`` / ``AGENCY``: an agency, listed through ``gsi1`` (``AGENCIES``) and by
   parent through ``gsi2`` (``CHILDREN#<parent>``).
+
+Other services read the public record and the agencies through ``core.catalogue_view``, whose
+``procedure_key`` and ``agency_key`` this module builds those items' keys with, so the
+layout they rely on is written once.
 """
 
 from __future__ import annotations
 
-import random
-import time
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from services.catalogue.audit import full_online_gaps
-from services.catalogue.domain import ProcedureRecord, ProcedureState, name_key
-from services.catalogue.models import ProcedureBody
+from services.catalogue.domain import (
+    Fee,
+    ProcedureContent,
+    ProcedureRecord,
+    ProcedureState,
+    RequiredDocument,
+    name_key,
+)
 from services.catalogue.search_index import SearchDoc
-from services.core import aws
+from services.core import aws, dynamo
+from services.core.catalogue_view import agency_key, procedure_key
 from services.core.settings import get_settings
 
 CHANGE_RETENTION = timedelta(days=1)
-AUDIT_PARTITION = "AUDIT#service-level"
-OUTBOX_PARTITION = "OUTBOX"
-
-
-class Conflict(Exception):
-    """A conditional write lost to another writer; ``reasons`` are DynamoDB's codes."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__(",".join(reasons))
-        self.reasons = reasons
+_AUDIT_PARTITION = "AUDIT#service-level"
+_OUTBOX_PARTITION = "OUTBOX"
+_AGENCIES_PARTITION = "AGENCIES"
 
 
 def _table() -> Any:
     return aws.table(get_settings().catalogue_table)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+def _procedure_item(code: str, sk: str) -> dict[str, str]:
+    """The key of one of ``code``'s items: its partition is the public record's."""
+    return {"pk": procedure_key(code)["pk"], "sk": sk}
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
+_CURRENT = procedure_key("")["sk"]  # the public record's sort key, as the view reads it
 
 
-def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+def _children_partition(parent_id: str) -> str:
+    return f"CHILDREN#{parent_id}"
 
 
 def shard_of(code: str) -> int:
@@ -79,20 +73,48 @@ def shard_of(code: str) -> int:
 
 
 # -- records <-> items ---------------------------------------------------------------------
+def content_item(content: ProcedureContent) -> dict[str, Any]:
+    """The declared fields as an item holds them: lists, and fees and documents as maps."""
+    return {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in content.as_dict().items()
+    }
+
+
+def content_from(item: dict[str, Any]) -> ProcedureContent:
+    """The declared fields of a (plain) item; lists an older item lacks are empty."""
+    return ProcedureContent(
+        name=item["name"],
+        field=item["field"],
+        agency_ids=tuple(item["agency_ids"]),
+        agency_level=item["agency_level"],
+        service_level=item["service_level"],
+        processing_days=item["processing_days"],
+        fees=tuple(Fee(fee["name"], fee["amount_vnd"]) for fee in item.get("fees", [])),
+        documents=tuple(
+            RequiredDocument(doc["name"], doc["copies"], bool(doc.get("original_required")))
+            for doc in item.get("documents", [])
+        ),
+        legal_bases=tuple(item.get("legal_bases", [])),
+        result=item["result"],
+        online_payment=bool(item["online_payment"]),
+        e_result=bool(item["e_result"]),
+    )
+
+
 def record_item(record: ProcedureRecord, sk: str) -> dict[str, Any]:
     item: dict[str, Any] = {
-        "pk": f"PROC#{record.code}",
-        "sk": sk,
+        **_procedure_item(record.code, sk),
         "code": record.code,
-        **record.body.model_dump(mode="json"),
+        **content_item(record.content),
         "status": record.status,
         "version": record.version,
-        "updated_at": _iso(record.updated_at),
+        "updated_at": dynamo.iso(record.updated_at),
         "content_hash": record.content_hash(),
     }
     for name, value in (
-        ("published_at", _iso(record.published_at)),
-        ("abolished_at", _iso(record.abolished_at)),
+        ("published_at", dynamo.iso(record.published_at)),
+        ("abolished_at", dynamo.iso(record.abolished_at)),
         ("abolition_reason", record.abolition_reason),
     ):
         if value is not None:
@@ -101,30 +123,29 @@ def record_item(record: ProcedureRecord, sk: str) -> dict[str, Any]:
 
 
 def record_from(item: dict[str, Any]) -> ProcedureRecord:
-    plain = _plain(item)
-    body = ProcedureBody.model_validate({k: plain[k] for k in ProcedureBody.model_fields})
+    plain = dynamo.plain(item)
     return ProcedureRecord(
         code=plain["code"],
-        body=body,
+        content=content_from(plain),
         status=plain["status"],
         version=plain["version"],
         updated_at=datetime.fromisoformat(plain["updated_at"]),
-        published_at=_moment(plain.get("published_at")),
-        abolished_at=_moment(plain.get("abolished_at")),
+        published_at=dynamo.moment(plain.get("published_at")),
+        abolished_at=dynamo.moment(plain.get("abolished_at")),
         abolition_reason=plain.get("abolition_reason"),
     )
 
 
 def search_doc(record: ProcedureRecord) -> SearchDoc:
-    body = record.body
+    content = record.content
     return SearchDoc(
         code=record.code,
-        name=body.name,
-        field=body.field,
-        service_level=body.service_level,
-        agency_ids=tuple(body.agency_ids),
-        agency_level=body.agency_level,
-        processing_days=body.processing_days,
+        name=content.name,
+        field=content.field,
+        service_level=content.service_level,
+        agency_ids=content.agency_ids,
+        agency_level=content.agency_level,
+        processing_days=content.processing_days,
         fee_total_vnd=record.fee_total_vnd,
         version=record.version,
     )
@@ -145,7 +166,7 @@ def _doc_item(doc: SearchDoc) -> dict[str, Any]:
 
 
 def doc_from(item: dict[str, Any]) -> SearchDoc:
-    plain = _plain(item)
+    plain = dynamo.plain(item)
     return SearchDoc(
         code=plain["code"],
         name=plain["name"],
@@ -160,19 +181,18 @@ def doc_from(item: dict[str, Any]) -> SearchDoc:
 
 
 def current_item(record: ProcedureRecord) -> dict[str, Any]:
-    item = record_item(record, "CURRENT")
-    gaps = full_online_gaps(record.body) if record.status == "published" else []
+    item = record_item(record, _CURRENT)
+    gaps = full_online_gaps(record.content) if record.status == "published" else []
     if gaps:
         item.update(
-            gsi2pk=AUDIT_PARTITION, gsi2sk=record.code, audit_reasons=[gap.code for gap in gaps]
+            gsi2pk=_AUDIT_PARTITION, gsi2sk=record.code, audit_reasons=[gap.code for gap in gaps]
         )
     return item
 
 
 def search_item(record: ProcedureRecord) -> dict[str, Any]:
     return {
-        "pk": f"PROC#{record.code}",
-        "sk": "SEARCH",
+        **_procedure_item(record.code, "SEARCH"),
         "gsi1pk": f"SEARCH#{shard_of(record.code)}",
         "gsi1sk": record.code,
         **_doc_item(search_doc(record)),
@@ -182,23 +202,26 @@ def search_item(record: ProcedureRecord) -> dict[str, Any]:
 # -- reads ---------------------------------------------------------------------------------
 def load_state(code: str) -> ProcedureState:
     """The public record and the draft of ``code`` in one strongly consistent query."""
+    # CURRENT and DRAFT sort next to each other (the versions are V#..., the search
+    # document SEARCH): one query between them reads both and nothing else.
     response = _table().query(
-        KeyConditionExpression=Key("pk").eq(f"PROC#{code}") & Key("sk").between("CURRENT", "DRAFT"),
+        KeyConditionExpression=Key("pk").eq(procedure_key(code)["pk"])
+        & Key("sk").between(_CURRENT, "DRAFT"),
         ConsistentRead=True,
     )
     by_sk = {item["sk"]: item for item in response["Items"]}
     return ProcedureState(
-        current=record_from(by_sk["CURRENT"]) if "CURRENT" in by_sk else None,
+        current=record_from(by_sk[_CURRENT]) if _CURRENT in by_sk else None,
         draft=record_from(by_sk["DRAFT"]) if "DRAFT" in by_sk else None,
     )
 
 
 def load_current(code: str) -> ProcedureRecord | None:
-    item = _table().get_item(Key={"pk": f"PROC#{code}", "sk": "CURRENT"}).get("Item")
+    item = _table().get_item(Key=procedure_key(code)).get("Item")
     return record_from(item) if item else None
 
 
-def query_page(
+def _query_page(
     *,
     pk: str,
     index: str | None = None,
@@ -222,7 +245,7 @@ def query_page(
     if start:
         kwargs["ExclusiveStartKey"] = start
     response = _table().query(**kwargs)
-    return [_plain(i) for i in response["Items"]], response.get("LastEvaluatedKey")
+    return [dynamo.plain(i) for i in response["Items"]], response.get("LastEvaluatedKey")
 
 
 def versions_page(
@@ -230,10 +253,32 @@ def versions_page(
     limit: int,
     start: dict[str, Any] | None,
 ) -> tuple[list[ProcedureRecord], dict[str, Any] | None]:
-    items, last = query_page(
-        pk=f"PROC#{code}", sk_prefix="V#", limit=limit, start=start, forward=False
+    items, last = _query_page(
+        pk=procedure_key(code)["pk"], sk_prefix="V#", limit=limit, start=start, forward=False
     )
     return [record_from(item) for item in items], last
+
+
+def audit_page(
+    limit: int, start: dict[str, Any] | None
+) -> tuple[list[ProcedureRecord], dict[str, Any] | None]:
+    """Published procedures declared fully online that fail the test, by code."""
+    items, last = _query_page(pk=_AUDIT_PARTITION, index="gsi2", limit=limit, start=start)
+    return [record_from(item) for item in items], last
+
+
+def agencies_page(
+    limit: int, start: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Every agency, by id."""
+    return _query_page(pk=_AGENCIES_PARTITION, index="gsi1", limit=limit, start=start)
+
+
+def children_page(
+    parent_id: str, limit: int, start: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The agencies directly under ``parent_id``, by id."""
+    return _query_page(pk=_children_partition(parent_id), index="gsi2", limit=limit, start=start)
 
 
 def name_owner(key: str) -> str | None:
@@ -287,30 +332,42 @@ def all_search_docs() -> Iterator[SearchDoc]:
             yield from docs
 
 
+def _feed_key(now: datetime, record: ProcedureRecord) -> str:
+    # The stored (UTC) time first, so that the feed's order is the order of the changes.
+    return f"{dynamo.iso(now)}#{record.code}#{record.version:010d}"
+
+
+def _feed_time(key: str) -> datetime:
+    return datetime.fromisoformat(key.split("#", 1)[0])
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
-    key: str
+    """One publication (with the new search document) or abolition (``doc`` None)."""
+
+    at: datetime
     code: str
     version: int
     doc: SearchDoc | None
 
 
-def changes_since(key: str) -> list[Change]:
+def changes_since(moment: datetime) -> list[Change]:
+    """The feed's changes made after ``moment``, oldest first."""
     found: list[Change] = []
     start: dict[str, Any] | None = None
     while True:
         kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq("CHANGES") & Key("sk").gt(key),
+            "KeyConditionExpression": Key("pk").eq("CHANGES") & Key("sk").gt(dynamo.iso(moment)),
             "ConsistentRead": True,
         }
         if start:
             kwargs["ExclusiveStartKey"] = start
         response = _table().query(**kwargs)
         for item in response["Items"]:
-            plain = _plain(item)
+            plain = dynamo.plain(item)
             found.append(
                 Change(
-                    plain["sk"],
+                    _feed_time(plain["sk"]),
                     plain["code"],
                     plain["version"],
                     doc_from(plain["doc"]) if "doc" in plain else None,
@@ -346,7 +403,7 @@ def _expect(operation: dict[str, Any], version: int | None) -> dict[str, Any]:
 
 
 def _unchanged(sk: str, code: str, version: int | None) -> dict[str, Any]:
-    key = {"pk": f"PROC#{code}", "sk": sk}
+    key = _procedure_item(code, sk)
     return _expect(
         {"ConditionCheck": {"TableName": get_settings().catalogue_table, "Key": key}}, version
     )
@@ -356,27 +413,11 @@ def _version(record: ProcedureRecord | None) -> int | None:
     return record.version if record is not None else None
 
 
-def _transact(operations: list[dict[str, Any]]) -> None:
-    """Run one transaction, retrying a conflict with another transaction (not a failed
-    condition) a few times with jitter: publications all touch the generation item."""
-    for attempt in range(5):
-        try:
-            aws.dynamodb_client().transact_write_items(TransactItems=operations)
-            return
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
-            if "ConditionalCheckFailed" in reasons or attempt == 4:
-                raise Conflict(reasons) from None
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311
-
-
 def save_draft(state: ProcedureState, draft: ProcedureRecord) -> None:
-    _transact(
+    dynamo.transact(
         [
             _expect(_put(record_item(draft, "DRAFT")), _version(state.draft)),
-            _unchanged("CURRENT", draft.code, _version(state.current)),
+            _unchanged(_CURRENT, draft.code, _version(state.current)),
         ]
     )
 
@@ -386,14 +427,14 @@ def _change_ops(
     now: datetime,
     doc: SearchDoc | None,
 ) -> list[dict[str, Any]]:
-    change_key = f"{_iso(now)}#{record.code}#{record.version:010d}"
+    change_key = _feed_key(now, record)
     change: dict[str, Any] = {
         "pk": "CHANGES",
         "sk": change_key,
         "code": record.code,
         "version": record.version,
         "status": record.status,
-        "gsi1pk": OUTBOX_PARTITION,
+        "gsi1pk": _OUTBOX_PARTITION,
         "gsi1sk": change_key,
         "expires_at": int((now + CHANGE_RETENTION).timestamp()),
     }
@@ -421,7 +462,7 @@ def save_publication(
     operations = [
         _expect(_put(current_item(published)), _version(state.current)),
         _expect(
-            {"Delete": {"TableName": table, "Key": {"pk": f"PROC#{code}", "sk": "DRAFT"}}},
+            {"Delete": {"TableName": table, "Key": _procedure_item(code, "DRAFT")}},
             state.draft.version,
         ),
         _put(record_item(published, f"V#{published.version:010d}")),
@@ -440,7 +481,7 @@ def save_publication(
         )
     if old_key and old_key != new_key:
         operations.append(_release_name(old_key, code))
-    _transact(operations)
+    dynamo.transact(operations)
 
 
 def _release_name(key: str, code: str) -> dict[str, Any]:
@@ -459,50 +500,73 @@ def save_abolition(state: ProcedureState, abolished: ProcedureRecord, now: datet
     table = get_settings().catalogue_table
     operations = [
         _expect(_put(current_item(abolished)), state.current.version),
-        {"Delete": {"TableName": table, "Key": {"pk": f"PROC#{abolished.code}", "sk": "SEARCH"}}},
+        {"Delete": {"TableName": table, "Key": _procedure_item(abolished.code, "SEARCH")}},
         _put(record_item(abolished, f"V#{abolished.version:010d}")),
         _release_name(name_key(state.current), abolished.code),
         *_change_ops(abolished, now, None),
     ]
-    _transact(operations)
+    dynamo.transact(operations)
 
 
-def mark_relayed(change_key: str) -> None:
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A change not yet sent on the procedure-changes queue."""
+
+    key: str
+    code: str
+    version: int
+    status: str
+    occurred_at: datetime
+
+
+def mark_relayed(entry: OutboxEntry) -> None:
     _table().update_item(
-        Key={"pk": "CHANGES", "sk": change_key}, UpdateExpression="REMOVE gsi1pk, gsi1sk"
+        Key={"pk": "CHANGES", "sk": entry.key}, UpdateExpression="REMOVE gsi1pk, gsi1sk"
     )
 
 
-def pending_outbox(limit: int = 100) -> list[dict[str, Any]]:
-    items, _ = query_page(pk=OUTBOX_PARTITION, index="gsi1", limit=limit, start=None)
-    return items
+def pending_outbox(limit: int = 100) -> list[OutboxEntry]:
+    """The oldest changes still waiting to be sent."""
+    items, _ = _query_page(pk=_OUTBOX_PARTITION, index="gsi1", limit=limit, start=None)
+    return [
+        OutboxEntry(
+            key=item["sk"],
+            code=item["code"],
+            version=item["version"],
+            status=item["status"],
+            occurred_at=_feed_time(item["sk"]),
+        )
+        for item in items
+    ]
 
 
 # -- agencies ------------------------------------------------------------------------------
 def agency_item(agency: dict[str, Any]) -> dict[str, Any]:
     item = {
-        "pk": f"AGENCY#{agency['agency_id']}",
-        "sk": "AGENCY",
-        "gsi1pk": "AGENCIES",
+        **agency_key(agency["agency_id"]),
+        "gsi1pk": _AGENCIES_PARTITION,
         "gsi1sk": agency["agency_id"],
         **agency,
     }
     if agency.get("parent_id"):
-        item.update(gsi2pk=f"CHILDREN#{agency['parent_id']}", gsi2sk=agency["agency_id"])
+        item.update(gsi2pk=_children_partition(agency["parent_id"]), gsi2sk=agency["agency_id"])
     return {k: v for k, v in item.items() if v is not None}
 
 
-def put_agency(agency: dict[str, Any]) -> None:
+def put_agency(agency_id: str, fields: dict[str, Any], updated_at: datetime) -> dict[str, Any]:
+    """Write an agency (``fields``: name, level, parent_id, locality); the agency as kept."""
+    agency = {"agency_id": agency_id, **fields, "updated_at": dynamo.iso(updated_at)}
     _table().put_item(Item=agency_item(agency))
+    return agency
 
 
 def get_agency(agency_id: str) -> dict[str, Any] | None:
-    item = _table().get_item(Key={"pk": f"AGENCY#{agency_id}", "sk": "AGENCY"}).get("Item")
-    return _plain(item) if item else None
+    item = _table().get_item(Key=agency_key(agency_id)).get("Item")
+    return dynamo.plain(item) if item else None
 
 
-def existing_agencies(agency_ids: list[str]) -> set[str]:
-    keys = [{"pk": f"AGENCY#{a}", "sk": "AGENCY"} for a in dict.fromkeys(agency_ids)]
+def existing_agencies(agency_ids: Iterable[str]) -> set[str]:
+    keys = [agency_key(a) for a in dict.fromkeys(agency_ids)]
     found: set[str] = set()
     client = aws.dynamodb_client()
     table = get_settings().catalogue_table
