@@ -11,7 +11,7 @@ from services.core.auth import Principal, Role
 from services.core.problems import FieldError, Text, invalid
 from services.core.settings import get_settings
 from services.core.standard_routes import add_standard_routes
-from services.payments import domain, idempotency, receipts, service
+from services.payments import idempotency, receipts, service
 from services.payments.domain import Order
 from services.payments.models import (
     ORDER_ID_PATTERN,
@@ -99,7 +99,7 @@ def create_order(body: OrderBody, principal: Principal, headers: Any) -> Reply:
     if key is None:
         answer = work()
     else:
-        owner = domain.owner_key(principal.sub)
+        owner = service.owner_key(principal.sub)
         request = body.model_dump(mode="json")
         answer = idempotency.once(key, owner, request, work, app.lambda_context)
     return Reply(OrderView.model_validate(answer["order"]), int(answer["status"]))

@@ -29,13 +29,6 @@ def is_order_id(text: str) -> bool:
     return len(text) == ORDER_ID_LENGTH and all(c in ORDER_ID_ALPHABET for c in text)
 
 
-def owner_key(subject: str) -> str:
-    """Who may see an order, without keeping the person's identifier in the table."""
-    from services.core.pseudonyms import pseudonym
-
-    return pseudonym("payments-owner", subject)
-
-
 @dataclass(frozen=True, slots=True)
 class Order:
     order_id: str

@@ -15,6 +15,7 @@ from typing import Any
 from services.core import aws, observability
 from services.core.auth import Principal, Role
 from services.core.problems import FieldError, Problem, Text, conflict, invalid, not_found
+from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
 from services.payments import domain, storage
 from services.payments.domain import Decision, Notice, Order, Provider
@@ -44,6 +45,11 @@ _PROVIDER_DOWN = Text(
     "Ngân hàng chưa xác nhận, vui lòng thử lại sau.",
     "The payment provider did not confirm; try again later.",
 )
+
+
+def owner_key(subject: str) -> str:
+    """Who may see an order, without keeping the person's identifier in the table."""
+    return pseudonym("payments-owner", subject)
 
 
 def _now() -> datetime:
@@ -91,7 +97,7 @@ def create_order(
         agency_id = agencies[0]
     elif agency_id not in agencies:
         raise invalid([FieldError("agency_id", "does not implement this procedure")])
-    owner = domain.owner_key(citizen.sub)
+    owner = owner_key(citizen.sub)
     now = _now()
     for _ in range(3):
         holder_id = storage.dossier_holder(dossier_code, owner)
@@ -147,7 +153,7 @@ def view_order(order_id: str, principal: Principal | None) -> Order:
         raise not_found(_NO_ORDER)
     if Role.OPERATOR in principal.roles:
         return order
-    if order.owner != domain.owner_key(principal.sub):
+    if order.owner != owner_key(principal.sub):
         raise not_found(_NO_ORDER)  # someone else's order does not exist for this caller
     return order
 
