@@ -12,9 +12,10 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
+from services.core.dynamo import iso, transact
 from services.core.settings import get_settings
 from services.payments.domain import Order
-from services.payments.storage import iso, order_key, paid_day_partition, table, transact
+from services.payments.storage import order_key, paid_day_partition, table
 
 
 def _counter_key(agency_id: str, year: int) -> dict[str, str]:

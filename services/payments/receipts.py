@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from services.core.dynamo import Conflict
 from services.payments import receipt_book, storage
 from services.payments.vnpay import GMT7
 
@@ -41,7 +42,7 @@ def issue_for(event: dict[str, Any]) -> str | None:
         number = receipt_number(order.agency_id, year, seen + 1)
         try:
             receipt_book.issue_receipt(order, year, seen, number, datetime.now(UTC))
-        except storage.Conflict:
+        except Conflict:
             # Another consumer took the number, or this order's receipt: read again.
             time.sleep(random.uniform(0, 0.01) * (attempt + 1))  # noqa: S311 - jitter
             continue

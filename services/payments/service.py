@@ -14,6 +14,7 @@ from typing import Any
 
 from services.core import aws, observability
 from services.core.auth import Principal, Role
+from services.core.dynamo import Conflict
 from services.core.problems import FieldError, Problem, Text, conflict, invalid, not_found
 from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
@@ -134,7 +135,7 @@ def create_order(
         order = Order(**{**_fields(order), "pay_url": url})
         try:
             storage.create_order(order, replacing=holder_id)
-        except storage.Conflict:
+        except Conflict:
             continue  # another request for the dossier won; answer with its order
         metrics.add_metric(name="OrdersCreated", unit="Count", value=1)
         return order, True
@@ -339,7 +340,7 @@ def refund(order_id: str, reason: str, operator: Principal, client_ip: str) -> O
     after = order.refunded(reason, _now())
     try:
         storage.refund(order, reason, after.refunded_at or _now())
-    except storage.Conflict:
+    except Conflict:
         latest = storage.load_order(order_id)
         if latest is not None and latest.status == "refunded":
             return latest

@@ -51,6 +51,26 @@ def test_each_paid_order_gets_one_receipt_numbered_without_gaps(
     assert sorted(r["order_id"] for r in issued if r["order_id"] in orders) == sorted(orders)
 
 
+def test_a_receipt_whose_transaction_collides_once_still_gets_its_number(
+    client: Client, citizen: Citizen, bank: Bank
+) -> None:
+    from services.core import aws
+    from services.payments import receipt_book
+    from tests.support.faults import transaction_collisions
+
+    order_id = _paid_order(citizen, bank, "RCPT-COLLIDE")
+    year = _this_year()
+    before = receipt_book.last_receipt_number("bo-cong-an", year)
+    with transaction_collisions(aws.dynamodb_client(), times=1) as collisions:
+        result = _deliver(client, [order_id])
+    assert collisions.injected == 1
+    assert result.payload["batchItemFailures"] == []
+    # The next number, no gap: the collided attempt took nothing.
+    expected = f"BO-CONG-AN/{year}/{before + 1:07d}"
+    assert json.loads(citizen.get(order_id).body)["receipt_no"] == expected
+    assert receipt_book.last_receipt_number("bo-cong-an", year) == before + 1
+
+
 def test_a_failure_mid_batch_redelivers_only_what_failed(
     client: Client, citizen: Citizen, bank: Bank, monkeypatch: pytest.MonkeyPatch
 ) -> None:
