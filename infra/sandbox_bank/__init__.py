@@ -2,8 +2,8 @@
 so that a fee can be paid end to end in a browser, with no bank account and no internet.
 
 It is the *bank's* side, written independently of ``services.payments`` from the providers'
-published rules (standard library only), so that a mistake in the portal's signing shows up
-here as it would at the real bank:
+published rules (the standard library, and Vietnam's zone from ``services.core.clock``), so
+that a mistake in the portal's signing shows up here as it would at the real bank:
 
 - ``GET  /sandbox-bank/``              what the sandbox has seen (no secrets)
 - ``GET  /sandbox-bank/vnpay/pay``     VNPAY's pay page (the portal's ``pay_url``)

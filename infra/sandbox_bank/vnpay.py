@@ -15,7 +15,7 @@ import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus
 
@@ -30,8 +30,7 @@ from infra.sandbox_bank.transport import (
     _redirect,
     _with_query,
 )
-
-GMT7 = timezone(timedelta(hours=7), "GMT+7")
+from services.core.clock import VIETNAM_TZ
 
 
 def vnpay_hash_data(params: Mapping[str, str]) -> str:
@@ -104,7 +103,7 @@ def vnpay_pipe_hash(secret: str, values: Mapping[str, Any], names: tuple[str, ..
 
 
 def _gmt7(moment: datetime | None = None) -> str:
-    return (moment or datetime.now(GMT7)).astimezone(GMT7).strftime("%Y%m%d%H%M%S")
+    return (moment or datetime.now(VIETNAM_TZ)).astimezone(VIETNAM_TZ).strftime("%Y%m%d%H%M%S")
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +195,7 @@ class VnpayDesk(BankBase):
         expires = params.get("vnp_ExpireDate")
         if expires:
             try:
-                deadline = datetime.strptime(expires, "%Y%m%d%H%M%S").replace(tzinfo=GMT7)
+                deadline = datetime.strptime(expires, "%Y%m%d%H%M%S").replace(tzinfo=VIETNAM_TZ)
             except ValueError:
                 return _error_page(
                     400,
@@ -204,7 +203,7 @@ class VnpayDesk(BankBase):
                     "vnp_ExpireDate must be yyyyMMddHHmmss (GMT+7).",
                     kind="vnpay",
                 )
-            if deadline < datetime.now(GMT7):
+            if deadline < datetime.now(VIETNAM_TZ):
                 return _error_page(
                     400,
                     "Giao dịch đã quá thời gian chờ thanh toán.",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from services.core import clock
 from services.core.settings import get_settings
 from services.payments import momo, vnpay
 from services.payments.domain import Notice, Order, Provider
@@ -122,7 +123,7 @@ class Vnpay:
         assert order.bank_transaction_no is not None and order.paid_at is not None
         # A new id per attempt: VNPAY refuses a repeated id (94); a retry after a lost answer
         # is then told the order is already refunded (02), which confirms it.
-        request_id = f"RF{order.order_id}{datetime.now(UTC):%H%M%S}"
+        request_id = f"RF{order.order_id}{clock.now():%H%M%S}"
         answer = _post_json(
             merchant["api_url"],
             vnpay.refund_request(
@@ -136,7 +137,7 @@ class Vnpay:
                 created_by=operator,
                 reason=reason,
                 client_ip=client_ip,
-                now=datetime.now(UTC),
+                now=clock.now(),
             ),
         )
         if not any(
@@ -203,7 +204,7 @@ class Momo:
         merchant = profile("momo")
         assert order.bank_transaction_no is not None
         # A new id per attempt: MoMo refuses a repeated one.
-        request_id = f"RF{order.order_id}{datetime.now(UTC):%H%M%S}"
+        request_id = f"RF{order.order_id}{clock.now():%H%M%S}"
         answer = _post_json(
             f"{merchant['api_url']}/refund",
             momo.refund_request(

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import UTC, datetime
 from typing import Any
 
+from services.core import clock
 from services.core.dynamo import Conflict
 from services.payments import receipt_book, storage
-from services.payments.vnpay import GMT7
 
 ATTEMPTS = 20
 
@@ -37,11 +36,11 @@ def issue_for(event: dict[str, Any]) -> str | None:
             return None
         if order.receipt_no:
             return order.receipt_no
-        year = order.paid_at.astimezone(GMT7).year
+        year = clock.local_date(order.paid_at).year
         seen = receipt_book.last_receipt_number(order.agency_id, year)
         number = receipt_number(order.agency_id, year, seen + 1)
         try:
-            receipt_book.issue_receipt(order, year, seen, number, datetime.now(UTC))
+            receipt_book.issue_receipt(order, year, seen, number, clock.now())
         except Conflict:
             # Another consumer took the number, or this order's receipt: read again.
             time.sleep(random.uniform(0, 0.01) * (attempt + 1))  # noqa: S311 - jitter

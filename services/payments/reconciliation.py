@@ -58,8 +58,10 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
+
+from services.core.clock import VIETNAM_TZ
 
 MAX_STATEMENT_LINES = 200_000
 """Statement lines (records after the header) read at most; one error marks the rest."""
@@ -76,7 +78,6 @@ CATEGORIES = (
     "pending_but_paid_at_bank",
 )
 
-VNPAY_ZONE = timezone(timedelta(hours=7))
 _ORDER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _DIGITS = re.compile(r"[0-9]+")
 _VNPAY_TIME = re.compile(r"[0-9]{14}")
@@ -272,7 +273,7 @@ def _paid_at(value: str) -> datetime:
         if _VNPAY_TIME.fullmatch(value):
             year, month, day = int(value[:4]), int(value[4:6]), int(value[6:8])
             hour, minute, second = int(value[8:10]), int(value[10:12]), int(value[12:])
-            moment = datetime(year, month, day, hour, minute, second, tzinfo=VNPAY_ZONE)
+            moment = datetime(year, month, day, hour, minute, second, tzinfo=VIETNAM_TZ)
         else:
             moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from services.core import observability
+from services.core import clock, observability
 from services.payments import domain, storage
 from services.payments.domain import Order, Provider
 from services.payments.reconciliation import (
@@ -23,7 +23,6 @@ from services.payments.reconciliation import (
     period_of,
     reconcile,
 )
-from services.payments.vnpay import GMT7
 
 FLAG_BANK_PAID = "bank_reports_paid"
 metrics = observability.metrics("payments")
@@ -65,7 +64,7 @@ class StatementRefused(Exception):
 def _days(statement_day: date | None, lines_period: tuple[datetime, datetime] | None) -> list[date]:
     if lines_period is not None:
         try:
-            first, last = (moment.astimezone(GMT7).date() for moment in lines_period)
+            first, last = (clock.local_date(moment) for moment in lines_period)
         except OverflowError:
             raise StatementRefused("a paid_at is out of range") from None
     elif statement_day is not None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from services.core import aws, observability
+from services.core import aws, clock, observability
 from services.core.auth import Principal, Role
 from services.core.dynamo import Conflict
 from services.core.problems import FieldError, Problem, Text, conflict, invalid, not_found
@@ -51,10 +51,6 @@ _PROVIDER_DOWN = Text(
 def owner_key(subject: str) -> str:
     """Who may see an order, without keeping the person's identifier in the table."""
     return pseudonym("payments-owner", subject)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # -- the catalogue, read-only ----------------------------------------------------------------
@@ -99,7 +95,7 @@ def create_order(
     elif agency_id not in agencies:
         raise invalid([FieldError("agency_id", "does not implement this procedure")])
     owner = owner_key(citizen.sub)
-    now = _now()
+    now = clock.now()
     for _ in range(3):
         holder_id = storage.dossier_holder(dossier_code, owner)
         holder = storage.load_order(holder_id) if holder_id else None
@@ -174,7 +170,9 @@ def _settled_event(order: Order) -> dict[str, Any]:
 
 
 def _keep(order_id: str | None, provider: str, fields: Mapping[str, Any], outcome: str) -> None:
-    storage.keep_notice(storage.notice_item(order_id, provider, _plain(fields), outcome, _now()))
+    storage.keep_notice(
+        storage.notice_item(order_id, provider, _plain(fields), outcome, clock.now())
+    )
 
 
 def _take(notice: Notice, fields: Mapping[str, Any]) -> Decision:
@@ -185,7 +183,7 @@ def _take(notice: Notice, fields: Mapping[str, Any]) -> Decision:
     read, to answer the provider why, and the notice kept beside the order.
     """
     order_id = _order_id_in(notice.order_id)
-    now = _now()
+    now = clock.now()
     # Whether the order's time had run out is judged at the moment the bank says it took
     # the money (signed), not when its notice happens to arrive.
     when = min(notice.paid_at or now, now)
@@ -318,7 +316,7 @@ moment to be notified, and must find its order still pending."""
 
 
 def expire_overdue() -> int:
-    now = _now()
+    now = clock.now()
     return sum(expire(order, now) for order in storage.overdue(now - EXPIRY_GRACE))
 
 
@@ -337,9 +335,9 @@ def refund(order_id: str, reason: str, operator: Principal, client_ip: str) -> O
         raise Problem(502, _PROVIDER_DOWN) from None
     if not result.confirmed:
         raise Problem(502, _PROVIDER_DOWN)
-    after = order.refunded(reason, _now())
+    after = order.refunded(reason, clock.now())
     try:
-        storage.refund(order, reason, after.refunded_at or _now())
+        storage.refund(order, reason, after.refunded_at or clock.now())
     except Conflict:
         latest = storage.load_order(order_id)
         if latest is not None and latest.status == "refunded":
@@ -362,7 +360,7 @@ def relay_quietly(budget_seconds: float = RELAY_BUDGET_SECONDS) -> int:
     deadline = time.monotonic() + budget_seconds
     try:
         queue = aws.queue_url(get_settings().payment_settled_queue)
-        while time.monotonic() < deadline and (waiting := storage.outbox(_now())):
+        while time.monotonic() < deadline and (waiting := storage.outbox(clock.now())):
             for start in range(0, len(waiting), 10):
                 batch = waiting[start : start + 10]
                 answer = aws.sqs().send_message_batch(
@@ -380,7 +378,7 @@ def relay_quietly(budget_seconds: float = RELAY_BUDGET_SECONDS) -> int:
                 )
                 by_id = {order.order_id: order for order in batch}
                 for done in answer.get("Successful", []):
-                    storage.event_sent(by_id[done["Id"]], _now())
+                    storage.event_sent(by_id[done["Id"]], clock.now())
                     sent += 1
                 if answer.get("Failed"):
                     return sent  # the queue is refusing: try again on the next run

@@ -23,16 +23,15 @@ from __future__ import annotations
 import json
 import uuid
 import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from services.core import aws
+from services.core import aws, clock
 from services.core.dynamo import iso, moment, transact, update_if
 from services.core.settings import get_settings
 from services.payments.domain import Order
-from services.payments.vnpay import GMT7
 
 PENDING_SHARDS = 8  # spreads the expiry and outbox indexes over partitions at national volumes
 OUTBOX = "OUTBOX"
@@ -348,9 +347,7 @@ def paid_on(day: str) -> list[Order]:
             break
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
     waiting = [
-        o
-        for o in in_outbox(datetime.now(UTC))
-        if o.paid_at and o.paid_at.astimezone(GMT7).date().isoformat() == day
+        o for o in in_outbox() if o.paid_at and clock.local_date(o.paid_at).isoformat() == day
     ]
     return orders + waiting
 
@@ -390,7 +387,7 @@ def outbox(now: datetime, limit: int = 100) -> list[Order]:
     return found
 
 
-def in_outbox(now: datetime) -> list[Order]:
+def in_outbox() -> list[Order]:
     """Every order in the outbox, due or not (reconciliation counts them as paid)."""
     found: list[Order] = []
     for shard in range(PENDING_SHARDS):
@@ -417,4 +414,4 @@ def event_sent(order: Order, now: datetime) -> None:
 
 
 def paid_day_partition(paid_at: datetime) -> str:
-    return f"PAID#{paid_at.astimezone(GMT7).date().isoformat()}"
+    return f"PAID#{clock.local_date(paid_at).isoformat()}"

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit
 
@@ -15,11 +15,12 @@ import boto3
 import pytest
 from chalice.test import Client
 
+from services.core.clock import VIETNAM_TZ
+
 FEE_PROCEDURE = "1.002804"
 FREE_PROCEDURE = "1.000001"
 DRAFT_PROCEDURE = "1.000002"
 FEES = [135_000, 15_000]
-GMT7 = timezone(timedelta(hours=7))
 
 
 def _procedure(name: str, fees: list[int]) -> dict[str, Any]:
@@ -114,8 +115,8 @@ class Bank:
             "vnp_BankTranNo": f"VNP{self.transaction}",
             "vnp_CardType": "ATM",
             "vnp_OrderInfo": "Le phi ho so",
-            "vnp_PayDate": (paid_at or datetime.now(GMT7))
-            .astimezone(GMT7)
+            "vnp_PayDate": (paid_at or datetime.now(VIETNAM_TZ))
+            .astimezone(VIETNAM_TZ)
             .strftime("%Y%m%d%H%M%S"),
             "vnp_ResponseCode": response,
             "vnp_TmnCode": self.profile["tmn_code"],

@@ -14,6 +14,7 @@ import boto3
 import pytest
 from chalice.test import Client
 
+from tests.conftest import SetClock
 from tests.payments.conftest import FEES, Bank, Citizen, vnpay_hash
 from tests.support.metrics import emitted_metrics
 
@@ -128,44 +129,36 @@ def test_refusals_in_the_providers_order(citizen: Citizen, bank: Bank) -> None:
 
 
 def test_a_payment_after_the_orders_time_expires_it_instead_of_paying_it(
-    citizen: Citizen, bank: Bank, monkeypatch: pytest.MonkeyPatch
+    citizen: Citizen, bank: Bank, clock: SetClock
 ) -> None:
-    from services.payments import service
-
     order = _order(citizen, "IPN-0004")
-    later = service._now() + timedelta(minutes=16)
-    monkeypatch.setattr(service, "_now", lambda: later)
+    later = clock.advance(minutes=16)
     late = bank.notice(order["order_id"], AMOUNT, paid_at=later)  # the bank took it late
     assert bank.send(late)["RspCode"] == "02"
     assert json.loads(citizen.get(order["order_id"]).body)["status"] == "expired"
 
 
 def test_a_payment_in_time_notified_late_still_pays(
-    citizen: Citizen, bank: Bank, monkeypatch: pytest.MonkeyPatch
+    citizen: Citizen, bank: Bank, clock: SetClock
 ) -> None:
-    from services.payments import service
-
     order = _order(citizen, "IPN-0004B")
-    in_time = service._now() + timedelta(minutes=14)
-    arrives = service._now() + timedelta(minutes=16)  # after the order's time
-    monkeypatch.setattr(service, "_now", lambda: arrives)
+    in_time = clock.now() + timedelta(minutes=14)
+    clock.advance(minutes=16)  # the notice arrives after the order's time
     assert bank.send(bank.notice(order["order_id"], AMOUNT, paid_at=in_time))["RspCode"] == "00"
     assert json.loads(citizen.get(order["order_id"]).body)["status"] == "paid"
 
 
 def test_the_schedule_expires_overdue_orders_after_a_grace(
-    citizen: Citizen, monkeypatch: pytest.MonkeyPatch
+    citizen: Citizen, clock: SetClock
 ) -> None:
     from services.payments import service
 
     order = _order(citizen, "IPN-0005")
     fresh = _order(citizen, "IPN-0006")
     assert service.expire_overdue() == 0
-    just_after = service._now() + timedelta(minutes=16)
-    monkeypatch.setattr(service, "_now", lambda: just_after)
+    clock.advance(minutes=16)
     assert service.expire_overdue() == 0  # a notice of a payment made in time may be coming
-    later = just_after + timedelta(minutes=5)
-    monkeypatch.setattr(service, "_now", lambda: later)
+    clock.advance(minutes=5)
     assert service.expire_overdue() >= 2
     for made in (order, fresh):
         assert json.loads(citizen.get(made["order_id"]).body)["status"] == "expired"

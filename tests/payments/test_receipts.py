@@ -4,18 +4,20 @@ even when settlement messages are delivered twice or a batch fails halfway."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import pytest
 from chalice.test import Client
 
+from services.core.clock import VIETNAM_TZ
+from tests.conftest import SetClock
 from tests.payments.conftest import FEES, Bank, Citizen
 
 
 def _this_year() -> int:
     """Receipts are numbered per year of payment, in Vietnam's time."""
-    return datetime.now(timezone(timedelta(hours=7))).year
+    return datetime.now(VIETNAM_TZ).year
 
 
 def _paid_order(citizen: Citizen, bank: Bank, dossier: str) -> str:
@@ -111,7 +113,7 @@ def test_an_unpaid_order_gets_no_receipt(client: Client, citizen: Citizen) -> No
 
 
 def test_a_settled_event_lost_for_good_is_sent_again_until_the_receipt_exists(
-    client: Client, citizen: Citizen, bank: Bank, monkeypatch: pytest.MonkeyPatch
+    client: Client, citizen: Citizen, bank: Bank, clock: SetClock
 ) -> None:
     import boto3
 
@@ -132,14 +134,12 @@ def test_a_settled_event_lost_for_good_is_sent_again_until_the_receipt_exists(
     assert service.relay_quietly() >= 1
     assert order_id in drain()  # ...and lost: say it went to the dead-letter queue
     assert service.relay_quietly() == 0  # not due again yet
-    later = service._now() + timedelta(minutes=16)
-    monkeypatch.setattr(service, "_now", lambda: later)
+    clock.advance(minutes=16)
     assert service.relay_quietly() >= 1
     assert order_id in drain()
     _deliver(client, [order_id])
     assert json.loads(citizen.get(order_id).body)["receipt_no"]
-    even_later = later + timedelta(minutes=16)
-    monkeypatch.setattr(service, "_now", lambda: even_later)
+    even_later = clock.advance(minutes=16)
     from services.payments import storage
 
     assert order_id not in [order.order_id for order in storage.outbox(even_later)]
