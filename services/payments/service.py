@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.core import aws, clock, observability
+from services.core import aws, catalogue_view, clock, observability
 from services.core.auth import Principal, Role
 from services.core.dynamo import Conflict
 from services.core.problems import FieldError, Problem, Text, conflict, invalid, not_found
@@ -56,20 +56,12 @@ def owner_key(subject: str) -> str:
 # -- the catalogue, read-only ----------------------------------------------------------------
 def _published_fees(procedure_code: str) -> tuple[int, list[str], str] | None:
     """(sum of fees, implementing agencies, name) of a published procedure, read from the
-    catalogue's table: the amount is never the caller's to say."""
-    item = (
-        aws.table(get_settings().catalogue_table)
-        .get_item(Key={"pk": f"PROC#{procedure_code}", "sk": "CURRENT"}, ConsistentRead=True)
-        .get("Item")
-    )
-    if not item or item.get("status") != "published":
+    catalogue: the amount is never the caller's to say. Read consistently, so an order
+    opened right after a publication charges the fees just published."""
+    procedure = catalogue_view.published_procedure(procedure_code, consistent=True)
+    if procedure is None or procedure.fee_total_vnd <= 0 or not procedure.agency_ids:
         return None
-    fees: list[dict[str, Any]] = list(item.get("fees") or [])  # type: ignore[arg-type]
-    total = sum(int(fee.get("amount_vnd", 0)) for fee in fees)
-    agencies: list[str] = list(item.get("agency_ids") or [])  # type: ignore[arg-type]
-    if total <= 0 or not agencies:
-        return None
-    return total, [str(a) for a in agencies], str(item.get("name", procedure_code))
+    return procedure.fee_total_vnd, list(procedure.agency_ids), procedure.name
 
 
 # -- orders ----------------------------------------------------------------------------------
