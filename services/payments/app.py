@@ -142,7 +142,7 @@ def refund_order(order_id: str, body: RefundBody, principal: Principal) -> Order
     authenticate=False,
 )
 def vnpay_ipn(query: VnpayParams) -> VnpayAnswer:
-    decision = service.take_vnpay_notice(_query())
+    decision = service.take_notice("vnpay", _query())
     return VnpayAnswer(rsp_code=decision.code, message=decision.message)
 
 
@@ -181,7 +181,7 @@ def momo_return() -> ReturnView:
     authenticate=False,
 )
 def momo_ipn(body: MomoIpn) -> Reply:
-    service.take_momo_notice(body.model_dump(exclude_none=False))
+    service.take_notice("momo", body.model_dump(exclude_none=False))
     return Reply(None, 204)
 
 

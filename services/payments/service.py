@@ -20,7 +20,7 @@ from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
 from services.payments import domain, storage
 from services.payments.domain import Decision, Notice, Order, Provider
-from services.payments.providers import PROVIDERS, Momo, ProviderError, Vnpay
+from services.payments.providers import PROVIDERS, PaymentProvider, ProviderError
 
 log = observability.logger("payments")
 metrics = observability.metrics("payments")
@@ -228,49 +228,31 @@ def _counted(decision: Decision) -> Decision:
     return decision
 
 
-def take_vnpay_notice(params: Mapping[str, str]) -> Decision:
-    """VNPAY's IPN: signature, order, amount, state, in that order; never raises."""
-    return _counted(_decide_vnpay_notice(params))
+def take_notice(provider_name: Provider, fields: Mapping[str, Any]) -> Decision:
+    """A provider's IPN, VNPAY's or MoMo's: signature, order, amount, state, in that order;
+    never raises."""
+    return _counted(_decide_notice(PROVIDERS[provider_name], fields))
 
 
-def take_momo_notice(ipn: Mapping[str, Any]) -> Decision:
-    """MoMo's IPN, checked like VNPAY's; never raises."""
-    return _counted(_decide_momo_notice(ipn))
-
-
-def _decide_vnpay_notice(params: Mapping[str, str]) -> Decision:
-    provider = PROVIDERS["vnpay"]
-    assert isinstance(provider, Vnpay)
+def _decide_notice(provider: PaymentProvider, fields: Mapping[str, Any]) -> Decision:
+    order_id: str | None = None
     try:
-        if not provider.verify(params):
-            _keep(_order_id_in(params.get("vnp_TxnRef")), "vnpay", params, domain.INVALID_SIGNATURE)
+        order_id = _order_id_in(provider.order_id(fields))
+        if not provider.verify(fields):
+            _keep(order_id, provider.name, fields, domain.INVALID_SIGNATURE)
             return domain.answer(domain.INVALID_SIGNATURE)
-        notice = provider.notice(params)
-        return _take(notice, params)
+        return _take(provider.notice(fields), fields)
     except Exception as error:
-        return _not_handled(error, params.get("vnp_TxnRef"), "vnpay", params)
-
-
-def _decide_momo_notice(ipn: Mapping[str, Any]) -> Decision:
-    provider = PROVIDERS["momo"]
-    assert isinstance(provider, Momo)
-    try:
-        if not provider.verify(ipn):
-            order_id = _order_id_in(str(ipn.get("orderId", "")))
-            _keep(order_id, "momo", ipn, domain.INVALID_SIGNATURE)
-            return domain.answer(domain.INVALID_SIGNATURE)
-        return _take(provider.notice(ipn), ipn)
-    except Exception as error:
-        return _not_handled(error, str(ipn.get("orderId", "")), "momo", ipn)
+        return _not_handled(error, order_id, provider.name, fields)
 
 
 def _not_handled(
-    error: Exception, raw_order_id: str | None, provider: str, fields: Mapping[str, Any]
+    error: Exception, order_id: str | None, provider: str, fields: Mapping[str, Any]
 ) -> Decision:
     """Anything unexpected is a ``99``, logged without the notice, and kept if it can be."""
     log.error("notice not handled", extra={"trace": observability.safe_trace(error)})
     try:
-        _keep(_order_id_in(raw_order_id), provider, fields, domain.OTHER)
+        _keep(order_id, provider, fields, domain.OTHER)
     except Exception as keeping:
         log.error("notice not kept", extra={"trace": observability.safe_trace(keeping)})
     return domain.answer(domain.OTHER)
@@ -286,8 +268,7 @@ def return_status(
     """The citizen's browser back from the provider: (order id, signature valid, status).
     Only read, never write: the browser's word settles nothing, the IPN does."""
     provider = PROVIDERS[provider_name]
-    raw_id = params.get("vnp_TxnRef") if provider_name == "vnpay" else params.get("orderId")
-    order_id = _order_id_in(raw_id)
+    order_id = _order_id_in(provider.order_id(params))
     if order_id is None or not provider.verify(params):
         return order_id, False, None
     order = storage.load_order(order_id)
