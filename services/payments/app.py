@@ -8,10 +8,9 @@ from chalice.app import Chalice, Rate, SQSEvent
 
 from services.core.api import Api, Reply
 from services.core.auth import Principal, Role
-from services.core.problems import FieldError, Text, invalid
 from services.core.settings import get_settings
 from services.core.standard_routes import add_standard_routes
-from services.payments import idempotency, receipts, service
+from services.payments import idempotency, service
 from services.payments.domain import Order
 from services.payments.models import (
     ORDER_ID_PATTERN,
@@ -25,6 +24,7 @@ from services.payments.models import (
     VnpayAnswer,
     VnpayParams,
 )
+from services.payments.reconciliation import Reconciliation
 
 app = Chalice(app_name="portal-payments")
 api = Api(
@@ -37,7 +37,6 @@ api = Api(
 add_standard_routes(api, lambda: get_settings().payments_table)
 
 ORDER = {"order_id": ORDER_ID_PATTERN}
-_REFUSED = Text("Bảng kê không đối soát được.", "The statement cannot be reconciled.")
 
 
 def _client_ip() -> str:
@@ -197,16 +196,10 @@ def momo_ipn(body: MomoIpn) -> Reply:
     roles=(Role.OPERATOR,),
 )
 def reconcile(body: ReconciliationBody) -> ReconciliationReport:
-    from services.payments import reconciling
-
-    try:
-        outcome = reconciling.reconcile_statement(body.statement, body.provider, body.day)
-    except reconciling.StatementRefused as refused:
-        raise invalid([FieldError("statement", refused.reason)], _REFUSED) from None
-    return report_model(outcome)
+    return report_model(service.reconcile_statement(body.statement, body.provider, body.day))
 
 
-def report_model(outcome: Any) -> ReconciliationReport:
+def report_model(outcome: Reconciliation) -> ReconciliationReport:
     return ReconciliationReport.model_validate(
         {
             **outcome.report.to_dict(),
@@ -230,4 +223,4 @@ def expire_orders(event: Any) -> None:
 def issue_receipts(event: SQSEvent) -> dict[str, Any]:
     from services.payments import consumers
 
-    return consumers.issue_receipts(event.to_dict(), event.context, receipts.issue_for)
+    return consumers.issue_receipts(event.to_dict(), event.context, service.issue_receipt)

@@ -29,6 +29,11 @@ def is_order_id(text: str) -> bool:
     return len(text) == ORDER_ID_LENGTH and all(c in ORDER_ID_ALPHABET for c in text)
 
 
+def receipt_number(agency_id: str, year: int, number: int) -> str:
+    """An e-receipt's number: per agency and year of payment (GMT+7), without gaps."""
+    return f"{agency_id.upper()}/{year}/{number:07d}"
+
+
 @dataclass(frozen=True, slots=True)
 class Order:
     order_id: str

@@ -1,15 +1,18 @@
-"""Payments use cases: create an order, take a provider's notice, expire, refund.
+"""Payments use cases: create an order, take a provider's notice, expire, refund, issue
+e-receipts, reconcile a statement, relay the settled events.
 
-Handlers in ``app.py`` translate HTTP to these calls and back; storage does the writes;
-the decisions themselves are :mod:`services.payments.domain`.
+Handlers in ``app.py`` translate HTTP and SQS to these calls and back; ``storage`` and
+``receipt_storage`` do the reads and writes; the decisions themselves are
+:mod:`services.payments.domain` and :mod:`services.payments.reconciliation`.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from services.core import aws, catalogue_view, clock, observability
@@ -18,7 +21,7 @@ from services.core.dynamo import Conflict
 from services.core.problems import FieldError, Problem, Text, conflict, invalid, not_found
 from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
-from services.payments import domain, storage
+from services.payments import domain, receipt_storage, reconciliation, storage
 from services.payments.domain import Decision, Notice, Order, Provider
 from services.payments.providers import PROVIDERS, PaymentProvider, ProviderError
 
@@ -318,6 +321,90 @@ def refund(order_id: str, reason: str, operator: Principal, client_ip: str) -> O
         raise conflict(_NOT_REFUNDABLE) from None
     metrics.add_metric(name="OrdersRefunded", unit="Count", value=1)
     return after
+
+
+# -- e-receipts ------------------------------------------------------------------------------
+RECEIPT_ATTEMPTS = 20
+
+
+class ReceiptNotIssued(Exception):
+    """Contention outlasted the attempts; the message is retried later."""
+
+
+def issue_receipt(event: dict[str, Any]) -> str | None:
+    """The order's receipt number, issuing it if needed; None if the order was not paid.
+
+    One per paid order, numbered per agency and year without gaps, issued exactly once
+    however often the settlement message arrives: the number is taken by a transaction that
+    moves the agency's counter from the value read to the next one and gives the order its
+    receipt only if it has none. Two consumers racing for a number cannot both win it, and
+    a redelivered message finds the receipt already there.
+    """
+    order_id = str(event.get("order_id", ""))
+    for attempt in range(RECEIPT_ATTEMPTS):
+        order = storage.load_order(order_id)
+        if order is None or order.paid_at is None:
+            return None
+        if order.receipt_no:
+            return order.receipt_no
+        year = clock.local_date(order.paid_at).year
+        seen = receipt_storage.last_receipt_number(order.agency_id, year)
+        number = domain.receipt_number(order.agency_id, year, seen + 1)
+        try:
+            receipt_storage.issue_receipt(order, year, seen, number, clock.now())
+        except Conflict:
+            # Another consumer took the number, or this order's receipt: read again.
+            time.sleep(random.uniform(0, 0.01) * (attempt + 1))  # noqa: S311 - jitter
+            continue
+        return number
+    raise ReceiptNotIssued(order_id)
+
+
+# -- reconciliation (đối soát) ---------------------------------------------------------------
+FLAG_BANK_PAID = "bank_reports_paid"
+_STATEMENT_REFUSED = Text("Bảng kê không đối soát được.", "The statement cannot be reconciled.")
+
+
+def _facts(order: Order) -> reconciliation.OrderFacts:
+    return reconciliation.OrderFacts(
+        order_id=order.order_id,
+        status=order.status,
+        amount_vnd=order.amount_vnd,
+        bank_transaction_no=order.bank_transaction_no,
+        paid_at=order.paid_at,
+    )
+
+
+def reconcile_statement(
+    text: str, provider: Provider, statement_day: date | None = None
+) -> reconciliation.Reconciliation:
+    """Compare a provider's daily statement with the orders: every order it names, and every
+    order of that provider paid here on its days (GMT+7). ``statement_day`` is the day the
+    provider says it covers: orders paid here that day are checked even when the statement
+    lists none of them.
+
+    Orders the bank says are paid while still pending here are flagged for an operator and
+    nothing else: reconciliation never settles an order. A statement that is not one day's
+    (cut short, or spanning more than ``MAX_DAYS`` days) is a 422 before any flag is set.
+    """
+    statement = reconciliation.parse_statement(text)
+    try:
+        days = reconciliation.statement_days(statement, statement_day)
+    except reconciliation.StatementRefused as refused:
+        raise invalid([FieldError("statement", refused.reason)], _STATEMENT_REFUSED) from None
+    named = [line.order_id for line in statement.lines if domain.is_order_id(line.order_id)]
+    orders = {order.order_id: order for order in storage.load_orders(named)}
+    for day in days:
+        for order in storage.paid_on(day.isoformat()):
+            if order.provider == provider:
+                orders.setdefault(order.order_id, order)
+    report = reconciliation.reconcile(statement.lines, [_facts(o) for o in orders.values()])
+    for order_id in report.flagged_order_ids:
+        storage.flag(order_id, FLAG_BANK_PAID)  # False: settled meanwhile, nothing to flag
+    metrics.add_metric(name="ReconciliationsRun", unit="Count", value=1)
+    if report.flagged_order_ids:
+        metrics.add_metric(name="OrdersFlagged", unit="Count", value=len(report.flagged_order_ids))
+    return reconciliation.Reconciliation(report, list(statement.errors), statement.truncated)
 
 
 # -- the settled event -----------------------------------------------------------------------

@@ -12,7 +12,7 @@ Items (``pk`` / ``sk``):
   ``NOTICE#MALFORMED``.
 - ``DOSSIER#<code>#<owner>`` / ``PAYMENT``: which of the citizen's orders holds the dossier,
   so that it never has two live orders; a new order replaces a holder no longer pending.
-- ``RECEIPTS#...``: e-receipts, see :mod:`services.payments.receipt_book`.
+- ``RECEIPTS#...``: e-receipts, see :mod:`services.payments.receipt_storage`.
 
 Every state change is conditional on the state it expects, so two notices racing for one
 order cannot both apply; a notice settles an order in one write.

@@ -37,10 +37,10 @@ def _deliver(client: Client, order_ids: list[str]) -> Any:
 def test_each_paid_order_gets_one_receipt_numbered_without_gaps(
     client: Client, citizen: Citizen, bank: Bank
 ) -> None:
-    from services.payments import receipt_book
+    from services.payments import receipt_storage
 
     orders = [_paid_order(citizen, bank, f"RCPT-{n}") for n in range(5)]
-    before = receipt_book.last_receipt_number("bo-cong-an", _this_year())
+    before = receipt_storage.last_receipt_number("bo-cong-an", _this_year())
     _deliver(client, orders)
     _deliver(client, list(reversed(orders)))  # every message delivered twice
     numbers = [json.loads(citizen.get(o).body)["receipt_no"] for o in orders]
@@ -48,8 +48,8 @@ def test_each_paid_order_gets_one_receipt_numbered_without_gaps(
     sequence = sorted(int(n.rsplit("/", 1)[1]) for n in numbers)
     assert sequence == list(range(before + 1, before + 6))
     assert all(n.startswith("BO-CONG-AN/") for n in numbers)
-    assert receipt_book.last_receipt_number("bo-cong-an", _this_year()) == before + 5
-    issued = receipt_book.receipts("bo-cong-an", _this_year())
+    assert receipt_storage.last_receipt_number("bo-cong-an", _this_year()) == before + 5
+    issued = receipt_storage.receipts("bo-cong-an", _this_year())
     assert sorted(r["order_id"] for r in issued if r["order_id"] in orders) == sorted(orders)
 
 
@@ -57,12 +57,12 @@ def test_a_receipt_whose_transaction_collides_once_still_gets_its_number(
     client: Client, citizen: Citizen, bank: Bank
 ) -> None:
     from services.core import aws
-    from services.payments import receipt_book
+    from services.payments import receipt_storage
     from tests.support.faults import transaction_collisions
 
     order_id = _paid_order(citizen, bank, "RCPT-COLLIDE")
     year = _this_year()
-    before = receipt_book.last_receipt_number("bo-cong-an", year)
+    before = receipt_storage.last_receipt_number("bo-cong-an", year)
     with transaction_collisions(aws.dynamodb_client(), times=1) as collisions:
         result = _deliver(client, [order_id])
     assert collisions.injected == 1
@@ -70,16 +70,16 @@ def test_a_receipt_whose_transaction_collides_once_still_gets_its_number(
     # The next number, no gap: the collided attempt took nothing.
     expected = f"BO-CONG-AN/{year}/{before + 1:07d}"
     assert json.loads(citizen.get(order_id).body)["receipt_no"] == expected
-    assert receipt_book.last_receipt_number("bo-cong-an", year) == before + 1
+    assert receipt_storage.last_receipt_number("bo-cong-an", year) == before + 1
 
 
 def test_a_failure_mid_batch_redelivers_only_what_failed(
     client: Client, citizen: Citizen, bank: Bank, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.payments import receipts
+    from services.payments import service
 
     orders = [_paid_order(citizen, bank, f"FAULT-{n}") for n in range(4)]
-    real = receipts.issue_for
+    real = service.issue_receipt
     failing = orders[2]
 
     def flaky(event: dict[str, Any]) -> str | None:
@@ -87,12 +87,12 @@ def test_a_failure_mid_batch_redelivers_only_what_failed(
             raise RuntimeError("the table went away")
         return real(event)
 
-    monkeypatch.setattr(receipts, "issue_for", flaky)
+    monkeypatch.setattr(service, "issue_receipt", flaky)
     result = _deliver(client, orders)
     failures = result.payload["batchItemFailures"]
     assert len(failures) == 1
     assert json.loads(citizen.get(failing).body)["receipt_no"] is None
-    monkeypatch.setattr(receipts, "issue_for", real)
+    monkeypatch.setattr(service, "issue_receipt", real)
     # Lambda redelivers the failed message; an at-least-once queue may repeat the rest too.
     assert _deliver(client, orders).payload["batchItemFailures"] == []
     numbers = [json.loads(citizen.get(o).body)["receipt_no"] for o in orders]

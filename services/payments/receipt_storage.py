@@ -1,4 +1,5 @@
-"""The receipt book in the payments table: per agency and year, a counter and the receipts.
+"""Storage of the receipt book in the payments table: per agency and year, a counter and
+the receipts.
 
 - ``RECEIPTS#<agency>#<year>`` / ``COUNTER``: the last number issued;
 - ``RECEIPTS#<agency>#<year>`` / ``NO#<number>``: the receipt itself, and the order gets
