@@ -6,8 +6,10 @@ from typing import Any
 
 from chalice.app import Chalice, Rate, SQSEvent
 
+from services.core import queues
 from services.core.api import Api, Reply
 from services.core.auth import Principal, Role
+from services.core.messages import PAYMENT_SETTLED
 from services.core.settings import get_settings
 from services.core.standard_routes import add_standard_routes
 from services.payments import idempotency, service
@@ -221,6 +223,6 @@ def expire_orders(event: Any) -> None:
 )
 @api.background
 def issue_receipts(event: SQSEvent) -> dict[str, Any]:
-    from services.payments import consumers
-
-    return consumers.issue_receipts(event.to_dict(), event.context, service.issue_receipt)
+    return queues.consume(
+        event.to_dict(), event.context, PAYMENT_SETTLED, service.receive_settled, service.log
+    )

@@ -8,16 +8,16 @@ Handlers in ``app.py`` translate HTTP and SQS to these calls and back; ``storage
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from services.core import aws, catalogue_view, clock, observability
+from services.core import catalogue_view, clock, observability, queues
 from services.core.auth import Principal, Role
 from services.core.dynamo import Conflict
+from services.core.messages import PaymentSettled
 from services.core.problems import FieldError, Problem, Text, conflict, invalid, not_found
 from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
@@ -151,19 +151,6 @@ def view_order(order_id: str, principal: Principal | None) -> Order:
 
 
 # -- notices ---------------------------------------------------------------------------------
-def _settled_event(order: Order) -> dict[str, Any]:
-    return {
-        "type": "payment.settled",
-        "order_id": order.order_id,
-        "agency_id": order.agency_id,
-        "procedure_code": order.procedure_code,
-        "dossier_code": order.dossier_code,
-        "amount_vnd": order.amount_vnd,
-        "paid_at": order.paid_at.isoformat() if order.paid_at else None,
-        "bank_transaction_no": order.bank_transaction_no,
-    }
-
-
 def _keep(order_id: str | None, provider: str, fields: Mapping[str, Any], outcome: str) -> None:
     storage.keep_notice(
         storage.notice_item(order_id, provider, _plain(fields), outcome, clock.now())
@@ -331,7 +318,14 @@ class ReceiptNotIssued(Exception):
     """Contention outlasted the attempts; the message is retried later."""
 
 
-def issue_receipt(event: dict[str, Any]) -> str | None:
+def receive_settled(message: PaymentSettled) -> None:
+    """A settled event from the queue: the order's receipt. The message names the order;
+    what the receipt says is read from the order itself."""
+    issued = issue_receipt(message.order_id)
+    log.info("receipt", extra={"issued": issued is not None})
+
+
+def issue_receipt(order_id: str) -> str | None:
     """The order's receipt number, issuing it if needed; None if the order was not paid.
 
     One per paid order, numbered per agency and year without gaps, issued exactly once
@@ -340,7 +334,6 @@ def issue_receipt(event: dict[str, Any]) -> str | None:
     receipt only if it has none. Two consumers racing for a number cannot both win it, and
     a redelivered message finds the receipt already there.
     """
-    order_id = str(event.get("order_id", ""))
     for attempt in range(RECEIPT_ATTEMPTS):
         order = storage.load_order(order_id)
         if order is None or order.paid_at is None:
@@ -411,6 +404,28 @@ def reconcile_statement(
 RELAY_BUDGET_SECONDS = 40  # the schedule runs every minute; one run never overlaps the next
 
 
+def _settled(orders: list[Order]) -> list[tuple[str, PaymentSettled]]:
+    """The settled event of each order, by order id. An order the message refuses to carry
+    is logged (by id) and left in the outbox for a person, without holding up the rest."""
+    events: list[tuple[str, PaymentSettled]] = []
+    for order in orders:
+        try:
+            event = PaymentSettled(
+                order_id=order.order_id,
+                agency_id=order.agency_id,
+                procedure_code=order.procedure_code,
+                dossier_code=order.dossier_code,
+                amount_vnd=order.amount_vnd,
+                paid_at=order.paid_at,
+                bank_transaction_no=order.bank_transaction_no,
+            )
+        except ValueError:
+            log.error("settled event not built", extra={"order_id": order.order_id})
+            continue
+        events.append((order.order_id, event))
+    return events
+
+
 def relay_quietly(budget_seconds: float = RELAY_BUDGET_SECONDS) -> int:
     """Send the settled event of every paid order in the outbox, ten to a request, until
     it is empty or the time is up; what fails stays there for the next run. Consumers are
@@ -419,29 +434,15 @@ def relay_quietly(budget_seconds: float = RELAY_BUDGET_SECONDS) -> int:
     sent = 0
     deadline = time.monotonic() + budget_seconds
     try:
-        queue = aws.queue_url(get_settings().payment_settled_queue)
+        queue = get_settings().payment_settled_queue
         while time.monotonic() < deadline and (waiting := storage.outbox(clock.now())):
-            for start in range(0, len(waiting), 10):
-                batch = waiting[start : start + 10]
-                answer = aws.sqs().send_message_batch(
-                    QueueUrl=queue,
-                    Entries=[
-                        {
-                            "Id": order.order_id,
-                            "MessageBody": json.dumps(_settled_event(order)),
-                            "MessageAttributes": {
-                                "type": {"DataType": "String", "StringValue": "payment.settled"}
-                            },
-                        }
-                        for order in batch
-                    ],
-                )
-                by_id = {order.order_id: order for order in batch}
-                for done in answer.get("Successful", []):
-                    storage.event_sent(by_id[done["Id"]], clock.now())
-                    sent += 1
-                if answer.get("Failed"):
-                    return sent  # the queue is refusing: try again on the next run
+            by_id = {order.order_id: order for order in waiting}
+            taken = queues.send_batch(queue, _settled(waiting))
+            for order_id in taken:
+                storage.event_sent(by_id[order_id], clock.now())
+            sent += len(taken)
+            if len(taken) < len(waiting):
+                return sent  # the queue refused some, or an event could not be built
     except Exception as error:
         trace = observability.safe_trace(error)
         log.warning("settled events not relayed yet", extra={"trace": trace})

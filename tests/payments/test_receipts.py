@@ -26,9 +26,27 @@ def _paid_order(citizen: Citizen, bank: Bank, dossier: str) -> str:
     return str(order["order_id"])
 
 
+def _settled(order_id: str) -> str:
+    """A settled event naming the order. The consumer reads everything else from the order
+    itself; what the relay really sends is tests/contracts/test_payment_settled.py's."""
+    return json.dumps(
+        {
+            "type": "payment.settled",
+            "schema_version": 1,
+            "order_id": order_id,
+            "agency_id": "bo-cong-an",
+            "procedure_code": "1.002804",
+            "dossier_code": "RCPT-ANY",
+            "amount_vnd": 150_000,
+            "paid_at": "2026-05-01T08:30:00+07:00",
+            "bank_transaction_no": "14000001",
+        }
+    )
+
+
 def _deliver(client: Client, order_ids: list[str]) -> Any:
     event = client.events.generate_sqs_event(
-        message_bodies=[json.dumps({"type": "payment.settled", "order_id": o}) for o in order_ids],
+        message_bodies=[_settled(o) for o in order_ids],
         queue_name="portal-test-payment-settled",
     )
     return client.lambda_.invoke("issue-receipts", event)
@@ -82,10 +100,10 @@ def test_a_failure_mid_batch_redelivers_only_what_failed(
     real = service.issue_receipt
     failing = orders[2]
 
-    def flaky(event: dict[str, Any]) -> str | None:
-        if event["order_id"] == failing:
+    def flaky(order_id: str) -> str | None:
+        if order_id == failing:
             raise RuntimeError("the table went away")
-        return real(event)
+        return real(order_id)
 
     monkeypatch.setattr(service, "issue_receipt", flaky)
     result = _deliver(client, orders)
