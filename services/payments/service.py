@@ -169,11 +169,8 @@ def _take(notice: Notice, fields: Mapping[str, Any]) -> Decision:
     # Whether the order's time had run out is judged at the moment the bank says it took
     # the money (signed), not when its notice happens to arrive.
     when = min(notice.paid_at or now, now)
-    if notice.succeeded and not notice.transaction_no:
-        # Paid, says the bank, but without its transaction: neither pay nor fail the order.
-        _keep(order_id, notice.provider, fields, domain.OTHER)
-        return domain.answer(domain.OTHER)
-    if order_id is None or notice.amount_vnd is None:
+    if order_id is None or notice.amount_vnd is None or notice.paid_without_transaction:
+        # Refused whatever state the order is in: it is read only to answer why.
         order = storage.load_order(order_id) if order_id else None
         decision = domain.decide(order, notice, when)
         _keep(order_id, notice.provider, fields, decision.code)

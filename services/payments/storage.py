@@ -178,7 +178,8 @@ class Refused(Exception):
 
 # Every check of the provider's rules in one condition: the order exists and is pending
 # (a missing item has no status), it is this provider's and this amount (``charge``), and
-# its time has not run out.
+# its time has not run out. It accepts exactly the notices ``domain.decide`` answers 00:
+# tests/payments/unit/settlement_cases.py is the one table both are tested against.
 _SETTLEABLE = "#status = :pending AND charge = :charge AND pay_by > :now"
 
 
