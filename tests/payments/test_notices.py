@@ -14,8 +14,9 @@ import boto3
 import pytest
 from chalice.test import Client
 
+from infra.sandbox_bank import vnpay_sign
 from tests.conftest import SetClock
-from tests.payments.conftest import FEES, Bank, Citizen, vnpay_hash
+from tests.payments.conftest import FEES, Bank, Citizen
 from tests.support.metrics import emitted_metrics
 
 AMOUNT = sum(FEES)
@@ -119,7 +120,7 @@ def test_refusals_in_the_providers_order(citizen: Citizen, bank: Bank) -> None:
     assert bank.send(bank.notice(order_id, AMOUNT + 1))["RspCode"] == "04"
     broken = {k: v for k, v in bank.notice(order_id, AMOUNT).items() if k != "vnp_SecureHash"}
     broken["vnp_PayDate"] = "not-a-date"
-    broken["vnp_SecureHash"] = vnpay_hash(broken, bank.profile["hash_secret"])
+    broken["vnp_SecureHash"] = vnpay_sign(bank.profile["hash_secret"], broken)
     assert bank.send(broken)["RspCode"] == "99"
     # None of that moved the order; every notice was kept, without the hash secret.
     assert json.loads(citizen.get(order_id).body)["status"] == "pending"
@@ -171,7 +172,7 @@ def test_paid_without_a_transaction_number_is_99_and_changes_nothing(
     order = _order(citizen, "IPN-NOTXN")
     notice = {k: v for k, v in bank.notice(order["order_id"], AMOUNT).items()}
     notice["vnp_TransactionNo"] = ""
-    notice["vnp_SecureHash"] = vnpay_hash(notice, bank.profile["hash_secret"])
+    notice["vnp_SecureHash"] = vnpay_sign(bank.profile["hash_secret"], notice)
     assert bank.send(notice)["RspCode"] == "99"
     assert json.loads(citizen.get(order["order_id"]).body)["status"] == "pending"
 
@@ -269,7 +270,7 @@ def test_during_a_secret_rotation_notices_signed_with_either_secret_are_taken(
         fresh = _order(citizen, "IPN-ROTATE-NEW")
         query = query_of(fresh["pay_url"])
         # What the portal signs uses the new secret only.
-        assert query["vnp_SecureHash"] == vnpay_hash(query, rotated["hash_secret"])
+        assert query["vnp_SecureHash"] == vnpay_sign(rotated["hash_secret"], query)
         bank.profile = rotated
         assert bank.send(bank.notice(fresh["order_id"], AMOUNT))["RspCode"] == "00"
         # Once the previous secret is dropped, its signatures are refused.

@@ -9,6 +9,7 @@ from typing import Any
 
 from chalice.test import Client
 
+from infra.sandbox_bank import vnpay_sign
 from services.core.clock import VIETNAM_TZ
 from tests.conftest import documented_statuses
 from tests.payments.conftest import (
@@ -18,7 +19,6 @@ from tests.payments.conftest import (
     Citizen,
     merchant,
     query_of,
-    vnpay_hash,
 )
 
 
@@ -48,7 +48,7 @@ def test_an_order_charges_the_published_fees_and_points_at_the_bank(citizen: Cit
     expires = datetime.strptime(params["vnp_ExpireDate"], "%Y%m%d%H%M%S").replace(tzinfo=VIETNAM_TZ)
     assert expires - created == timedelta(minutes=15)
     assert abs(datetime.fromisoformat(order["expires_at"]) - expires) < timedelta(seconds=1)
-    assert params["vnp_SecureHash"] == vnpay_hash(params, profile["hash_secret"])
+    assert params["vnp_SecureHash"] == vnpay_sign(profile["hash_secret"], params)
 
 
 def test_asking_again_for_the_dossier_answers_the_pending_order(

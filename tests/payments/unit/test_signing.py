@@ -8,8 +8,8 @@ import hmac
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
+from infra.sandbox_bank import vnpay_sign
 from services.payments import momo, vnpay
-from tests.payments.conftest import vnpay_hash
 
 # From VNPAY's integration guide (sandbox.vnpayment.vn/apis/docs/huong-dan-tich-hop/): the
 # example payment URL. Its merchant secret is not published, so the hash cannot be checked;
@@ -37,7 +37,7 @@ def test_the_signature_matches_an_independent_signer_and_rejects_any_change() ->
     params["vnp_OrderInfo"] = "Lệ phí: đổi giấy phép lái xe & cấp lại"
     secret = "SECRETKEYFORTESTSONLY0123456789"
     signature = vnpay.sign(params, secret)
-    assert signature == vnpay_hash(params, secret)
+    assert signature == vnpay_sign(secret, params)
     assert vnpay.verify({**params, "vnp_SecureHash": signature}, secret)
     assert vnpay.verify({**params, "vnp_SecureHash": signature.upper()}, secret)
     assert not vnpay.verify({**params, "vnp_SecureHash": signature, "vnp_Amount": "1"}, secret)
