@@ -21,16 +21,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
-import hmac
 import io
 import json
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import urlencode
 
 # Run as a script, Python puts bench/ on the path, not the project root.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -47,6 +45,7 @@ from bench.common import (
     say,
     timed,
 )
+from infra.sandbox_bank import vnpay_notice
 
 if TYPE_CHECKING:
     from chalice.test import Client
@@ -59,7 +58,6 @@ FEES = [135_000, 15_000]
 WARM_UP = 10  # orders paid before measuring: lazy imports, the merchant profile, clients
 REPEATS = 100  # repeated notices timed, at most
 PROFILED = 100  # fresh orders settled under cProfile, at most
-GMT7 = timezone(timedelta(hours=7))
 
 
 # -- the catalogue: one published procedure with fees ----------------------------------------
@@ -95,16 +93,7 @@ def seed_catalogue(operator: dict[str, str]) -> None:
                 raise SystemExit(f"{method.upper()} {path} answered {response.status_code}")
 
 
-# -- the bank's side, written from VNPAY's documentation, not from the service --------------
-def vnpay_hash(params: dict[str, str], secret: str) -> str:
-    text = "&".join(
-        f"{quote_plus(k)}={quote_plus(v)}"
-        for k, v in sorted(params.items())
-        if k not in ("vnp_SecureHash", "vnp_SecureHashType")
-    )
-    return hmac.new(secret.encode(), text.encode(), hashlib.sha512).hexdigest()
-
-
+# -- the bank's side: the sandbox bank's signer, written apart from the service's ----------
 class Bank:
     """Builds VNPAY success notifications for orders, as the bank would send them."""
 
@@ -118,21 +107,15 @@ class Bank:
 
     def ipn_path(self, order_id: str, amount_vnd: int) -> str:
         self.transaction += 1
-        params = {
-            "vnp_Amount": str(amount_vnd * 100),
-            "vnp_BankCode": "NCB",
-            "vnp_BankTranNo": f"VNP{self.transaction}",
-            "vnp_CardType": "ATM",
-            "vnp_OrderInfo": "Le phi ho so",
-            "vnp_PayDate": datetime.now(GMT7).strftime("%Y%m%d%H%M%S"),
-            "vnp_ResponseCode": "00",
-            "vnp_TmnCode": self.profile["tmn_code"],
-            "vnp_TransactionNo": str(self.transaction),
-            "vnp_TransactionStatus": "00",
-            "vnp_TxnRef": order_id,
-        }
-        params["vnp_SecureHash"] = vnpay_hash(params, self.profile["hash_secret"])
-        return "/callbacks/vnpay/ipn?" + urlencode(params)
+        notice = vnpay_notice(
+            tmn_code=self.profile["tmn_code"],
+            hash_secret=self.profile["hash_secret"],
+            txn_ref=order_id,
+            amount=str(amount_vnd * 100),
+            transaction_no=str(self.transaction),
+            paid_at=datetime.now(UTC),
+        )
+        return "/callbacks/vnpay/ipn?" + urlencode(notice)
 
 
 # -- orders ---------------------------------------------------------------------------------

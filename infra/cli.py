@@ -61,7 +61,8 @@ def _catalogue_import(args: argparse.Namespace) -> int:
 
 def _payments_reconcile(args: argparse.Namespace) -> int:
     _use_local_stack(args.endpoint_url)
-    from services.payments import reconciling
+    from services.core.problems import Problem
+    from services.payments import service
     from services.payments.app import report_model
 
     try:
@@ -72,9 +73,10 @@ def _payments_reconcile(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        outcome = reconciling.reconcile_statement(text, args.provider, args.day)
-    except reconciling.StatementRefused as refused:
-        print(f"portal payments reconcile: {refused.reason}", file=sys.stderr)
+        outcome = service.reconcile_statement(text, args.provider, args.day)
+    except Problem as refused:
+        reasons = "; ".join(error.message for error in refused.errors) or refused.detail.en
+        print(f"portal payments reconcile: {reasons}", file=sys.stderr)
         return 2
     report = report_model(outcome)
     if args.json:

@@ -2,8 +2,8 @@
 so that a fee can be paid end to end in a browser, with no bank account and no internet.
 
 It is the *bank's* side, written independently of ``services.payments`` from the providers'
-published rules (standard library only), so that a mistake in the portal's signing shows up
-here as it would at the real bank:
+published rules (the standard library, and Vietnam's zone from ``services.core.clock``), so
+that a mistake in the portal's signing shows up here as it would at the real bank:
 
 - ``GET  /sandbox-bank/``              what the sandbox has seen (no secrets)
 - ``GET  /sandbox-bank/vnpay/pay``     VNPAY's pay page (the portal's ``pay_url``)
@@ -19,15 +19,22 @@ here as it would at the real bank:
 the local gateway serves it on the portal's port and :func:`serve` runs it on its own port.
 Everything it knows is in memory and dies with the process. It never logs a secret.
 
-Each provider's rules (its signing, its checks, its answers) live in a module of their own,
-``vnpay`` and ``momo``, so that one can be checked against its published specification
-without reading the other; ``server`` joins them into :class:`SandboxBank` and serves it.
+Each provider's desk (its checks, its answers) lives in a module of its own, ``vnpay`` and
+``momo``, so that one can be checked against its published specification without reading
+the other; both sign with ``signing``, which the tests and benchmarks that play the bank
+use too; ``server`` joins the desks into :class:`SandboxBank` and serves it. ``pages``
+(HTML) and ``transport`` (HTTP in and out) are what the desks share.
 """
 
-from infra.sandbox_bank.momo import momo_sign
 from infra.sandbox_bank.server import SandboxBank, SandboxBankServer, serve, stop
+from infra.sandbox_bank.signing import (
+    momo_sign,
+    vnpay_hash_data,
+    vnpay_notice,
+    vnpay_pipe_hash,
+    vnpay_sign,
+)
 from infra.sandbox_bank.transport import PREFIX
-from infra.sandbox_bank.vnpay import vnpay_hash_data, vnpay_sign
 
 __all__ = [
     "PREFIX",
@@ -37,5 +44,7 @@ __all__ = [
     "serve",
     "stop",
     "vnpay_hash_data",
+    "vnpay_notice",
+    "vnpay_pipe_hash",
     "vnpay_sign",
 ]

@@ -5,17 +5,12 @@ state they share so that each desk module can be read (and type-checked) on its 
 
 from __future__ import annotations
 
-import hmac
 import logging
 import threading
 
 from infra.sandbox_bank.transport import HttpGet, HttpPost
 
 log = logging.getLogger("sandbox-bank")
-
-
-def _same_hash(expected: str, given: object) -> bool:
-    return isinstance(given, str) and hmac.compare_digest(expected, given.strip().lower())
 
 
 class BankBase:

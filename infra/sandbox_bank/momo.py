@@ -1,13 +1,12 @@
 """MoMo v2 (captureWallet) as the bank sees it: ``create`` answering a ``payUrl``, the pay
-page behind it, the IPN and redirect after Pay or Cancel, and ``refund``. The signing is
-written here from MoMo's published rules, not shared with ``services.payments``, so that a
-mistake in the portal's signing is refused here as the real MoMo would refuse it.
+page behind it, the IPN and redirect after Pay or Cancel, and ``refund``. It signs and
+checks with :mod:`infra.sandbox_bank.signing`, written from MoMo's published rules and not
+shared with ``services.payments``, so that a mistake in the portal's signing is refused here
+as the real MoMo would refuse it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import html
 import itertools
 import json
@@ -19,77 +18,27 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from infra.sandbox_bank.base import BankBase, _same_hash, log
-from infra.sandbox_bank.pages import _details, _error_page, _html, _pay_form, _vnd
+from infra.sandbox_bank.base import BankBase, log
+from infra.sandbox_bank.pages import details, error_page, html_response, pay_form, vnd
+from infra.sandbox_bank.signing import (
+    MOMO_CREATE_FIELDS,
+    MOMO_IPN_FIELDS,
+    MOMO_REFUND_FIELDS,
+    momo_sign,
+    same_hash,
+)
 from infra.sandbox_bank.transport import (
     HTTP_TIMEOUT_SECONDS,
     PREFIX,
     Response,
-    _answer_text,
-    _json,
-    _redirect,
-    _with_query,
+    answer_text,
+    json_response,
+    redirect,
+    with_query,
 )
 
-MOMO_CREATE_FIELDS = (
-    "accessKey",
-    "amount",
-    "extraData",
-    "ipnUrl",
-    "orderId",
-    "orderInfo",
-    "partnerCode",
-    "redirectUrl",
-    "requestId",
-    "requestType",
-)
-MOMO_IPN_FIELDS = (
-    "accessKey",
-    "amount",
-    "extraData",
-    "message",
-    "orderId",
-    "orderInfo",
-    "orderType",
-    "partnerCode",
-    "payType",
-    "requestId",
-    "responseTime",
-    "resultCode",
-    "transId",
-)
-MOMO_REFUND_FIELDS = (
-    "accessKey",
-    "amount",
-    "description",
-    "orderId",
-    "partnerCode",
-    "requestId",
-    "transId",
-)
 MOMO_MIN_AMOUNT = 1_000
 MOMO_MAX_AMOUNT = 50_000_000
-
-
-def hmac_sha256(secret: str, data: str) -> str:
-    return hmac.new(secret.encode(), data.encode(), hashlib.sha256).hexdigest()
-
-
-def momo_raw(values: Mapping[str, Any], names: tuple[str, ...]) -> str:
-    """MoMo's raw signature string: ``name=value`` in the given order, by ``&``, unencoded."""
-    return "&".join(f"{name}={_momo_text(values.get(name, ''))}" for name in names)
-
-
-def momo_sign(secret: str, values: Mapping[str, Any], names: tuple[str, ...]) -> str:
-    return hmac_sha256(secret, momo_raw(values, names))
-
-
-def _momo_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
 
 
 def _now_ms() -> int:
@@ -150,19 +99,25 @@ class MomoDesk(BankBase):
         except ValueError:
             request = None
         if not isinstance(request, dict):
-            return _json(400, self._momo_answer({}, 20, "Bad format request: not JSON"))
+            return json_response(400, self._momo_answer({}, 20, "Bad format request: not JSON"))
         missing = [name for name in required if request.get(name) in (None, "")]
         if missing or not isinstance(request.get("amount"), int):
             detail = ", ".join(missing) if missing else "amount must be an integer"
-            return _json(200, self._momo_answer(request, 20, f"Bad format request: {detail}"))
+            return json_response(
+                200, self._momo_answer(request, 20, f"Bad format request: {detail}")
+            )
         if request["partnerCode"] != self.momo.partner_code or request.get(
             "accessKey", self.momo.access_key
         ) != (self.momo.access_key):
-            return _json(200, self._momo_answer(request, 13, "Merchant authentication failed"))
+            return json_response(
+                200, self._momo_answer(request, 13, "Merchant authentication failed")
+            )
         signed = {**request, "accessKey": self.momo.access_key}
         expected = momo_sign(self.momo.secret_key, signed, names)
-        if not _same_hash(expected, request.get("signature")):
-            return _json(200, self._momo_answer(request, 11, "Access denied: invalid signature"))
+        if not same_hash(expected, request.get("signature")):
+            return json_response(
+                200, self._momo_answer(request, 11, "Access denied: invalid signature")
+            )
         return request
 
     def _momo_create(self, body: bytes) -> Response:
@@ -171,11 +126,11 @@ class MomoDesk(BankBase):
         if not isinstance(request, dict):
             return request
         if request["requestType"] != "captureWallet":
-            return _json(
+            return json_response(
                 200, self._momo_answer(request, 20, "Bad format request: only captureWallet")
             )
         if not MOMO_MIN_AMOUNT <= request["amount"] <= MOMO_MAX_AMOUNT:
-            return _json(
+            return json_response(
                 200,
                 self._momo_answer(
                     request, 22, f"Amount out of range ({MOMO_MIN_AMOUNT}-{MOMO_MAX_AMOUNT} VND)"
@@ -186,10 +141,10 @@ class MomoDesk(BankBase):
             seen = self._momo_creates.get(request["requestId"])
             if seen is not None:
                 if seen[0] == fingerprint:
-                    return _json(200, seen[1])
-                return _json(200, self._momo_answer(request, 40, "Duplicate requestId"))
+                    return json_response(200, seen[1])
+                return json_response(200, self._momo_answer(request, 40, "Duplicate requestId"))
             if any(p.request["orderId"] == request["orderId"] for p in self.momo_payments.values()):
-                return _json(200, self._momo_answer(request, 41, "Duplicate orderId"))
+                return json_response(200, self._momo_answer(request, 41, "Duplicate orderId"))
             token = secrets.token_urlsafe(18)
             self.momo_payments[token] = MomoPayment(token, dict(request))
             answer = self._momo_answer(
@@ -199,13 +154,13 @@ class MomoDesk(BankBase):
                 payUrl=f"{self.bank_base_url}{PREFIX}/momo/pay?t={token}",
             )
             self._momo_creates[request["requestId"]] = (fingerprint, answer)
-        return _json(200, answer)
+        return json_response(200, answer)
 
     def _momo_payment(self, token: str) -> MomoPayment | Response:
         with self._lock:
             payment = self.momo_payments.get(token)
         if payment is None:
-            return _error_page(404, "Không tìm thấy giao dịch.", "No such payment.", kind="momo")
+            return error_page(404, "Không tìm thấy giao dịch.", "No such payment.", kind="momo")
         return payment
 
     def _momo_pay_page(self, query: str) -> Response:
@@ -214,7 +169,7 @@ class MomoDesk(BankBase):
             return payment
         request = payment.request
         if payment.status != "pending":
-            return _html(
+            return html_response(
                 200,
                 "MoMo",
                 '<div class="bank">MoMo · Sandbox bank</div><h1>Giao dịch đã được xử lý '
@@ -226,28 +181,28 @@ class MomoDesk(BankBase):
         body = (
             '<div class="bank">MoMo · Ví thử nghiệm / Sandbox wallet</div>'
             "<h1>Thanh toán bằng ví MoMo <span class=en>/ Pay with MoMo</span></h1>"
-            + _details(
+            + details(
                 [
                     (
                         "Số tiền / Amount",
-                        f'<span class="amount">{html.escape(_vnd(int(request["amount"])))}</span>',
+                        f'<span class="amount">{html.escape(vnd(int(request["amount"])))}</span>',
                     ),
                     ("Nội dung / Order info", html.escape(str(request["orderInfo"]))),
                     ("Mã đơn hàng / Order id", html.escape(str(request["orderId"]))),
                     ("Đối tác / Partner", html.escape(self.momo.partner_code)),
                 ]
             )
-            + _pay_form(f"{PREFIX}/momo/pay", {"t": payment.token})
+            + pay_form(f"{PREFIX}/momo/pay", {"t": payment.token})
             + '<p class="note">Không có tiền thật nào được chuyển. '
             "No real money moves: this is the local sandbox bank.</p>"
         )
-        return _html(200, "MoMo – Thanh toán / Payment", body, kind="momo")
+        return html_response(200, "MoMo – Thanh toán / Payment", body, kind="momo")
 
     def _momo_press(self, body: bytes) -> Response:
         form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         action = form.get("action")
         if action not in ("pay", "cancel"):
-            return _error_page(
+            return error_page(
                 400, "Thiếu lựa chọn Thanh toán/Hủy.", "Choose Pay or Cancel.", kind="momo"
             )
         payment = self._momo_payment(form.get("t", ""))
@@ -260,15 +215,15 @@ class MomoDesk(BankBase):
         if not first:
             payment.done.wait(HTTP_TIMEOUT_SECONDS + 5)
             if payment.redirect:
-                return _redirect(payment.redirect)
-            return _error_page(
+                return redirect(payment.redirect)
+            return error_page(
                 409, "Giao dịch đang được xử lý.", "This payment is being processed.", kind="momo"
             )
         try:
             payment.redirect = self._momo_complete(payment, paid=action == "pay")
         finally:
             payment.done.set()
-        return _redirect(payment.redirect)
+        return redirect(payment.redirect)
 
     def _momo_complete(self, payment: MomoPayment, *, paid: bool) -> str:
         request = payment.request
@@ -306,7 +261,7 @@ class MomoDesk(BankBase):
         except OSError as error:
             payment.portal_answer = f"no answer ({type(error).__name__})"
         else:
-            payment.portal_answer = _answer_text(status, answer)
+            payment.portal_answer = answer_text(status, answer)
         log.info(
             "momo %s orderId=%s transId=%s portal answered %s",
             payment.status,
@@ -314,7 +269,7 @@ class MomoDesk(BankBase):
             payment.trans_id,
             payment.portal_answer,
         )
-        return _with_query(str(request["redirectUrl"]), ipn)
+        return with_query(str(request["redirectUrl"]), ipn)
 
     def _momo_refund(self, body: bytes) -> Response:
         required = ("partnerCode", "orderId", "requestId", "amount", "transId", "signature")
@@ -326,11 +281,11 @@ class MomoDesk(BankBase):
             seen = self._momo_refunds.get(request["requestId"])
             if seen is not None:
                 if seen[0] == fingerprint:
-                    return _json(200, seen[1])
-                return _json(200, self._momo_answer(request, 40, "Duplicate requestId"))
+                    return json_response(200, seen[1])
+                return json_response(200, self._momo_answer(request, 40, "Duplicate requestId"))
             answer = self._momo_refund_locked(request)
             self._momo_refunds[request["requestId"]] = (fingerprint, answer)
-        return _json(200, answer)
+        return json_response(200, answer)
 
     def _momo_refund_locked(self, request: Mapping[str, Any]) -> dict[str, Any]:
         payment = next(

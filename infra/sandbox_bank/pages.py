@@ -39,7 +39,7 @@ def _page(title: str, body: str, *, kind: str = "") -> bytes:
     ).encode()
 
 
-def _html(status: int, title: str, body: str, *, kind: str = "") -> Response:
+def html_response(status: int, title: str, body: str, *, kind: str = "") -> Response:
     return (
         status,
         [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
@@ -47,21 +47,21 @@ def _html(status: int, title: str, body: str, *, kind: str = "") -> Response:
     )
 
 
-def _error_page(status: int, vi: str, en: str, *, kind: str = "") -> Response:
+def error_page(status: int, vi: str, en: str, *, kind: str = "") -> Response:
     body = (
         f'<div class="bank">Ngân hàng thử nghiệm / Sandbox bank</div>'
         f'<div class="error"><h1>Giao dịch không hợp lệ <span class="en">/ Invalid '
         f"transaction</span></h1></div><p>{html.escape(vi)}</p>"
         f'<p class="en">{html.escape(en)}</p>'
     )
-    return _html(status, "Giao dịch không hợp lệ / Invalid transaction", body, kind=kind)
+    return html_response(status, "Giao dịch không hợp lệ / Invalid transaction", body, kind=kind)
 
 
-def _vnd(amount: int) -> str:
+def vnd(amount: int) -> str:
     return f"{amount:,}".replace(",", ".") + " ₫"
 
 
-def _pay_form(action: str, hidden: Mapping[str, str]) -> str:
+def pay_form(action: str, hidden: Mapping[str, str]) -> str:
     inputs = "".join(
         f'<input type=hidden name="{html.escape(name)}" value="{html.escape(value)}">'
         for name, value in hidden.items()
@@ -73,6 +73,6 @@ def _pay_form(action: str, hidden: Mapping[str, str]) -> str:
     )
 
 
-def _details(rows: list[tuple[str, str]]) -> str:
+def details(rows: list[tuple[str, str]]) -> str:
     cells = "".join(f"<dt>{html.escape(k)}</dt><dd>{v}</dd>" for k, v in rows)
     return f"<dl>{cells}</dl>"

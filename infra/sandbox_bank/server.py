@@ -16,7 +16,7 @@ from typing import Any
 
 from infra.sandbox_bank.base import log
 from infra.sandbox_bank.momo import MomoDesk, MomoProfile
-from infra.sandbox_bank.pages import _details, _error_page, _html, _vnd
+from infra.sandbox_bank.pages import details, error_page, html_response, vnd
 from infra.sandbox_bank.transport import (
     PREFIX,
     HttpGet,
@@ -96,7 +96,7 @@ class SandboxBank(VnpayDesk, MomoDesk):
             return self._route(method.upper(), path, query, body or b"")
         except Exception as error:
             log.error("sandbox bank error on %s %s: %s", method, path, _safe_trace(error))
-            return _error_page(
+            return error_page(
                 500, "Đã có lỗi xảy ra, vui lòng thử lại.", "Something went wrong; try again."
             )
 
@@ -121,10 +121,10 @@ class SandboxBank(VnpayDesk, MomoDesk):
             return 308, [("Location", f"{PREFIX}/")], b""
         methods = routes.get(path)
         if methods is None:
-            return _error_page(404, "Không có trang này.", "There is nothing at this address.")
+            return error_page(404, "Không có trang này.", "There is nothing at this address.")
         action = methods.get(method)
         if action is None:
-            status, headers, page = _error_page(
+            status, headers, page = error_page(
                 405, "Phương thức không được hỗ trợ.", "Method not allowed."
             )
             return status, [*headers, ("Allow", ", ".join(methods))], page
@@ -142,7 +142,7 @@ class SandboxBank(VnpayDesk, MomoDesk):
                     "VNPAY",
                     t.txn_ref,
                     t.transaction_no,
-                    _vnd(int(t.amount) // 100) if t.amount.isdigit() else t.amount,
+                    vnd(int(t.amount) // 100) if t.amount.isdigit() else t.amount,
                     t.status + (" (refunded)" if t.refunded else ""),
                     t.portal_answer,
                 )
@@ -157,7 +157,7 @@ class SandboxBank(VnpayDesk, MomoDesk):
                     "MoMo",
                     p.request["orderId"],
                     p.trans_id or "",
-                    _vnd(int(p.request["amount"])),
+                    vnd(int(p.request["amount"])),
                     p.status + (f" (refunded {p.refunded_amount})" if p.refunded_amount else ""),
                     p.portal_answer,
                 )
@@ -169,7 +169,7 @@ class SandboxBank(VnpayDesk, MomoDesk):
         body = (
             '<div class="bank">Ngân hàng thử nghiệm / Sandbox bank</div>'
             "<h1>VNPAY &amp; MoMo <span class=en>(local)</span></h1>"
-            + _details(
+            + details(
                 [
                     ("VNPAY vnp_TmnCode", html.escape(self.vnpay.tmn_code)),
                     ("VNPAY pay_url", html.escape(f"{base}{PREFIX}/vnpay/pay")),
@@ -182,7 +182,7 @@ class SandboxBank(VnpayDesk, MomoDesk):
             "<table><tr><th>bank</th><th>order</th><th>bank txn</th><th>amount</th>"
             f"<th>status</th><th>portal answered</th></tr>{rows}</table>"
         )
-        return _html(200, "Sandbox bank", body)
+        return html_response(200, "Sandbox bank", body)
 
 
 # ------------------------------------------------------------------------------ serving
@@ -197,7 +197,7 @@ class _Handler(BaseHTTPRequestHandler):
             length = -1
         if not 0 <= length <= MAX_BODY_BYTES:
             self.close_connection = True
-            self._send(_error_page(400, "Độ dài nội dung không hợp lệ.", "Bad Content-Length."))
+            self._send(error_page(400, "Độ dài nội dung không hợp lệ.", "Bad Content-Length."))
             return
         body = self.rfile.read(length) if length else b""
         path, _, query = self.path.partition("?")
@@ -205,7 +205,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == PREFIX or path.startswith(PREFIX + "/"):
             reply = self.server.bank.handle(self.command, path, query, headers, body)
         else:
-            reply = _error_page(404, "Không có trang này.", "There is nothing at this address.")
+            reply = error_page(404, "Không có trang này.", "There is nothing at this address.")
         self._send(reply)
 
     def _send(self, reply: Response) -> None:

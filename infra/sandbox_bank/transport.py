@@ -42,7 +42,7 @@ def urllib_post(url: str, body: bytes, headers: Mapping[str, str]) -> tuple[int,
         return int(error.code), bytes(error.read())
 
 
-def _json(status: int, document: Mapping[str, Any]) -> Response:
+def json_response(status: int, document: Mapping[str, Any]) -> Response:
     return (
         status,
         [("Content-Type", "application/json; charset=utf-8")],
@@ -50,14 +50,14 @@ def _json(status: int, document: Mapping[str, Any]) -> Response:
     )
 
 
-def _redirect(location: str) -> Response:
+def redirect(location: str) -> Response:
     return 302, [("Location", location), ("Cache-Control", "no-store")], b""
 
 
-def _with_query(url: str, params: Mapping[str, Any]) -> str:
+def with_query(url: str, params: Mapping[str, Any]) -> str:
     return url + ("&" if "?" in url else "?") + urlencode({k: str(v) for k, v in params.items()})
 
 
-def _answer_text(status: int, body: bytes) -> str:
+def answer_text(status: int, body: bytes) -> str:
     text = body.decode("utf-8", "replace").strip()
     return f"HTTP {status} {text[:200]}".strip()

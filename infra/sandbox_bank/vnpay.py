@@ -1,13 +1,12 @@
 """VNPAY 2.1.0 as the bank sees it: the pay page the portal's ``pay_url`` leads to, the IPN
-and return redirect after Pay or Cancel, and the ``merchant_webapi`` refund. The signing is
-written here from VNPAY's published rules, not shared with ``services.payments``, so that a
-mistake in the portal's signing is refused here as the real bank would refuse it.
+and return redirect after Pay or Cancel, and the ``merchant_webapi`` refund. It signs and
+checks with :mod:`infra.sandbox_bank.signing`, written from VNPAY's published rules and not
+shared with ``services.payments``, so that a mistake in the portal's signing is refused here
+as the real bank would refuse it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import html
 import itertools
 import json
@@ -15,73 +14,31 @@ import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any
-from urllib.parse import parse_qsl, quote_plus
+from datetime import datetime
+from urllib.parse import parse_qsl
 
-from infra.sandbox_bank.base import BankBase, _same_hash, log
-from infra.sandbox_bank.pages import _details, _error_page, _html, _pay_form, _vnd
+from infra.sandbox_bank.base import BankBase, log
+from infra.sandbox_bank.pages import details, error_page, html_response, pay_form, vnd
+from infra.sandbox_bank.signing import (
+    VNPAY_REFUND_REQUEST_FIELDS,
+    VNPAY_REFUND_RESPONSE_FIELDS,
+    same_hash,
+    vnpay_notice,
+    vnpay_pipe_hash,
+    vnpay_sign,
+    vnpay_time,
+)
 from infra.sandbox_bank.transport import (
     HTTP_TIMEOUT_SECONDS,
     PREFIX,
     Response,
-    _answer_text,
-    _json,
-    _redirect,
-    _with_query,
+    answer_text,
+    json_response,
+    redirect,
+    with_query,
 )
+from services.core.clock import VIETNAM_TZ
 
-GMT7 = timezone(timedelta(hours=7), "GMT+7")
-
-
-def vnpay_hash_data(params: Mapping[str, str]) -> str:
-    """VNPAY 2.1.0: the ``vnp_*`` parameters but the hash itself, sorted by name, each key
-    and value form-encoded (UTF-8, space as ``+``, as PHP's ``urlencode``), ``k=v`` by ``&``."""
-    return "&".join(
-        f"{quote_plus(key)}={quote_plus(value)}"
-        for key, value in sorted(params.items())
-        if key.startswith("vnp_") and key not in ("vnp_SecureHash", "vnp_SecureHashType")
-    )
-
-
-def hmac_sha512(secret: str, data: str) -> str:
-    return hmac.new(secret.encode(), data.encode(), hashlib.sha512).hexdigest()
-
-
-def vnpay_sign(secret: str, params: Mapping[str, str]) -> str:
-    return hmac_sha512(secret, vnpay_hash_data(params))
-
-
-VNPAY_REFUND_REQUEST_FIELDS = (
-    "vnp_RequestId",
-    "vnp_Version",
-    "vnp_Command",
-    "vnp_TmnCode",
-    "vnp_TransactionType",
-    "vnp_TxnRef",
-    "vnp_Amount",
-    "vnp_TransactionNo",
-    "vnp_TransactionDate",
-    "vnp_CreateBy",
-    "vnp_CreateDate",
-    "vnp_IpAddr",
-    "vnp_OrderInfo",
-)
-VNPAY_REFUND_RESPONSE_FIELDS = (
-    "vnp_ResponseId",
-    "vnp_Command",
-    "vnp_ResponseCode",
-    "vnp_Message",
-    "vnp_TmnCode",
-    "vnp_TxnRef",
-    "vnp_Amount",
-    "vnp_BankCode",
-    "vnp_PayDate",
-    "vnp_TransactionNo",
-    "vnp_TransactionType",
-    "vnp_TransactionStatus",
-    "vnp_OrderInfo",
-)
 VNPAY_PAY_REQUIRED = (
     "vnp_Version",
     "vnp_Command",
@@ -96,15 +53,6 @@ VNPAY_PAY_REQUIRED = (
     "vnp_IpAddr",
     "vnp_CreateDate",
 )
-
-
-def vnpay_pipe_hash(secret: str, values: Mapping[str, Any], names: tuple[str, ...]) -> str:
-    """``merchant_webapi``: the named values, in that order, joined with ``|``."""
-    return hmac_sha512(secret, "|".join(str(values.get(name, "")) for name in names))
-
-
-def _gmt7(moment: datetime | None = None) -> str:
-    return (moment or datetime.now(GMT7)).astimezone(GMT7).strftime("%Y%m%d%H%M%S")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,15 +96,15 @@ class VnpayDesk(BankBase):
         pairs = parse_qsl(query, keep_blank_values=True)
         params = dict(pairs)
         if not params or len(params) != len(pairs):
-            return _error_page(
+            return error_page(
                 400,
                 "Dữ liệu gửi sang không đúng định dạng.",
                 "The request is malformed (no parameters, or one given twice).",
                 kind="vnpay",
             )
         expected = vnpay_sign(self.vnpay.hash_secret, params)
-        if not _same_hash(expected, params.get("vnp_SecureHash")):
-            return _error_page(
+        if not same_hash(expected, params.get("vnp_SecureHash")):
+            return error_page(
                 400,
                 "Sai chữ ký (vnp_SecureHash).",
                 "Invalid signature: vnp_SecureHash is not the HMAC-SHA512 of the sorted, "
@@ -164,7 +112,7 @@ class VnpayDesk(BankBase):
                 kind="vnpay",
             )
         if params.get("vnp_TmnCode") != self.vnpay.tmn_code:
-            return _error_page(
+            return error_page(
                 400,
                 "Không tìm thấy website (vnp_TmnCode).",
                 "Unknown terminal (vnp_TmnCode).",
@@ -172,7 +120,7 @@ class VnpayDesk(BankBase):
             )
         missing = [name for name in VNPAY_PAY_REQUIRED if not params.get(name)]
         if missing:
-            return _error_page(
+            return error_page(
                 400,
                 "Thiếu tham số: " + ", ".join(missing),
                 "Missing parameters: " + ", ".join(missing),
@@ -186,7 +134,7 @@ class VnpayDesk(BankBase):
             or not amount.isdigit()
             or int(amount) <= 0
         ):
-            return _error_page(
+            return error_page(
                 400,
                 "Dữ liệu gửi sang không đúng định dạng.",
                 "vnp_Version must be 2.1.0, vnp_Command pay, vnp_CurrCode VND and vnp_Amount "
@@ -196,20 +144,20 @@ class VnpayDesk(BankBase):
         expires = params.get("vnp_ExpireDate")
         if expires:
             try:
-                deadline = datetime.strptime(expires, "%Y%m%d%H%M%S").replace(tzinfo=GMT7)
+                deadline = datetime.strptime(expires, "%Y%m%d%H%M%S").replace(tzinfo=VIETNAM_TZ)
             except ValueError:
-                return _error_page(
+                return error_page(
                     400,
                     "vnp_ExpireDate không hợp lệ.",
                     "vnp_ExpireDate must be yyyyMMddHHmmss (GMT+7).",
                     kind="vnpay",
                 )
-            if deadline < datetime.now(GMT7):
-                return _error_page(
+            if deadline < datetime.now(VIETNAM_TZ):
+                return error_page(
                     400,
                     "Giao dịch đã quá thời gian chờ thanh toán.",
                     f"The payment has expired (vnp_ExpireDate {expires} GMT+7; now "
-                    f"{_gmt7()} GMT+7).",
+                    f"{vnpay_time(datetime.now(VIETNAM_TZ))} GMT+7).",
                     kind="vnpay",
                 )
         return params
@@ -219,11 +167,11 @@ class VnpayDesk(BankBase):
         if not isinstance(params, dict):
             return params
         amount = int(params["vnp_Amount"])
-        shown = _vnd(amount // 100) if amount % 100 == 0 else f"{amount / 100:,.2f} ₫"
+        shown = vnd(amount // 100) if amount % 100 == 0 else f"{amount / 100:,.2f} ₫"
         body = (
             '<div class="bank">VNPAY · Ngân hàng thử nghiệm / Sandbox bank</div>'
             "<h1>Thanh toán trực tuyến <span class=en>/ Online payment</span></h1>"
-            + _details(
+            + details(
                 [
                     ("Số tiền / Amount", f'<span class="amount">{html.escape(shown)}</span>'),
                     ("Nội dung / Order info", html.escape(params["vnp_OrderInfo"])),
@@ -232,17 +180,17 @@ class VnpayDesk(BankBase):
                     ("Thẻ / Card", "NCB 9704198526191432198 (thử nghiệm / test)"),
                 ]
             )
-            + _pay_form(f"{PREFIX}/vnpay/pay", {"q": query})
+            + pay_form(f"{PREFIX}/vnpay/pay", {"q": query})
             + '<p class="note">Không có tiền thật nào được chuyển. '
             "No real money moves: this is the local sandbox bank.</p>"
         )
-        return _html(200, "VNPAY – Thanh toán / Payment", body, kind="vnpay")
+        return html_response(200, "VNPAY – Thanh toán / Payment", body, kind="vnpay")
 
     def _vnpay_press(self, body: bytes) -> Response:
         form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         action = form.get("action")
         if action not in ("pay", "cancel"):
-            return _error_page(
+            return error_page(
                 400, "Thiếu lựa chọn Thanh toán/Hủy.", "Choose Pay or Cancel.", kind="vnpay"
             )
         params = self._vnpay_request(form.get("q", ""))
@@ -255,32 +203,29 @@ class VnpayDesk(BankBase):
         if not first:  # the same signed request again (a double click, the back button)
             completion.done.wait(HTTP_TIMEOUT_SECONDS + 5)
             if completion.redirect:
-                return _redirect(completion.redirect)
-            return _error_page(
+                return redirect(completion.redirect)
+            return error_page(
                 409, "Giao dịch đang được xử lý.", "This payment is being processed.", kind="vnpay"
             )
         try:
             completion.redirect = self._vnpay_complete(params, paid=action == "pay")
         finally:
             completion.done.set()
-        return _redirect(completion.redirect)
+        return redirect(completion.redirect)
 
     def _vnpay_complete(self, request: Mapping[str, str], *, paid: bool) -> str:
         number = f"{next(self._numbers):08d}"
-        notification = {
-            "vnp_Amount": request["vnp_Amount"],
-            "vnp_BankCode": "NCB",
-            "vnp_BankTranNo": f"VNP{number}",
-            "vnp_CardType": "ATM",
-            "vnp_OrderInfo": request["vnp_OrderInfo"],
-            "vnp_PayDate": _gmt7(),
-            "vnp_ResponseCode": "00" if paid else "24",
-            "vnp_TmnCode": self.vnpay.tmn_code,
-            "vnp_TransactionNo": number,
-            "vnp_TransactionStatus": "00" if paid else "02",
-            "vnp_TxnRef": request["vnp_TxnRef"],
-        }
-        notification["vnp_SecureHash"] = vnpay_sign(self.vnpay.hash_secret, notification)
+        notification = vnpay_notice(
+            tmn_code=self.vnpay.tmn_code,
+            hash_secret=self.vnpay.hash_secret,
+            txn_ref=request["vnp_TxnRef"],
+            amount=request["vnp_Amount"],
+            transaction_no=number,
+            paid_at=datetime.now(VIETNAM_TZ),
+            order_info=request["vnp_OrderInfo"],
+            response_code="00" if paid else "24",
+            transaction_status="00" if paid else "02",
+        )
         transaction = VnpayTransaction(
             transaction_no=number,
             txn_ref=request["vnp_TxnRef"],
@@ -291,7 +236,7 @@ class VnpayDesk(BankBase):
         )
         with self._lock:
             self.vnpay_transactions[number] = transaction
-        ipn = _with_query(f"{self.portal_base_url}/payments/callbacks/vnpay/ipn", notification)
+        ipn = with_query(f"{self.portal_base_url}/payments/callbacks/vnpay/ipn", notification)
         try:
             status, answer = self.http_get(ipn)
         except OSError as error:
@@ -305,7 +250,7 @@ class VnpayDesk(BankBase):
             number,
             transaction.portal_answer,
         )
-        return _with_query(request["vnp_ReturnUrl"], notification)
+        return with_query(request["vnp_ReturnUrl"], notification)
 
     # -- VNPAY merchant_webapi ---------------------------------------------------------------
     def _vnpay_api(self, body: bytes) -> Response:
@@ -316,33 +261,33 @@ class VnpayDesk(BankBase):
         if not isinstance(request, dict) or not all(
             isinstance(request.get(name), str) for name in VNPAY_REFUND_REQUEST_FIELDS
         ):
-            return _json(200, self._vnpay_api_answer({}, "99", "Invalid request format"))
+            return json_response(200, self._vnpay_api_answer({}, "99", "Invalid request format"))
         fields: dict[str, str] = {name: request[name] for name in VNPAY_REFUND_REQUEST_FIELDS}
         expected = vnpay_pipe_hash(self.vnpay.hash_secret, fields, VNPAY_REFUND_REQUEST_FIELDS)
-        if not _same_hash(expected, request.get("vnp_SecureHash")):
-            return _json(200, self._vnpay_api_answer(fields, "97", "Invalid Checksum"))
+        if not same_hash(expected, request.get("vnp_SecureHash")):
+            return json_response(200, self._vnpay_api_answer(fields, "97", "Invalid Checksum"))
         if fields["vnp_Command"] != "refund" or fields["vnp_TransactionType"] != "02":
-            return _json(
+            return json_response(
                 200,
                 self._vnpay_api_answer(
                     fields, "99", "Only vnp_Command refund, vnp_TransactionType 02 (full)"
                 ),
             )
         if fields["vnp_TmnCode"] != self.vnpay.tmn_code:
-            return _json(200, self._vnpay_api_answer(fields, "99", "Unknown vnp_TmnCode"))
+            return json_response(200, self._vnpay_api_answer(fields, "99", "Unknown vnp_TmnCode"))
         fingerprint = json.dumps(fields, sort_keys=True)
         with self._lock:
             seen = self._vnpay_refunds.get(fields["vnp_RequestId"])
             if seen is not None:
                 if seen[0] == fingerprint:  # the same request again: the same answer
-                    return _json(200, seen[1])
-                return _json(
+                    return json_response(200, seen[1])
+                return json_response(
                     200,
                     self._vnpay_api_answer(fields, "94", "Duplicate request (vnp_RequestId)"),
                 )
             answer = self._vnpay_refund(fields)
             self._vnpay_refunds[fields["vnp_RequestId"]] = (fingerprint, answer)
-        return _json(200, answer)
+        return json_response(200, answer)
 
     def _vnpay_refund(self, fields: Mapping[str, str]) -> dict[str, str]:
         """Under the lock."""
@@ -399,4 +344,4 @@ def _vnpay_ipn_answer(status: int, body: bytes) -> str:
         answer = None
     if isinstance(answer, dict) and "RspCode" in answer:
         return f"RspCode {answer.get('RspCode')} {answer.get('Message', '')}".strip()
-    return _answer_text(status, body)
+    return answer_text(status, body)

@@ -6,12 +6,13 @@ from typing import Any
 
 from chalice.app import Chalice, Rate, SQSEvent
 
+from services.core import queues
 from services.core.api import Api, Reply
 from services.core.auth import Principal, Role
-from services.core.problems import FieldError, Text, invalid
+from services.core.messages import PAYMENT_SETTLED
 from services.core.settings import get_settings
 from services.core.standard_routes import add_standard_routes
-from services.payments import domain, idempotency, receipts, service
+from services.payments import idempotency, service
 from services.payments.domain import Order
 from services.payments.models import (
     ORDER_ID_PATTERN,
@@ -25,6 +26,7 @@ from services.payments.models import (
     VnpayAnswer,
     VnpayParams,
 )
+from services.payments.reconciliation import Reconciliation
 
 app = Chalice(app_name="portal-payments")
 api = Api(
@@ -37,7 +39,6 @@ api = Api(
 add_standard_routes(api, lambda: get_settings().payments_table)
 
 ORDER = {"order_id": ORDER_ID_PATTERN}
-_REFUSED = Text("Bảng kê không đối soát được.", "The statement cannot be reconciled.")
 
 
 def _client_ip() -> str:
@@ -99,7 +100,7 @@ def create_order(body: OrderBody, principal: Principal, headers: Any) -> Reply:
     if key is None:
         answer = work()
     else:
-        owner = domain.owner_key(principal.sub)
+        owner = service.owner_key(principal.sub)
         request = body.model_dump(mode="json")
         answer = idempotency.once(key, owner, request, work, app.lambda_context)
     return Reply(OrderView.model_validate(answer["order"]), int(answer["status"]))
@@ -142,7 +143,7 @@ def refund_order(order_id: str, body: RefundBody, principal: Principal) -> Order
     authenticate=False,
 )
 def vnpay_ipn(query: VnpayParams) -> VnpayAnswer:
-    decision = service.take_vnpay_notice(_query())
+    decision = service.take_notice("vnpay", _query())
     return VnpayAnswer(rsp_code=decision.code, message=decision.message)
 
 
@@ -181,7 +182,7 @@ def momo_return() -> ReturnView:
     authenticate=False,
 )
 def momo_ipn(body: MomoIpn) -> Reply:
-    service.take_momo_notice(body.model_dump(exclude_none=False))
+    service.take_notice("momo", body.model_dump(exclude_none=False))
     return Reply(None, 204)
 
 
@@ -197,16 +198,10 @@ def momo_ipn(body: MomoIpn) -> Reply:
     roles=(Role.OPERATOR,),
 )
 def reconcile(body: ReconciliationBody) -> ReconciliationReport:
-    from services.payments import reconciling
-
-    try:
-        outcome = reconciling.reconcile_statement(body.statement, body.provider, body.day)
-    except reconciling.StatementRefused as refused:
-        raise invalid([FieldError("statement", refused.reason)], _REFUSED) from None
-    return report_model(outcome)
+    return report_model(service.reconcile_statement(body.statement, body.provider, body.day))
 
 
-def report_model(outcome: Any) -> ReconciliationReport:
+def report_model(outcome: Reconciliation) -> ReconciliationReport:
     return ReconciliationReport.model_validate(
         {
             **outcome.report.to_dict(),
@@ -228,6 +223,6 @@ def expire_orders(event: Any) -> None:
 )
 @api.background
 def issue_receipts(event: SQSEvent) -> dict[str, Any]:
-    from services.payments import consumers
-
-    return consumers.issue_receipts(event.to_dict(), event.context, receipts.issue_for)
+    return queues.consume(
+        event.to_dict(), event.context, PAYMENT_SETTLED, service.receive_settled, service.log
+    )

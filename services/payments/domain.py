@@ -29,11 +29,9 @@ def is_order_id(text: str) -> bool:
     return len(text) == ORDER_ID_LENGTH and all(c in ORDER_ID_ALPHABET for c in text)
 
 
-def owner_key(subject: str) -> str:
-    """Who may see an order, without keeping the person's identifier in the table."""
-    from services.core.pseudonyms import pseudonym
-
-    return pseudonym("payments-owner", subject)
+def receipt_number(agency_id: str, year: int, number: int) -> str:
+    """An e-receipt's number: per agency and year of payment (GMT+7), without gaps."""
+    return f"{agency_id.upper()}/{year}/{number:07d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +73,13 @@ class Notice:
     transaction_no: str | None
     paid_at: datetime | None
 
+    @property
+    def paid_without_transaction(self) -> bool:
+        """Paid, says the provider, but without its transaction: such a notice can neither
+        pay an order (there is nothing to refund or reconcile) nor fail it (the citizen may
+        well have paid)."""
+        return self.succeeded and not self.transaction_no
+
 
 Transition = Literal["paid", "failed", "expired"]
 
@@ -111,7 +116,13 @@ def answer(code: str, transition: Transition | None = None) -> Decision:
 
 def decide(order: Order | None, notice: Notice, now: datetime) -> Decision:
     """The provider's checks, in its order, once the signature is known to be good:
-    the order, the amount, the order's state."""
+    the order, the amount, the order's state.
+
+    ``storage.settle_on_notice`` applies a notice under a condition that is the same rule
+    (an order that decide answers ``00`` is exactly one that condition accepts):
+    ``tests/payments/unit/settlement_cases.py`` holds both to one table of cases."""
+    if notice.paid_without_transaction:
+        return answer(OTHER)
     if order is None or order.provider != notice.provider:
         return answer(ORDER_NOT_FOUND)
     if notice.amount_vnd != order.amount_vnd:
@@ -122,6 +133,4 @@ def decide(order: Order | None, notice: Notice, now: datetime) -> Decision:
         # Too late: the order expires now; the bank's money, if any, surfaces in
         # reconciliation as paid at the bank but not here, for an operator to refund.
         return answer(ALREADY_CONFIRMED, "expired")
-    if notice.succeeded and notice.transaction_no:
-        return answer(CONFIRMED, "paid")
-    return answer(CONFIRMED, "failed")
+    return answer(CONFIRMED, "paid" if notice.succeeded else "failed")

@@ -7,10 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.core.identifiers import AgencyId, DossierCode, ProcedureCode
 from services.payments.domain import ORDER_ID_ALPHABET, ORDER_ID_LENGTH, Provider, Status
 
-PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
-DOSSIER_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 ORDER_ID_PATTERN = f"^[{ORDER_ID_ALPHABET}]{{{ORDER_ID_LENGTH}}}$"
 
 
@@ -19,12 +18,11 @@ class _Strict(BaseModel):
 
 
 class OrderBody(_Strict):
-    procedure_code: str = Field(pattern=PROCEDURE_CODE_PATTERN, examples=["1.002804"])
-    dossier_code: str = Field(pattern=DOSSIER_CODE_PATTERN, examples=["000.00.12.H26-261122-0001"])
+    procedure_code: ProcedureCode
+    dossier_code: DossierCode
     provider: Provider = "vnpay"
-    agency_id: str | None = Field(
+    agency_id: AgencyId | None = Field(
         default=None,
-        pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
         description="The implementing agency handling the dossier, when the procedure has "
         "several (receipts are numbered per agency); the first one by default",
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from services.core import clock
 from services.core.settings import get_settings
 from services.payments import momo, vnpay
 from services.payments.domain import Notice, Order, Provider
@@ -68,11 +69,25 @@ class Refund:
 
 
 class PaymentProvider(Protocol):
+    """One provider, as the service meets it. ``fields`` are what the provider sends: the
+    parameters of its notice, or the query its return URL brings the citizen back with."""
+
     name: Provider
 
     def payment_url(self, order: Order, *, description: str, client_ip: str) -> str: ...
 
-    def verify(self, fields: Mapping[str, Any]) -> bool: ...
+    def verify(self, fields: Mapping[str, Any]) -> bool:
+        """Whether the provider signed ``fields``, under one of the merchant's secrets."""
+        ...
+
+    def order_id(self, fields: Mapping[str, Any]) -> str | None:
+        """The order id ``fields`` name, as sent: not yet checked, not yet verified."""
+        ...
+
+    def notice(self, fields: Mapping[str, Any]) -> Notice:
+        """The notice in the portal's terms; ValueError when a field the checks need is
+        malformed."""
+        ...
 
     def refund(self, order: Order, *, reason: str, operator: str, client_ip: str) -> Refund: ...
 
@@ -101,9 +116,10 @@ class Vnpay:
             vnpay.verify(params, secret) for secret in accepted_secrets(merchant, "hash_secret")
         )
 
-    @staticmethod
-    def notice(params: Mapping[str, str]) -> Notice:
-        """Raises ValueError when a field the checks need is malformed."""
+    def order_id(self, params: Mapping[str, str]) -> str | None:
+        return params.get("vnp_TxnRef")
+
+    def notice(self, params: Mapping[str, str]) -> Notice:
         raw_amount = params.get("vnp_Amount", "")
         amount = int(raw_amount) if raw_amount.isdigit() else None
         paid_at = params.get("vnp_PayDate")
@@ -122,7 +138,7 @@ class Vnpay:
         assert order.bank_transaction_no is not None and order.paid_at is not None
         # A new id per attempt: VNPAY refuses a repeated id (94); a retry after a lost answer
         # is then told the order is already refunded (02), which confirms it.
-        request_id = f"RF{order.order_id}{datetime.now(UTC):%H%M%S}"
+        request_id = f"RF{order.order_id}{clock.now():%H%M%S}"
         answer = _post_json(
             merchant["api_url"],
             vnpay.refund_request(
@@ -136,7 +152,7 @@ class Vnpay:
                 created_by=operator,
                 reason=reason,
                 client_ip=client_ip,
-                now=datetime.now(UTC),
+                now=clock.now(),
             ),
         )
         if not any(
@@ -184,8 +200,11 @@ class Momo:
             for secret in accepted_secrets(merchant, "secret_key")
         )
 
-    @staticmethod
-    def notice(ipn: Mapping[str, Any]) -> Notice:
+    def order_id(self, ipn: Mapping[str, Any]) -> str | None:
+        given = ipn.get("orderId")
+        return str(given) if given is not None else None
+
+    def notice(self, ipn: Mapping[str, Any]) -> Notice:
         amount = ipn.get("amount")
         response_time = ipn.get("responseTime")
         return Notice(
@@ -203,7 +222,7 @@ class Momo:
         merchant = profile("momo")
         assert order.bank_transaction_no is not None
         # A new id per attempt: MoMo refuses a repeated one.
-        request_id = f"RF{order.order_id}{datetime.now(UTC):%H%M%S}"
+        request_id = f"RF{order.order_id}{clock.now():%H%M%S}"
         answer = _post_json(
             f"{merchant['api_url']}/refund",
             momo.refund_request(
@@ -219,4 +238,4 @@ class Momo:
         return Refund(request_id, answer.get("resultCode") == momo.SUCCESS)
 
 
-PROVIDERS: dict[str, PaymentProvider] = {"vnpay": Vnpay(), "momo": Momo()}
+PROVIDERS: dict[Provider, PaymentProvider] = {"vnpay": Vnpay(), "momo": Momo()}

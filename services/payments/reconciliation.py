@@ -8,10 +8,12 @@ comparison: it reads text and plain facts and returns a report. It does no I/O, 
 nothing of AWS or HTTP, and never changes an order; settling anything it flags is an
 operator's decision, taken elsewhere.
 
-How: parse the statement, ask storage for the orders it names plus the orders paid within
-its period (``period_of`` helps), then reconcile and hand the report to the operator.
+How: parse the statement, take the days it covers (``statement_days``, which refuses what
+is not one day's statement), ask storage for the orders it names plus the orders paid on
+those days, then reconcile and hand the report to the operator. ``service.py`` does the
+asking and the flagging; this module only decides.
 
->>> from datetime import UTC, datetime
+>>> from datetime import UTC, date, datetime, timedelta
 >>> statement = parse_statement(
 ...     "order_id,bank_transaction_no,amount_vnd,paid_at\\n"
 ...     "PAY-1,14300001,50000,20240501083000\\n"
@@ -58,8 +60,10 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
+
+from services.core.clock import VIETNAM_TZ
 
 MAX_STATEMENT_LINES = 200_000
 """Statement lines (records after the header) read at most; one error marks the rest."""
@@ -76,7 +80,6 @@ CATEGORIES = (
     "pending_but_paid_at_bank",
 )
 
-VNPAY_ZONE = timezone(timedelta(hours=7))
 _ORDER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _DIGITS = re.compile(r"[0-9]+")
 _VNPAY_TIME = re.compile(r"[0-9]{14}")
@@ -203,6 +206,19 @@ class Report:
         return entries
 
 
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """A statement reconciled: the report, and what of the statement could not be read."""
+
+    report: Report
+    line_errors: list[LineError]
+    truncated: bool
+
+    @property
+    def clean(self) -> bool:
+        return self.report.clean and not self.line_errors and not self.truncated
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment is not None else None
 
@@ -272,7 +288,7 @@ def _paid_at(value: str) -> datetime:
         if _VNPAY_TIME.fullmatch(value):
             year, month, day = int(value[:4]), int(value[4:6]), int(value[6:8])
             hour, minute, second = int(value[8:10]), int(value[10:12]), int(value[12:])
-            moment = datetime(year, month, day, hour, minute, second, tzinfo=VNPAY_ZONE)
+            moment = datetime(year, month, day, hour, minute, second, tzinfo=VIETNAM_TZ)
         else:
             moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
@@ -349,6 +365,44 @@ def period_of(lines: Iterable[StatementLine]) -> tuple[datetime, datetime] | Non
     if not moments:
         return None
     return min(moments), max(moments)
+
+
+MAX_DAYS = 3
+"""A daily statement may straddle midnight; one that spans more days is not a statement."""
+
+
+class StatementRefused(Exception):
+    """The statement cannot be reconciled at all; the reason is for the operator."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def statement_days(statement: Statement, statement_day: date | None = None) -> list[date]:
+    """The days (GMT+7) whose payments the statement is compared with: those of its
+    payments, and ``statement_day``, the day the provider says it covers, when given.
+
+    Raises :class:`StatementRefused` for a statement cut short, one with no payments and no
+    day, and one spanning more than ``MAX_DAYS`` days.
+    """
+    if statement.truncated:
+        raise StatementRefused("the statement has more lines than one statement may hold")
+    lines_period = period_of(statement.lines)
+    if lines_period is not None:
+        try:
+            first, last = (moment.astimezone(VIETNAM_TZ).date() for moment in lines_period)
+        except OverflowError:
+            raise StatementRefused("a paid_at is out of range") from None
+    elif statement_day is not None:
+        first = last = statement_day
+    else:
+        raise StatementRefused("the statement has no payments: say which day it is for")
+    if statement_day is not None:
+        first, last = min(first, statement_day), max(last, statement_day)
+    if (last - first).days + 1 > MAX_DAYS:
+        raise StatementRefused(f"the statement spans more than {MAX_DAYS} days")
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 # Matching

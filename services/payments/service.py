@@ -1,24 +1,29 @@
-"""Payments use cases: create an order, take a provider's notice, expire, refund.
+"""Payments use cases: create an order, take a provider's notice, expire, refund, issue
+e-receipts, reconcile a statement, relay the settled events.
 
-Handlers in ``app.py`` translate HTTP to these calls and back; storage does the writes;
-the decisions themselves are :mod:`services.payments.domain`.
+Handlers in ``app.py`` translate HTTP and SQS to these calls and back; ``storage`` and
+``receipt_storage`` do the reads and writes; the decisions themselves are
+:mod:`services.payments.domain` and :mod:`services.payments.reconciliation`.
 """
 
 from __future__ import annotations
 
-import json
+import random
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from services.core import aws, observability
+from services.core import catalogue_view, clock, observability, queues
 from services.core.auth import Principal, Role
+from services.core.dynamo import Conflict
+from services.core.messages import PaymentSettled
 from services.core.problems import FieldError, Problem, Text, conflict, invalid, not_found
+from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
-from services.payments import domain, storage
+from services.payments import domain, receipt_storage, reconciliation, storage
 from services.payments.domain import Decision, Notice, Order, Provider
-from services.payments.providers import PROVIDERS, Momo, ProviderError, Vnpay
+from services.payments.providers import PROVIDERS, PaymentProvider, ProviderError
 
 log = observability.logger("payments")
 metrics = observability.metrics("payments")
@@ -46,27 +51,20 @@ _PROVIDER_DOWN = Text(
 )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def owner_key(subject: str) -> str:
+    """Who may see an order, without keeping the person's identifier in the table."""
+    return pseudonym("payments-owner", subject)
 
 
 # -- the catalogue, read-only ----------------------------------------------------------------
 def _published_fees(procedure_code: str) -> tuple[int, list[str], str] | None:
     """(sum of fees, implementing agencies, name) of a published procedure, read from the
-    catalogue's table: the amount is never the caller's to say."""
-    item = (
-        aws.table(get_settings().catalogue_table)
-        .get_item(Key={"pk": f"PROC#{procedure_code}", "sk": "CURRENT"}, ConsistentRead=True)
-        .get("Item")
-    )
-    if not item or item.get("status") != "published":
+    catalogue: the amount is never the caller's to say. Read consistently, so an order
+    opened right after a publication charges the fees just published."""
+    procedure = catalogue_view.published_procedure(procedure_code, consistent=True)
+    if procedure is None or procedure.fee_total_vnd <= 0 or not procedure.agency_ids:
         return None
-    fees: list[dict[str, Any]] = list(item.get("fees") or [])  # type: ignore[arg-type]
-    total = sum(int(fee.get("amount_vnd", 0)) for fee in fees)
-    agencies: list[str] = list(item.get("agency_ids") or [])  # type: ignore[arg-type]
-    if total <= 0 or not agencies:
-        return None
-    return total, [str(a) for a in agencies], str(item.get("name", procedure_code))
+    return procedure.fee_total_vnd, list(procedure.agency_ids), procedure.name
 
 
 # -- orders ----------------------------------------------------------------------------------
@@ -91,8 +89,8 @@ def create_order(
         agency_id = agencies[0]
     elif agency_id not in agencies:
         raise invalid([FieldError("agency_id", "does not implement this procedure")])
-    owner = domain.owner_key(citizen.sub)
-    now = _now()
+    owner = owner_key(citizen.sub)
+    now = clock.now()
     for _ in range(3):
         holder_id = storage.dossier_holder(dossier_code, owner)
         holder = storage.load_order(holder_id) if holder_id else None
@@ -128,7 +126,7 @@ def create_order(
         order = Order(**{**_fields(order), "pay_url": url})
         try:
             storage.create_order(order, replacing=holder_id)
-        except storage.Conflict:
+        except Conflict:
             continue  # another request for the dossier won; answer with its order
         metrics.add_metric(name="OrdersCreated", unit="Count", value=1)
         return order, True
@@ -147,27 +145,16 @@ def view_order(order_id: str, principal: Principal | None) -> Order:
         raise not_found(_NO_ORDER)
     if Role.OPERATOR in principal.roles:
         return order
-    if order.owner != domain.owner_key(principal.sub):
+    if order.owner != owner_key(principal.sub):
         raise not_found(_NO_ORDER)  # someone else's order does not exist for this caller
     return order
 
 
 # -- notices ---------------------------------------------------------------------------------
-def _settled_event(order: Order) -> dict[str, Any]:
-    return {
-        "type": "payment.settled",
-        "order_id": order.order_id,
-        "agency_id": order.agency_id,
-        "procedure_code": order.procedure_code,
-        "dossier_code": order.dossier_code,
-        "amount_vnd": order.amount_vnd,
-        "paid_at": order.paid_at.isoformat() if order.paid_at else None,
-        "bank_transaction_no": order.bank_transaction_no,
-    }
-
-
 def _keep(order_id: str | None, provider: str, fields: Mapping[str, Any], outcome: str) -> None:
-    storage.keep_notice(storage.notice_item(order_id, provider, _plain(fields), outcome, _now()))
+    storage.keep_notice(
+        storage.notice_item(order_id, provider, _plain(fields), outcome, clock.now())
+    )
 
 
 def _take(notice: Notice, fields: Mapping[str, Any]) -> Decision:
@@ -178,15 +165,12 @@ def _take(notice: Notice, fields: Mapping[str, Any]) -> Decision:
     read, to answer the provider why, and the notice kept beside the order.
     """
     order_id = _order_id_in(notice.order_id)
-    now = _now()
+    now = clock.now()
     # Whether the order's time had run out is judged at the moment the bank says it took
     # the money (signed), not when its notice happens to arrive.
     when = min(notice.paid_at or now, now)
-    if notice.succeeded and not notice.transaction_no:
-        # Paid, says the bank, but without its transaction: neither pay nor fail the order.
-        _keep(order_id, notice.provider, fields, domain.OTHER)
-        return domain.answer(domain.OTHER)
-    if order_id is None or notice.amount_vnd is None:
+    if order_id is None or notice.amount_vnd is None or notice.paid_without_transaction:
+        # Refused whatever state the order is in: it is read only to answer why.
         order = storage.load_order(order_id) if order_id else None
         decision = domain.decide(order, notice, when)
         _keep(order_id, notice.provider, fields, decision.code)
@@ -231,49 +215,31 @@ def _counted(decision: Decision) -> Decision:
     return decision
 
 
-def take_vnpay_notice(params: Mapping[str, str]) -> Decision:
-    """VNPAY's IPN: signature, order, amount, state, in that order; never raises."""
-    return _counted(_decide_vnpay_notice(params))
+def take_notice(provider_name: Provider, fields: Mapping[str, Any]) -> Decision:
+    """A provider's IPN, VNPAY's or MoMo's: signature, order, amount, state, in that order;
+    never raises."""
+    return _counted(_decide_notice(PROVIDERS[provider_name], fields))
 
 
-def take_momo_notice(ipn: Mapping[str, Any]) -> Decision:
-    """MoMo's IPN, checked like VNPAY's; never raises."""
-    return _counted(_decide_momo_notice(ipn))
-
-
-def _decide_vnpay_notice(params: Mapping[str, str]) -> Decision:
-    provider = PROVIDERS["vnpay"]
-    assert isinstance(provider, Vnpay)
+def _decide_notice(provider: PaymentProvider, fields: Mapping[str, Any]) -> Decision:
+    order_id: str | None = None
     try:
-        if not provider.verify(params):
-            _keep(_order_id_in(params.get("vnp_TxnRef")), "vnpay", params, domain.INVALID_SIGNATURE)
+        order_id = _order_id_in(provider.order_id(fields))
+        if not provider.verify(fields):
+            _keep(order_id, provider.name, fields, domain.INVALID_SIGNATURE)
             return domain.answer(domain.INVALID_SIGNATURE)
-        notice = provider.notice(params)
-        return _take(notice, params)
+        return _take(provider.notice(fields), fields)
     except Exception as error:
-        return _not_handled(error, params.get("vnp_TxnRef"), "vnpay", params)
-
-
-def _decide_momo_notice(ipn: Mapping[str, Any]) -> Decision:
-    provider = PROVIDERS["momo"]
-    assert isinstance(provider, Momo)
-    try:
-        if not provider.verify(ipn):
-            order_id = _order_id_in(str(ipn.get("orderId", "")))
-            _keep(order_id, "momo", ipn, domain.INVALID_SIGNATURE)
-            return domain.answer(domain.INVALID_SIGNATURE)
-        return _take(provider.notice(ipn), ipn)
-    except Exception as error:
-        return _not_handled(error, str(ipn.get("orderId", "")), "momo", ipn)
+        return _not_handled(error, order_id, provider.name, fields)
 
 
 def _not_handled(
-    error: Exception, raw_order_id: str | None, provider: str, fields: Mapping[str, Any]
+    error: Exception, order_id: str | None, provider: str, fields: Mapping[str, Any]
 ) -> Decision:
     """Anything unexpected is a ``99``, logged without the notice, and kept if it can be."""
     log.error("notice not handled", extra={"trace": observability.safe_trace(error)})
     try:
-        _keep(_order_id_in(raw_order_id), provider, fields, domain.OTHER)
+        _keep(order_id, provider, fields, domain.OTHER)
     except Exception as keeping:
         log.error("notice not kept", extra={"trace": observability.safe_trace(keeping)})
     return domain.answer(domain.OTHER)
@@ -289,8 +255,7 @@ def return_status(
     """The citizen's browser back from the provider: (order id, signature valid, status).
     Only read, never write: the browser's word settles nothing, the IPN does."""
     provider = PROVIDERS[provider_name]
-    raw_id = params.get("vnp_TxnRef") if provider_name == "vnpay" else params.get("orderId")
-    order_id = _order_id_in(raw_id)
+    order_id = _order_id_in(provider.order_id(params))
     if order_id is None or not provider.verify(params):
         return order_id, False, None
     order = storage.load_order(order_id)
@@ -311,7 +276,7 @@ moment to be notified, and must find its order still pending."""
 
 
 def expire_overdue() -> int:
-    now = _now()
+    now = clock.now()
     return sum(expire(order, now) for order in storage.overdue(now - EXPIRY_GRACE))
 
 
@@ -330,10 +295,10 @@ def refund(order_id: str, reason: str, operator: Principal, client_ip: str) -> O
         raise Problem(502, _PROVIDER_DOWN) from None
     if not result.confirmed:
         raise Problem(502, _PROVIDER_DOWN)
-    after = order.refunded(reason, _now())
+    after = order.refunded(reason, clock.now())
     try:
-        storage.refund(order, reason, after.refunded_at or _now())
-    except storage.Conflict:
+        storage.refund(order, reason, after.refunded_at or clock.now())
+    except Conflict:
         latest = storage.load_order(order_id)
         if latest is not None and latest.status == "refunded":
             return latest
@@ -342,8 +307,120 @@ def refund(order_id: str, reason: str, operator: Principal, client_ip: str) -> O
     return after
 
 
+# -- e-receipts ------------------------------------------------------------------------------
+RECEIPT_ATTEMPTS = 20
+
+
+class ReceiptNotIssued(Exception):
+    """Contention outlasted the attempts; the message is retried later."""
+
+
+def receive_settled(message: PaymentSettled) -> None:
+    """A settled event from the queue: the order's receipt. The message names the order;
+    what the receipt says is read from the order itself."""
+    issued = issue_receipt(message.order_id)
+    log.info("receipt", extra={"issued": issued is not None})
+
+
+def issue_receipt(order_id: str) -> str | None:
+    """The order's receipt number, issuing it if needed; None if the order was not paid.
+
+    One per paid order, numbered per agency and year without gaps, issued exactly once
+    however often the settlement message arrives: the number is taken by a transaction that
+    moves the agency's counter from the value read to the next one and gives the order its
+    receipt only if it has none. Two consumers racing for a number cannot both win it, and
+    a redelivered message finds the receipt already there.
+    """
+    for attempt in range(RECEIPT_ATTEMPTS):
+        order = storage.load_order(order_id)
+        if order is None or order.paid_at is None:
+            return None
+        if order.receipt_no:
+            return order.receipt_no
+        year = clock.local_date(order.paid_at).year
+        seen = receipt_storage.last_receipt_number(order.agency_id, year)
+        number = domain.receipt_number(order.agency_id, year, seen + 1)
+        try:
+            receipt_storage.issue_receipt(order, year, seen, number, clock.now())
+        except Conflict:
+            # Another consumer took the number, or this order's receipt: read again.
+            time.sleep(random.uniform(0, 0.01) * (attempt + 1))  # noqa: S311 - jitter
+            continue
+        return number
+    raise ReceiptNotIssued(order_id)
+
+
+# -- reconciliation (đối soát) ---------------------------------------------------------------
+FLAG_BANK_PAID = "bank_reports_paid"
+_STATEMENT_REFUSED = Text("Bảng kê không đối soát được.", "The statement cannot be reconciled.")
+
+
+def _facts(order: Order) -> reconciliation.OrderFacts:
+    return reconciliation.OrderFacts(
+        order_id=order.order_id,
+        status=order.status,
+        amount_vnd=order.amount_vnd,
+        bank_transaction_no=order.bank_transaction_no,
+        paid_at=order.paid_at,
+    )
+
+
+def reconcile_statement(
+    text: str, provider: Provider, statement_day: date | None = None
+) -> reconciliation.Reconciliation:
+    """Compare a provider's daily statement with the orders: every order it names, and every
+    order of that provider paid here on its days (GMT+7). ``statement_day`` is the day the
+    provider says it covers: orders paid here that day are checked even when the statement
+    lists none of them.
+
+    Orders the bank says are paid while still pending here are flagged for an operator and
+    nothing else: reconciliation never settles an order. A statement that is not one day's
+    (cut short, or spanning more than ``MAX_DAYS`` days) is a 422 before any flag is set.
+    """
+    statement = reconciliation.parse_statement(text)
+    try:
+        days = reconciliation.statement_days(statement, statement_day)
+    except reconciliation.StatementRefused as refused:
+        raise invalid([FieldError("statement", refused.reason)], _STATEMENT_REFUSED) from None
+    named = [line.order_id for line in statement.lines if domain.is_order_id(line.order_id)]
+    orders = {order.order_id: order for order in storage.load_orders(named)}
+    for day in days:
+        for order in storage.paid_on(day.isoformat()):
+            if order.provider == provider:
+                orders.setdefault(order.order_id, order)
+    report = reconciliation.reconcile(statement.lines, [_facts(o) for o in orders.values()])
+    for order_id in report.flagged_order_ids:
+        storage.flag(order_id, FLAG_BANK_PAID)  # False: settled meanwhile, nothing to flag
+    metrics.add_metric(name="ReconciliationsRun", unit="Count", value=1)
+    if report.flagged_order_ids:
+        metrics.add_metric(name="OrdersFlagged", unit="Count", value=len(report.flagged_order_ids))
+    return reconciliation.Reconciliation(report, list(statement.errors), statement.truncated)
+
+
 # -- the settled event -----------------------------------------------------------------------
 RELAY_BUDGET_SECONDS = 40  # the schedule runs every minute; one run never overlaps the next
+
+
+def _settled(orders: list[Order]) -> list[tuple[str, PaymentSettled]]:
+    """The settled event of each order, by order id. An order the message refuses to carry
+    is logged (by id) and left in the outbox for a person, without holding up the rest."""
+    events: list[tuple[str, PaymentSettled]] = []
+    for order in orders:
+        try:
+            event = PaymentSettled(
+                order_id=order.order_id,
+                agency_id=order.agency_id,
+                procedure_code=order.procedure_code,
+                dossier_code=order.dossier_code,
+                amount_vnd=order.amount_vnd,
+                paid_at=order.paid_at,
+                bank_transaction_no=order.bank_transaction_no,
+            )
+        except ValueError:
+            log.error("settled event not built", extra={"order_id": order.order_id})
+            continue
+        events.append((order.order_id, event))
+    return events
 
 
 def relay_quietly(budget_seconds: float = RELAY_BUDGET_SECONDS) -> int:
@@ -354,29 +431,15 @@ def relay_quietly(budget_seconds: float = RELAY_BUDGET_SECONDS) -> int:
     sent = 0
     deadline = time.monotonic() + budget_seconds
     try:
-        queue = aws.queue_url(get_settings().payment_settled_queue)
-        while time.monotonic() < deadline and (waiting := storage.outbox(_now())):
-            for start in range(0, len(waiting), 10):
-                batch = waiting[start : start + 10]
-                answer = aws.sqs().send_message_batch(
-                    QueueUrl=queue,
-                    Entries=[
-                        {
-                            "Id": order.order_id,
-                            "MessageBody": json.dumps(_settled_event(order)),
-                            "MessageAttributes": {
-                                "type": {"DataType": "String", "StringValue": "payment.settled"}
-                            },
-                        }
-                        for order in batch
-                    ],
-                )
-                by_id = {order.order_id: order for order in batch}
-                for done in answer.get("Successful", []):
-                    storage.event_sent(by_id[done["Id"]], _now())
-                    sent += 1
-                if answer.get("Failed"):
-                    return sent  # the queue is refusing: try again on the next run
+        queue = get_settings().payment_settled_queue
+        while time.monotonic() < deadline and (waiting := storage.outbox(clock.now())):
+            by_id = {order.order_id: order for order in waiting}
+            taken = queues.send_batch(queue, _settled(waiting))
+            for order_id in taken:
+                storage.event_sent(by_id[order_id], clock.now())
+            sent += len(taken)
+            if len(taken) < len(waiting):
+                return sent  # the queue refused some, or an event could not be built
     except Exception as error:
         trace = observability.safe_trace(error)
         log.warning("settled events not relayed yet", extra={"trace": trace})

@@ -12,7 +12,7 @@ Items (``pk`` / ``sk``):
   ``NOTICE#MALFORMED``.
 - ``DOSSIER#<code>#<owner>`` / ``PAYMENT``: which of the citizen's orders holds the dossier,
   so that it never has two live orders; a new order replaces a holder no longer pending.
-- ``RECEIPTS#...``: e-receipts, see :mod:`services.payments.receipt_book`.
+- ``RECEIPTS#...``: e-receipts, see :mod:`services.payments.receipt_storage`.
 
 Every state change is conditional on the state it expects, so two notices racing for one
 order cannot both apply; a notice settles an order in one write.
@@ -23,35 +23,22 @@ from __future__ import annotations
 import json
 import uuid
 import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
-from services.core import aws
+from services.core import aws, clock
+from services.core.dynamo import iso, moment, transact, update_if
 from services.core.settings import get_settings
 from services.payments.domain import Order
-from services.payments.vnpay import GMT7
 
 PENDING_SHARDS = 8  # spreads the expiry and outbox indexes over partitions at national volumes
 OUTBOX = "OUTBOX"
 
 
-class Conflict(Exception):
-    """The state a write expected is gone: another request changed it first."""
-
-
 def table() -> Any:
     return aws.table(get_settings().payments_table)
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
-
-
-def _moment(text: Any) -> datetime | None:
-    return datetime.fromisoformat(str(text)) if text else None
 
 
 def _shard(order_id: str) -> int:
@@ -105,14 +92,14 @@ def order_from(item: dict[str, Any]) -> Order:
         agency_id=item["agency_id"],
         owner=item["owner"],
         status=item["status"],
-        created_at=_moment(item["created_at"]),  # type: ignore[arg-type]
-        expires_at=_moment(item["pay_by"]),  # type: ignore[arg-type]
+        created_at=moment(item["created_at"]),  # type: ignore[arg-type]
+        expires_at=moment(item["pay_by"]),  # type: ignore[arg-type]
         pay_url=item.get("pay_url", ""),
-        paid_at=_moment(item.get("paid_at") or settling.get("paid_at")),
-        settled_at=_moment(item.get("settled_at") or settling.get("received_at")),
+        paid_at=moment(item.get("paid_at") or settling.get("paid_at")),
+        settled_at=moment(item.get("settled_at") or settling.get("received_at")),
         bank_transaction_no=item.get("bank_transaction_no") or settling.get("transaction_no"),
         receipt_no=item.get("receipt_no"),
-        refunded_at=_moment(item.get("refunded_at")),
+        refunded_at=moment(item.get("refunded_at")),
         refund_reason=item.get("refund_reason"),
         flagged=item.get("flagged"),
     )
@@ -151,18 +138,6 @@ def dossier_holder(dossier_code: str, owner: str) -> str | None:
 
 
 # -- writes -----------------------------------------------------------------------------------
-def transact(operations: list[dict[str, Any]]) -> None:
-    try:
-        aws.dynamodb_client().transact_write_items(TransactItems=operations)
-    except ClientError as error:
-        if error.response["Error"]["Code"] in (
-            "TransactionCanceledException",
-            "ConditionalCheckFailedException",
-        ):
-            raise Conflict from None
-        raise
-
-
 def _put_new_order(order: Order) -> dict[str, Any]:
     return {
         "Put": {
@@ -203,7 +178,8 @@ class Refused(Exception):
 
 # Every check of the provider's rules in one condition: the order exists and is pending
 # (a missing item has no status), it is this provider's and this amount (``charge``), and
-# its time has not run out.
+# its time has not run out. It accepts exactly the notices ``domain.decide`` answers 00:
+# tests/payments/unit/settlement_cases.py is the one table both are tested against.
 _SETTLEABLE = "#status = :pending AND charge = :charge AND pay_by > :now"
 
 
@@ -256,40 +232,28 @@ def settle_on_notice(
         # Without its partition key the order leaves gsi1, the expiry sweep's index.
         update = "SET #status = :failed, accepted_notice = :notice REMOVE gsi1pk"
         values[":failed"] = "failed"
-    try:
-        table().update_item(
-            Key=order_key(order_id),
-            UpdateExpression=update,
-            ConditionExpression=_SETTLEABLE,
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues=values,
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
-        raise Refused(load_order(order_id)) from None
+    if not update_if(
+        table(),
+        order_key(order_id),
+        UpdateExpression=update,
+        ConditionExpression=_SETTLEABLE,
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues=values,
+    ):
+        raise Refused(load_order(order_id))
 
 
 def expire(order_id: str, now: datetime) -> bool:
     """Pending to expired, if still pending; the dossier's lock is left for the next order
     of the dossier to replace."""
-    try:
-        table().update_item(
-            Key=order_key(order_id),
-            UpdateExpression="SET #status = :expired, settled_at = :now REMOVE gsi1pk, gsi1sk",
-            ConditionExpression="#status = :pending",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":expired": "expired",
-                ":pending": "pending",
-                ":now": iso(now),
-            },
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(
+        table(),
+        order_key(order_id),
+        UpdateExpression="SET #status = :expired, settled_at = :now REMOVE gsi1pk, gsi1sk",
+        ConditionExpression="#status = :pending",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":expired": "expired", ":pending": "pending", ":now": iso(now)},
+    )
 
 
 def notice_item(
@@ -384,9 +348,7 @@ def paid_on(day: str) -> list[Order]:
             break
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
     waiting = [
-        o
-        for o in in_outbox(datetime.now(UTC))
-        if o.paid_at and o.paid_at.astimezone(GMT7).date().isoformat() == day
+        o for o in in_outbox() if o.paid_at and clock.local_date(o.paid_at).isoformat() == day
     ]
     return orders + waiting
 
@@ -394,19 +356,14 @@ def paid_on(day: str) -> list[Order]:
 def flag(order_id: str, reason: str) -> bool:
     """Mark a pending order for an operator: the bank says paid, the portal never heard.
     False when the order is no longer pending."""
-    try:
-        table().update_item(
-            Key=order_key(order_id),
-            UpdateExpression="SET flagged = :reason",
-            ConditionExpression="#status = :pending",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":reason": reason, ":pending": "pending"},
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(
+        table(),
+        order_key(order_id),
+        UpdateExpression="SET flagged = :reason",
+        ConditionExpression="#status = :pending",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":reason": reason, ":pending": "pending"},
+    )
 
 
 # -- outbox -----------------------------------------------------------------------------------
@@ -431,7 +388,7 @@ def outbox(now: datetime, limit: int = 100) -> list[Order]:
     return found
 
 
-def in_outbox(now: datetime) -> list[Order]:
+def in_outbox() -> list[Order]:
     """Every order in the outbox, due or not (reconciliation counts them as paid)."""
     found: list[Order] = []
     for shard in range(PENDING_SHARDS):
@@ -444,20 +401,18 @@ def in_outbox(now: datetime) -> list[Order]:
 
 def event_sent(order: Order, now: datetime) -> None:
     """Not due again before ``RESEND_AFTER``, unless its receipt takes it out first."""
-    try:
-        table().update_item(
-            Key=order_key(order.order_id),
-            UpdateExpression="SET gsi1sk = :next",
-            ConditionExpression="begins_with(gsi1pk, :outbox)",
-            ExpressionAttributeValues={
-                ":outbox": OUTBOX,
-                ":next": f"{iso(now + RESEND_AFTER)}#{order.order_id}",
-            },
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise  # else its receipt was issued meanwhile: out of the outbox already
+    # A refused condition means its receipt was issued meanwhile: out of the outbox already.
+    update_if(
+        table(),
+        order_key(order.order_id),
+        UpdateExpression="SET gsi1sk = :next",
+        ConditionExpression="begins_with(gsi1pk, :outbox)",
+        ExpressionAttributeValues={
+            ":outbox": OUTBOX,
+            ":next": f"{iso(now + RESEND_AFTER)}#{order.order_id}",
+        },
+    )
 
 
 def paid_day_partition(paid_at: datetime) -> str:
-    return f"PAID#{paid_at.astimezone(GMT7).date().isoformat()}"
+    return f"PAID#{clock.local_date(paid_at).isoformat()}"

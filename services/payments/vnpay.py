@@ -18,13 +18,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from urllib.parse import quote_plus
 
+from services.core.clock import VIETNAM_TZ
 from services.core.text import ascii_text
 
 VERSION = "2.1.0"
-GMT7 = timezone(timedelta(hours=7), "GMT+7")
 _UNSIGNED = {"vnp_SecureHash", "vnp_SecureHashType"}
 ORDER_TYPE = "billpayment"  # VNPAY's category for bills and public fees
 PAID = ("00", "00")  # (vnp_ResponseCode, vnp_TransactionStatus) of a successful payment
@@ -50,11 +50,11 @@ def verify(params: Mapping[str, str], secret: str) -> bool:
 
 def vnp_time(moment: datetime) -> str:
     """VNPAY's ``yyyyMMddHHmmss`` in GMT+7, whatever zone ``moment`` is in."""
-    return moment.astimezone(GMT7).strftime("%Y%m%d%H%M%S")
+    return moment.astimezone(VIETNAM_TZ).strftime("%Y%m%d%H%M%S")
 
 
 def parse_vnp_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=GMT7)
+    return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=VIETNAM_TZ)
 
 
 def order_info(text: str) -> str:

@@ -1,8 +1,10 @@
 """The sandbox bank over HTTP: VNPAY's pay page, IPN and refund API, MoMo's create, pay
 page, IPN and refund, against a fake portal that records what the bank sends it.
 
-The signatures are checked with signers written here, from the providers' rules, not with
-the bank's own code.
+VNPAY's signatures are made with the bank's signing module, the one every test that plays
+the bank uses; it is held here to VNPAY's rules by literal values (an openssl HMAC over
+text written out). MoMo's are checked with a signer written here from MoMo's documented
+raw strings, not with the bank's own code.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import re
 import string
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -26,26 +28,21 @@ import pytest
 from infra import sandbox_bank
 from infra.local_gateway import Portal, PortalHTTPServer
 from infra.sandbox_bank import SandboxBank
+from services.core.clock import VIETNAM_TZ
 
 VNPAY_SECRET = "TESTVNPAYSECRET0123456789ABCDEFG"
 MOMO_SECRET = "TESTMOMOSECRET0123456789abcdefgh"
 MOMO_ACCESS_KEY = "portal-local"
-GMT7 = timezone(timedelta(hours=7))
 
 
 # ---------------------------------------------------------------------------- test signers
 def vnpay_signature(params: dict[str, str]) -> str:
-    signed = sorted(
-        (k, v) for k, v in params.items() if k not in ("vnp_SecureHash", "vnp_SecureHashType")
-    )
-    data = urlencode(signed)  # quote_plus on keys and values, as PHP's urlencode
-    return hmac.new(VNPAY_SECRET.encode(), data.encode(), hashlib.sha512).hexdigest()
+    return sandbox_bank.vnpay_sign(VNPAY_SECRET, params)
 
 
 def pipe_signature(values: dict[str, str], names: str) -> str:
     """``names`` as VNPAY's documentation writes them: ``vnp_RequestId|vnp_Version|...``."""
-    data = "|".join(values[name] for name in names.split("|"))
-    return hmac.new(VNPAY_SECRET.encode(), data.encode(), hashlib.sha512).hexdigest()
+    return sandbox_bank.vnpay_pipe_hash(VNPAY_SECRET, values, tuple(names.split("|")))
 
 
 def momo_signature(values: dict[str, Any], raw: str) -> str:
@@ -166,7 +163,7 @@ def post_json(url: str, document: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 # ---------------------------------------------------------------------------- VNPAY
 def pay_params(txn_ref: str = "ORD-1", amount_vnd: int = 150_000, **extra: str) -> dict[str, str]:
-    now = datetime.now(GMT7)
+    now = datetime.now(VIETNAM_TZ)
     params = {
         "vnp_Version": "2.1.0",
         "vnp_Command": "pay",
@@ -198,8 +195,20 @@ def press(base: str, params: dict[str, str], action: str) -> tuple[int, dict[str
 def test_the_hash_data_is_php_urlencoded_and_sorted() -> None:
     params = {"vnp_b": "a b:c/đ", "vnp_a": "1", "vnp_SecureHash": "x", "vnp_SecureHashType": "y"}
     assert sandbox_bank.vnpay_hash_data(params) == "vnp_a=1&vnp_b=a+b%3Ac%2F%C4%91"
-    assert sandbox_bank.vnpay_sign(VNPAY_SECRET, params) == vnpay_signature(
-        {"vnp_a": "1", "vnp_b": "a b:c/đ"}
+    # openssl dgst -sha512 -hmac TESTVNPAYSECRET0123456789ABCDEFG over that text:
+    assert sandbox_bank.vnpay_sign(VNPAY_SECRET, params) == (
+        "f0c47bcee9f47e32b6688c1bf8ce93dae5210c838203429d7a34b2537343ec3a"
+        "c2df94ff8c9e5072fb2eab085d396ed5ebfa1972d625721b66b324c323e4ea9a"
+    )
+
+
+def test_the_refund_hash_joins_the_named_values_with_bars() -> None:
+    values = {"vnp_Command": "refund", "vnp_RequestId": "R1", "vnp_Version": "2.1.0"}
+    names = ("vnp_RequestId", "vnp_Version", "vnp_Command")
+    # openssl dgst -sha512 -hmac TESTVNPAYSECRET0123456789ABCDEFG over "R1|2.1.0|refund":
+    assert sandbox_bank.vnpay_pipe_hash(VNPAY_SECRET, values, names) == (
+        "a3ac0363a23a1dd6d5de57c6cf8cefef3af234d6b2f065b016c39a20abcbad29"
+        "9113f749d8d13dcab2fb22ce8ad9e50ea7ad77dbc8ef6ab8609f318e8707861c"
     )
 
 
@@ -237,7 +246,7 @@ def test_a_tampered_pay_url_is_refused(bank: tuple[SandboxBank, str], tamper: An
 
 def test_an_expired_or_incomplete_request_is_refused(bank: tuple[SandboxBank, str]) -> None:
     _, base = bank
-    past = (datetime.now(GMT7) - timedelta(minutes=1)).strftime("%Y%m%d%H%M%S")
+    past = (datetime.now(VIETNAM_TZ) - timedelta(minutes=1)).strftime("%Y%m%d%H%M%S")
     assert call(pay_url(base, pay_params(vnp_ExpireDate=past)))[0] == 400
     incomplete = pay_params()
     del incomplete["vnp_ReturnUrl"]
@@ -270,8 +279,8 @@ def test_pay_sends_a_signed_ipn_then_returns_the_citizen(
     assert ipn["vnp_OrderInfo"] == params["vnp_OrderInfo"]
     assert (ipn["vnp_BankCode"], ipn["vnp_CardType"]) == ("NCB", "ATM")
     assert re.fullmatch(r"\d{8}", ipn["vnp_TransactionNo"])
-    paid_at = datetime.strptime(ipn["vnp_PayDate"], "%Y%m%d%H%M%S").replace(tzinfo=GMT7)
-    assert abs((paid_at - datetime.now(GMT7)).total_seconds()) < 60
+    paid_at = datetime.strptime(ipn["vnp_PayDate"], "%Y%m%d%H%M%S").replace(tzinfo=VIETNAM_TZ)
+    assert abs((paid_at - datetime.now(VIETNAM_TZ)).total_seconds()) < 60
     assert set(ipn) == {
         "vnp_Amount",
         "vnp_BankCode",
@@ -330,7 +339,7 @@ def refund_request(ipn: dict[str, str], request_id: str, **changes: str) -> dict
         "vnp_TransactionNo": ipn["vnp_TransactionNo"],
         "vnp_TransactionDate": ipn["vnp_PayDate"],
         "vnp_CreateBy": "operator",
-        "vnp_CreateDate": datetime.now(GMT7).strftime("%Y%m%d%H%M%S"),
+        "vnp_CreateDate": datetime.now(VIETNAM_TZ).strftime("%Y%m%d%H%M%S"),
         "vnp_IpAddr": "127.0.0.1",
         "vnp_OrderInfo": "Hoan tien",
         **changes,

@@ -1,25 +1,26 @@
 """Payments fixtures: a moto world with published procedures, and a bank that signs its
-notifications with a signer written here, independently of the service's own."""
+notifications with the sandbox bank's signer (infra/sandbox_bank/signing.py), written
+independently of the service's own."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import boto3
 import pytest
 from chalice.test import Client
 
+from infra.sandbox_bank import vnpay_notice
+from services.core.clock import VIETNAM_TZ
+
 FEE_PROCEDURE = "1.002804"
 FREE_PROCEDURE = "1.000001"
 DRAFT_PROCEDURE = "1.000002"
 FEES = [135_000, 15_000]
-GMT7 = timezone(timedelta(hours=7))
 
 
 def _procedure(name: str, fees: list[int]) -> dict[str, Any]:
@@ -80,16 +81,7 @@ def merchant(provider: str) -> dict[str, Any]:
     return dict(json.loads(value["SecretString"]))
 
 
-# -- the bank's side, written from VNPAY's documentation, not from the service --------------
-def vnpay_hash(params: dict[str, str], secret: str) -> str:
-    text = "&".join(
-        f"{quote_plus(k)}={quote_plus(v)}"
-        for k, v in sorted(params.items())
-        if k not in ("vnp_SecureHash", "vnp_SecureHashType")
-    )
-    return hmac.new(secret.encode(), text.encode(), hashlib.sha512).hexdigest()
-
-
+# -- the bank's side: the sandbox bank's signer, written apart from the service's ----------
 class Bank:
     """Builds VNPAY notifications for an order, as the bank would send them."""
 
@@ -108,23 +100,16 @@ class Bank:
         paid_at: datetime | None = None,
     ) -> dict[str, str]:
         self.transaction += 1
-        params = {
-            "vnp_Amount": str(amount_vnd * 100),
-            "vnp_BankCode": "NCB",
-            "vnp_BankTranNo": f"VNP{self.transaction}",
-            "vnp_CardType": "ATM",
-            "vnp_OrderInfo": "Le phi ho so",
-            "vnp_PayDate": (paid_at or datetime.now(GMT7))
-            .astimezone(GMT7)
-            .strftime("%Y%m%d%H%M%S"),
-            "vnp_ResponseCode": response,
-            "vnp_TmnCode": self.profile["tmn_code"],
-            "vnp_TransactionNo": str(self.transaction),
-            "vnp_TransactionStatus": status,
-            "vnp_TxnRef": order_id,
-        }
-        params["vnp_SecureHash"] = vnpay_hash(params, self.profile["hash_secret"])
-        return params
+        return vnpay_notice(
+            tmn_code=self.profile["tmn_code"],
+            hash_secret=self.profile["hash_secret"],
+            txn_ref=order_id,
+            amount=str(amount_vnd * 100),
+            transaction_no=str(self.transaction),
+            paid_at=paid_at or datetime.now(VIETNAM_TZ),  # the bank's own clock
+            response_code=response,
+            transaction_status=status,
+        )
 
     def send(self, params: dict[str, str]) -> dict[str, str]:
         response = self.client.http.get("/callbacks/vnpay/ipn?" + urlencode(params))

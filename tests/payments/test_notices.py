@@ -14,7 +14,9 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from tests.payments.conftest import FEES, Bank, Citizen, vnpay_hash
+from infra.sandbox_bank import vnpay_sign
+from tests.conftest import SetClock
+from tests.payments.conftest import FEES, Bank, Citizen
 from tests.support.metrics import emitted_metrics
 
 AMOUNT = sum(FEES)
@@ -118,7 +120,7 @@ def test_refusals_in_the_providers_order(citizen: Citizen, bank: Bank) -> None:
     assert bank.send(bank.notice(order_id, AMOUNT + 1))["RspCode"] == "04"
     broken = {k: v for k, v in bank.notice(order_id, AMOUNT).items() if k != "vnp_SecureHash"}
     broken["vnp_PayDate"] = "not-a-date"
-    broken["vnp_SecureHash"] = vnpay_hash(broken, bank.profile["hash_secret"])
+    broken["vnp_SecureHash"] = vnpay_sign(bank.profile["hash_secret"], broken)
     assert bank.send(broken)["RspCode"] == "99"
     # None of that moved the order; every notice was kept, without the hash secret.
     assert json.loads(citizen.get(order_id).body)["status"] == "pending"
@@ -128,44 +130,36 @@ def test_refusals_in_the_providers_order(citizen: Citizen, bank: Bank) -> None:
 
 
 def test_a_payment_after_the_orders_time_expires_it_instead_of_paying_it(
-    citizen: Citizen, bank: Bank, monkeypatch: pytest.MonkeyPatch
+    citizen: Citizen, bank: Bank, clock: SetClock
 ) -> None:
-    from services.payments import service
-
     order = _order(citizen, "IPN-0004")
-    later = service._now() + timedelta(minutes=16)
-    monkeypatch.setattr(service, "_now", lambda: later)
+    later = clock.advance(minutes=16)
     late = bank.notice(order["order_id"], AMOUNT, paid_at=later)  # the bank took it late
     assert bank.send(late)["RspCode"] == "02"
     assert json.loads(citizen.get(order["order_id"]).body)["status"] == "expired"
 
 
 def test_a_payment_in_time_notified_late_still_pays(
-    citizen: Citizen, bank: Bank, monkeypatch: pytest.MonkeyPatch
+    citizen: Citizen, bank: Bank, clock: SetClock
 ) -> None:
-    from services.payments import service
-
     order = _order(citizen, "IPN-0004B")
-    in_time = service._now() + timedelta(minutes=14)
-    arrives = service._now() + timedelta(minutes=16)  # after the order's time
-    monkeypatch.setattr(service, "_now", lambda: arrives)
+    in_time = clock.now() + timedelta(minutes=14)
+    clock.advance(minutes=16)  # the notice arrives after the order's time
     assert bank.send(bank.notice(order["order_id"], AMOUNT, paid_at=in_time))["RspCode"] == "00"
     assert json.loads(citizen.get(order["order_id"]).body)["status"] == "paid"
 
 
 def test_the_schedule_expires_overdue_orders_after_a_grace(
-    citizen: Citizen, monkeypatch: pytest.MonkeyPatch
+    citizen: Citizen, clock: SetClock
 ) -> None:
     from services.payments import service
 
     order = _order(citizen, "IPN-0005")
     fresh = _order(citizen, "IPN-0006")
     assert service.expire_overdue() == 0
-    just_after = service._now() + timedelta(minutes=16)
-    monkeypatch.setattr(service, "_now", lambda: just_after)
+    clock.advance(minutes=16)
     assert service.expire_overdue() == 0  # a notice of a payment made in time may be coming
-    later = just_after + timedelta(minutes=5)
-    monkeypatch.setattr(service, "_now", lambda: later)
+    clock.advance(minutes=5)
     assert service.expire_overdue() >= 2
     for made in (order, fresh):
         assert json.loads(citizen.get(made["order_id"]).body)["status"] == "expired"
@@ -178,7 +172,7 @@ def test_paid_without_a_transaction_number_is_99_and_changes_nothing(
     order = _order(citizen, "IPN-NOTXN")
     notice = {k: v for k, v in bank.notice(order["order_id"], AMOUNT).items()}
     notice["vnp_TransactionNo"] = ""
-    notice["vnp_SecureHash"] = vnpay_hash(notice, bank.profile["hash_secret"])
+    notice["vnp_SecureHash"] = vnpay_sign(bank.profile["hash_secret"], notice)
     assert bank.send(notice)["RspCode"] == "99"
     assert json.loads(citizen.get(order["order_id"]).body)["status"] == "pending"
 
@@ -276,7 +270,7 @@ def test_during_a_secret_rotation_notices_signed_with_either_secret_are_taken(
         fresh = _order(citizen, "IPN-ROTATE-NEW")
         query = query_of(fresh["pay_url"])
         # What the portal signs uses the new secret only.
-        assert query["vnp_SecureHash"] == vnpay_hash(query, rotated["hash_secret"])
+        assert query["vnp_SecureHash"] == vnpay_sign(rotated["hash_secret"], query)
         bank.profile = rotated
         assert bank.send(bank.notice(fresh["order_id"], AMOUNT))["RspCode"] == "00"
         # Once the previous secret is dropped, its signatures are refused.

@@ -9,16 +9,16 @@ from typing import Any
 
 from chalice.test import Client
 
+from infra.sandbox_bank import vnpay_sign
+from services.core.clock import VIETNAM_TZ
 from tests.conftest import documented_statuses
 from tests.payments.conftest import (
     DRAFT_PROCEDURE,
     FEES,
     FREE_PROCEDURE,
-    GMT7,
     Citizen,
     merchant,
     query_of,
-    vnpay_hash,
 )
 
 
@@ -44,11 +44,11 @@ def test_an_order_charges_the_published_fees_and_points_at_the_bank(citizen: Cit
     assert params["vnp_OrderType"]
     assert params["vnp_ReturnUrl"].endswith("/payments/callbacks/vnpay/return")
     assert params["vnp_IpAddr"]
-    created = datetime.strptime(params["vnp_CreateDate"], "%Y%m%d%H%M%S").replace(tzinfo=GMT7)
-    expires = datetime.strptime(params["vnp_ExpireDate"], "%Y%m%d%H%M%S").replace(tzinfo=GMT7)
+    created = datetime.strptime(params["vnp_CreateDate"], "%Y%m%d%H%M%S").replace(tzinfo=VIETNAM_TZ)
+    expires = datetime.strptime(params["vnp_ExpireDate"], "%Y%m%d%H%M%S").replace(tzinfo=VIETNAM_TZ)
     assert expires - created == timedelta(minutes=15)
     assert abs(datetime.fromisoformat(order["expires_at"]) - expires) < timedelta(seconds=1)
-    assert params["vnp_SecureHash"] == vnpay_hash(params, profile["hash_secret"])
+    assert params["vnp_SecureHash"] == vnpay_sign(profile["hash_secret"], params)
 
 
 def test_asking_again_for_the_dossier_answers_the_pending_order(

@@ -133,6 +133,27 @@ def test_an_operator_refunds_a_vnpay_payment(
     assert citizen.order("SBX-0003").status_code == 201
 
 
+def test_a_refund_whose_transaction_collides_once_is_refunded_not_refused(
+    sandbox: str, citizen: Citizen, client: Client, auth: Any
+) -> None:
+    from services.core import aws
+    from tests.support.faults import transaction_collisions
+
+    order = json.loads(citizen.order("SBX-COLLIDE").body)
+    _pay_vnpay(sandbox, order["pay_url"])
+    body = json.dumps({"reason": "Hồ sơ bị từ chối, hoàn lệ phí"})
+    # Another transaction on the order or the dossier's lock passes in milliseconds: it is
+    # no reason to tell the operator that only a paid order can be refunded.
+    with transaction_collisions(aws.dynamodb_client(), times=1) as collisions:
+        response = client.http.post(
+            f"/orders/{order['order_id']}/refund", headers=auth("operator"), body=body
+        )
+    assert collisions.injected == 1
+    assert response.status_code == 200, response.body
+    assert json.loads(response.body)["status"] == "refunded"
+    assert json.loads(citizen.get(order["order_id"]).body)["status"] == "refunded"
+
+
 def test_momo_orders_pay_through_momo(
     sandbox: str, citizen: Citizen, client: Client, auth: Any
 ) -> None:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from tests.payments.conftest import FEES, GMT7, Bank, Citizen
+from services.core.clock import VIETNAM_TZ
+from tests.payments.conftest import FEES, Bank, Citizen
 
 AMOUNT = sum(FEES)
 
@@ -38,7 +39,7 @@ def day(client: Client, auth: Any) -> dict[str, Any]:
     lost = _paid(citizen, bank, "REC-LOST")
     pending = json.loads(citizen.order("REC-PENDING").body)
     wrong = _paid(citizen, bank, "REC-AMOUNT")
-    now = datetime.now(GMT7).strftime("%Y%m%d%H%M%S")
+    now = datetime.now(VIETNAM_TZ).strftime("%Y%m%d%H%M%S")
     lines = ["order_id,bank_transaction_no,amount_vnd,paid_at"]
     lines += [f"{o['order_id']},{o['transaction_no']},{AMOUNT},{now}" for o in matched]
     lines.append(f"{pending['order_id']},99000001,{AMOUNT},{now}")
@@ -120,7 +121,7 @@ def _post(client: Client, auth: Any, body: dict[str, Any]) -> Any:
 def test_a_day_the_bank_lists_nothing_still_shows_what_was_paid_here(
     client: Client, auth: Any, day: dict[str, Any]
 ) -> None:
-    today = datetime.now(GMT7).date().isoformat()
+    today = datetime.now(VIETNAM_TZ).date().isoformat()
     report = json.loads(_post(client, auth, {"statement": HEADER, "day": today}).body)
     assert report["clean"] is False
     assert day["lost"] in _ids(report["missing_at_bank"])

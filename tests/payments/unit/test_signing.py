@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
+from infra.sandbox_bank import vnpay_sign
 from services.payments import momo, vnpay
-from tests.payments.conftest import vnpay_hash
 
 # From VNPAY's integration guide (sandbox.vnpayment.vn/apis/docs/huong-dan-tich-hop/): the
 # example payment URL. Its merchant secret is not published, so the hash cannot be checked;
@@ -36,7 +37,7 @@ def test_the_signature_matches_an_independent_signer_and_rejects_any_change() ->
     params["vnp_OrderInfo"] = "Lệ phí: đổi giấy phép lái xe & cấp lại"
     secret = "SECRETKEYFORTESTSONLY0123456789"
     signature = vnpay.sign(params, secret)
-    assert signature == vnpay_hash(params, secret)
+    assert signature == vnpay_sign(secret, params)
     assert vnpay.verify({**params, "vnp_SecureHash": signature}, secret)
     assert vnpay.verify({**params, "vnp_SecureHash": signature.upper()}, secret)
     assert not vnpay.verify({**params, "vnp_SecureHash": signature, "vnp_Amount": "1"}, secret)
@@ -44,6 +45,62 @@ def test_the_signature_matches_an_independent_signer_and_rejects_any_change() ->
     assert not vnpay.verify(params, secret)  # no hash at all
     # The hash type is not signed (2.1.0 no longer sends it, older banks still may).
     assert vnpay.verify({**params, "vnp_SecureHash": signature, "vnp_SecureHashType": "x"}, secret)
+
+
+SECRET = "SECRETKEYFORTESTSONLY0123456789"
+NOTICE = {
+    "vnp_TxnRef": "0123456789ABCDEFGHJK",
+    "vnp_Amount": "15000000",
+    "vnp_OrderInfo": "Le phi ho so HS-01",
+    "vnp_ResponseCode": "00",
+}
+
+
+def test_the_signature_is_the_hmac_sha512_of_the_sorted_encoded_text() -> None:
+    assert vnpay.canonical(NOTICE) == (
+        "vnp_Amount=15000000&vnp_OrderInfo=Le+phi+ho+so+HS-01&vnp_ResponseCode=00"
+        "&vnp_TxnRef=0123456789ABCDEFGHJK"
+    )
+    # openssl dgst -sha512 -hmac SECRETKEYFORTESTSONLY0123456789 over that text:
+    assert vnpay.sign(NOTICE, SECRET) == (
+        "f6f597eaf203ef771c61d2803d8f93aebf99456880bb0bd8215dd7a4127bb5b"
+        "b239b20d96f9bc35ba3643a173a62f10141b7efa1f26ba49f77a9694af4f9fe2d"
+    )
+    # Only vnp_* parameters are signed, and never the hash itself.
+    assert vnpay.canonical({**NOTICE, "utm_source": "x", "vnp_SecureHash": "y"}) == (
+        vnpay.canonical(NOTICE)
+    )
+
+
+def test_the_refund_request_is_signed_over_its_fields_joined_with_bars() -> None:
+    request = vnpay.refund_request(
+        tmn_code="PORTAL01",
+        secret=SECRET,
+        request_id="RF1",
+        order_id="0123456789ABCDEFGHJK",
+        amount_vnd=150_000,
+        transaction_no="14000001",
+        paid_at=datetime(2026, 5, 1, 1, 30, tzinfo=UTC),
+        created_by="operator-1",
+        reason="Hoàn lệ phí",
+        client_ip="127.0.0.1",
+        now=datetime(2026, 5, 2, 2, 0, tzinfo=UTC),
+    )
+    assert request["vnp_TransactionDate"] == "20260501083000"  # GMT+7
+    assert request["vnp_CreateDate"] == "20260502090000"
+    assert request["vnp_OrderInfo"] == "Hoan le phi"
+    # openssl over "RF1|2.1.0|refund|PORTAL01|02|0123456789ABCDEFGHJK|15000000|14000001|
+    # 20260501083000|operator-1|20260502090000|127.0.0.1|Hoan le phi":
+    assert request["vnp_SecureHash"] == (
+        "14c46ae322de5bd095b11511f1c4578b58ebe5bb89ac28e6e0d757fa3f4fd35f"
+        "6ea87ab70a4090f2b55377222d404d9eb51156d99287f960650a47b75909c2be"
+    )
+
+
+def test_vnpay_times_are_written_in_vietnam() -> None:
+    new_year = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+    assert vnpay.vnp_time(new_year) == "20270101003000"
+    assert vnpay.parse_vnp_time("20270101003000") == new_year
 
 
 def test_order_info_has_no_diacritics_or_marks() -> None:

@@ -1,4 +1,5 @@
-"""The receipt book in the payments table: per agency and year, a counter and the receipts.
+"""Storage of the receipt book in the payments table: per agency and year, a counter and
+the receipts.
 
 - ``RECEIPTS#<agency>#<year>`` / ``COUNTER``: the last number issued;
 - ``RECEIPTS#<agency>#<year>`` / ``NO#<number>``: the receipt itself, and the order gets
@@ -12,9 +13,10 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
+from services.core.dynamo import iso, transact
 from services.core.settings import get_settings
 from services.payments.domain import Order
-from services.payments.storage import iso, order_key, paid_day_partition, table, transact
+from services.payments.storage import order_key, paid_day_partition, table
 
 
 def _counter_key(agency_id: str, year: int) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import doctest
 import json
 import random
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -465,3 +465,45 @@ def test_the_module_example_runs() -> None:
     outcome = doctest.testmod(reconciliation)
     assert outcome.attempted > 0
     assert outcome.failed == 0
+
+
+# The statement's days
+
+
+def _on(*moments: datetime) -> reconciliation.Statement:
+    return reconciliation.Statement(
+        lines=[StatementLine(f"PAY-{n}", f"1430000{n}", 10_000, m) for n, m in enumerate(moments)]
+    )
+
+
+def test_a_statement_covers_the_days_of_its_payments_in_vietnam() -> None:
+    # 23:30 UTC on 30 April is 06:30 on 1 May in Hà Nội.
+    days = reconciliation.statement_days(_on(datetime(2024, 4, 30, 23, 30, tzinfo=UTC), MAY_1))
+    assert days == [date(2024, 5, 1)]
+    late = datetime(2024, 5, 1, 17, 10, tzinfo=UTC)  # 00:10 on 2 May
+    assert reconciliation.statement_days(_on(MAY_1, late)) == [date(2024, 5, 1), date(2024, 5, 2)]
+    # The day the provider names is added to those of the payments.
+    assert reconciliation.statement_days(_on(MAY_1), date(2024, 4, 30)) == [
+        date(2024, 4, 30),
+        date(2024, 5, 1),
+    ]
+
+
+def test_an_empty_statement_covers_the_day_it_is_said_to_cover() -> None:
+    assert reconciliation.statement_days(_on(), date(2024, 5, 1)) == [date(2024, 5, 1)]
+    with pytest.raises(reconciliation.StatementRefused) as refused:
+        reconciliation.statement_days(_on())
+    assert refused.value.reason == "the statement has no payments: say which day it is for"
+
+
+def test_a_statement_of_more_than_three_days_or_cut_short_is_refused() -> None:
+    four_days = _on(MAY_1, datetime(2024, 5, 4, 1, 30, tzinfo=UTC))
+    with pytest.raises(reconciliation.StatementRefused) as refused:
+        reconciliation.statement_days(four_days)
+    assert refused.value.reason == "the statement spans more than 3 days"
+    three_days = _on(MAY_1, datetime(2024, 5, 3, 1, 30, tzinfo=UTC))
+    assert len(reconciliation.statement_days(three_days)) == 3
+    cut = reconciliation.Statement(lines=four_days.lines, truncated=True)
+    with pytest.raises(reconciliation.StatementRefused) as refused:
+        reconciliation.statement_days(cut)
+    assert refused.value.reason == "the statement has more lines than one statement may hold"
