@@ -5,27 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from services.catalogue.audit import GapCode
 from services.catalogue.domain import AgencyLevel, ServiceLevel, Status
 from services.core.identifiers import AgencyId, ProcedureCode
+from services.core.models import Model, Strict
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Fee(_Strict):
+class Fee(Strict):
     name: ShortText
     amount_vnd: int = Field(ge=0, le=1_000_000_000_000, description="Whole VND.")
 
 
-class RequiredDocument(_Strict):
+class RequiredDocument(Strict):
     name: ShortText
     copies: int = Field(ge=1, le=50)
     original_required: bool = Field(
@@ -34,7 +31,7 @@ class RequiredDocument(_Strict):
     )
 
 
-class ProcedureBody(_Strict):
+class ProcedureBody(Strict):
     """What an agency declares about a procedure (the body of PUT)."""
 
     name: Name
@@ -64,7 +61,7 @@ class ImportLine(ProcedureBody):
     code: ProcedureCode
 
 
-class Procedure(BaseModel):
+class Procedure(Model):
     code: str
     name: str
     field: str
@@ -87,7 +84,7 @@ class Procedure(BaseModel):
     abolition_reason: str | None = None
 
 
-class ProcedureSummary(BaseModel):
+class ProcedureSummary(Model):
     code: str
     name: str
     field: str
@@ -99,17 +96,17 @@ class ProcedureSummary(BaseModel):
     version: int
 
 
-class ProcedurePage(BaseModel):
+class ProcedurePage(Model):
     items: list[ProcedureSummary]
     next_cursor: str | None
 
 
-class VersionPage(BaseModel):
+class VersionPage(Model):
     items: list[Procedure]
     next_cursor: str | None
 
 
-class PageQuery(_Strict):
+class PageQuery(Strict):
     model_config = ConfigDict(extra="ignore")
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=2048)
@@ -126,7 +123,7 @@ class SearchQuery(PageQuery):
     service_level: ServiceLevel | None = None
 
 
-class ProcedureView(_Strict):
+class ProcedureView(Strict):
     model_config = ConfigDict(extra="ignore")
     view: Literal["current", "draft"] = Field(
         default="current",
@@ -134,22 +131,22 @@ class ProcedureView(_Strict):
     )
 
 
-class PublishBody(_Strict):
+class PublishBody(Strict):
     force: bool = Field(default=False, description="Publish even if the name duplicates another.")
 
 
-class AbolishBody(_Strict):
+class AbolishBody(Strict):
     reason: LongText
 
 
-class AgencyBody(_Strict):
+class AgencyBody(Strict):
     name: Name
     level: AgencyLevel
     parent_id: AgencyId | None = None
     locality: ShortText | None = None
 
 
-class Agency(BaseModel):
+class Agency(Model):
     agency_id: str
     name: str
     level: AgencyLevel
@@ -158,7 +155,7 @@ class Agency(BaseModel):
     updated_at: datetime
 
 
-class AgencyPage(BaseModel):
+class AgencyPage(Model):
     items: list[Agency]
     next_cursor: str | None
 
@@ -167,12 +164,12 @@ class AgencyListQuery(PageQuery):
     parent_id: AgencyId | None = Field(default=None, description="Only this agency's children.")
 
 
-class AuditReason(BaseModel):
+class AuditReason(Model):
     code: GapCode
     message: str
 
 
-class AuditFinding(BaseModel):
+class AuditFinding(Model):
     code: str
     name: str
     agency_ids: list[str]
@@ -180,6 +177,6 @@ class AuditFinding(BaseModel):
     reasons: list[AuditReason]
 
 
-class AuditPage(BaseModel):
+class AuditPage(Model):
     items: list[AuditFinding]
     next_cursor: str | None

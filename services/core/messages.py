@@ -16,7 +16,6 @@ back, so consumers drop it (with a log line naming the message id, never its con
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
@@ -35,7 +34,9 @@ from services.core.identifiers import AgencyId, DossierCode, Moment, OfficialId,
 class Message(BaseModel):
     """What every message has: its kind and the version of its shape."""
 
-    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+    # Built on first use, not at import: every app imports the messages it sends, and a
+    # cold start should not pay for validators of messages it never reads.
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True, defer_build=True)
 
     type: str
     schema_version: Literal[1] = 1
@@ -96,7 +97,9 @@ class DossierEvent(Message):
     """The body of ``POST /ratings/dossiers``, and of a message on ``dossier-events``: one-stop
     systems send it without ``type`` or ``schema_version``, which default."""
 
-    model_config = ConfigDict(frozen=True, str_strip_whitespace=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True, str_strip_whitespace=True, extra="forbid", defer_build=True
+    )
 
     type: Literal["dossier.event"] = "dossier.event"
     dossier_code: DossierCode
@@ -128,16 +131,20 @@ class Unreadable(ValueError):
     """A body that is not one of the messages its queue carries."""
 
 
-@dataclass(frozen=True)
 class Inbox(Generic[Received]):
-    """The messages one queue carries, and how its consumer reads them."""
+    """The messages one queue carries, and how its consumer reads them. The validator is
+    built on the first message read, not at import."""
 
-    queue: str
-    adapter: TypeAdapter[Received]
+    def __init__(self, queue: str, accepts: Any) -> None:
+        self.queue = queue
+        self._accepts = accepts
+        self._adapter: TypeAdapter[Received] | None = None
 
     def parse(self, body: str) -> Received:
+        if self._adapter is None:
+            self._adapter = TypeAdapter(self._accepts)
         try:
-            return self.adapter.validate_json(body)
+            return self._adapter.validate_json(body)
         except ValidationError:
             raise Unreadable(self.queue) from None
 
@@ -155,11 +162,9 @@ ProcedureChange = Annotated[ProcedurePublished | ProcedureAbolished, Field(discr
 FeedbackIntake = Annotated[CaseReceived | RatingDissatisfied, Field(discriminator="type")]
 
 PROCEDURE_CHANGES: Inbox[ProcedurePublished | ProcedureAbolished] = Inbox(
-    "procedure-changes", TypeAdapter(ProcedureChange)
+    "procedure-changes", ProcedureChange
 )
-PAYMENT_SETTLED: Inbox[PaymentSettled] = Inbox("payment-settled", TypeAdapter(PaymentSettled))
-FEEDBACK_INTAKE: Inbox[CaseReceived | RatingDissatisfied] = Inbox(
-    "feedback-intake", TypeAdapter(FeedbackIntake)
-)
-RATING_EVENTS: Inbox[RatingCreated] = Inbox("rating-events", TypeAdapter(RatingCreated))
-DOSSIER_EVENTS: Inbox[DossierEvent] = Inbox("dossier-events", TypeAdapter(DossierEvent))
+PAYMENT_SETTLED: Inbox[PaymentSettled] = Inbox("payment-settled", PaymentSettled)
+FEEDBACK_INTAKE: Inbox[CaseReceived | RatingDissatisfied] = Inbox("feedback-intake", FeedbackIntake)
+RATING_EVENTS: Inbox[RatingCreated] = Inbox("rating-events", RatingCreated)
+DOSSIER_EVENTS: Inbox[DossierEvent] = Inbox("dossier-events", DossierEvent)

@@ -10,14 +10,14 @@ from functools import cache
 from typing import Any, Literal
 
 from chalice.app import Response
-from pydantic import BaseModel
 
 from services.core import aws, pages
 from services.core.api import JSON, Api
+from services.core.models import Model
 from services.core.problems import Problem, Text, not_found
 
 
-class Health(BaseModel):
+class Health(Model):
     status: Literal["ok"] = "ok"
 
 

@@ -6,9 +6,10 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from services.core.identifiers import AgencyId, Period, ProcedureCode
+from services.core.models import Model, Strict
 from services.feedback.domain import Action, Channel, Status
 
 TRACKING_CODE_PATTERN = r"^PA-[2-9A-HJKMNP-TV-Z]{5}-[2-9A-HJKMNP-TV-Z]{5}$"
@@ -23,8 +24,8 @@ ATTACHMENT_TYPES = {
 }
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Strict(Strict):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
 
 class Submitter(_Strict):
@@ -79,13 +80,13 @@ class CaseBody(_Strict):
     )
 
 
-class CaseReceipt(BaseModel):
+class CaseReceipt(Model):
     tracking_code: str
     access_key: str = Field(description="Shown once: with the tracking code, it opens the case")
     status: Status
 
 
-class StepView(BaseModel):
+class StepView(Model):
     at: datetime
     actor: str
     action: str
@@ -94,7 +95,7 @@ class StepView(BaseModel):
     agency_id: str | None = None
 
 
-class CaseView(BaseModel):
+class CaseView(Model):
     tracking_code: str
     title: str
     content: str
@@ -123,7 +124,7 @@ class CaseView(BaseModel):
     )
 
 
-class CaseQuery(BaseModel):
+class CaseQuery(Model):
     access_key: str | None = Field(default=None, max_length=64)
 
 
@@ -135,13 +136,13 @@ class ActionBody(_Strict):
     publish: bool = False
 
 
-class WorkListQuery(BaseModel):
+class WorkListQuery(Model):
     status: Literal["received", "accepted", "transferred"] | None = None
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=2000)
 
 
-class WorkItem(BaseModel):
+class WorkItem(Model):
     tracking_code: str
     title: str
     status: Status
@@ -151,18 +152,18 @@ class WorkItem(BaseModel):
     overdue: bool
 
 
-class WorkList(BaseModel):
+class WorkList(Model):
     items: list[WorkItem]
     next_cursor: str | None
 
 
-class AnswersQuery(BaseModel):
+class AnswersQuery(Model):
     q: str | None = Field(default=None, max_length=200)
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=2000)
 
 
-class PublishedAnswer(BaseModel):
+class PublishedAnswer(Model):
     tracking_code: str
     title: str
     question: str
@@ -172,17 +173,17 @@ class PublishedAnswer(BaseModel):
     answered_at: datetime
 
 
-class AnswerPage(BaseModel):
+class AnswerPage(Model):
     items: list[PublishedAnswer]
     next_cursor: str | None
 
 
-class StatsQuery(BaseModel):
+class StatsQuery(Model):
     agency_id: AgencyId
     period: Period
 
 
-class Stats(BaseModel):
+class Stats(Model):
     agency_id: str
     period: str
     total: int
@@ -205,7 +206,7 @@ class AttachmentBody(_Strict):
     access_key: str | None = Field(default=None, max_length=64)
 
 
-class AttachmentUpload(BaseModel):
+class AttachmentUpload(Model):
     attachment_id: str
     url: str
     fields: dict[str, str]

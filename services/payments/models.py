@@ -5,19 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from services.core.identifiers import AgencyId, DossierCode, ProcedureCode
+from services.core.models import Model, Strict
 from services.payments.domain import ORDER_ID_ALPHABET, ORDER_ID_LENGTH, Provider, Status
 
 ORDER_ID_PATTERN = f"^[{ORDER_ID_ALPHABET}]{{{ORDER_ID_LENGTH}}}$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class OrderBody(_Strict):
+class OrderBody(Strict):
     procedure_code: ProcedureCode
     dossier_code: DossierCode
     provider: Provider = "vnpay"
@@ -28,7 +25,7 @@ class OrderBody(_Strict):
     )
 
 
-class OrderView(BaseModel):
+class OrderView(Model):
     order_id: str
     procedure_code: str
     dossier_code: str
@@ -43,7 +40,7 @@ class OrderView(BaseModel):
     refunded_at: datetime | None = None
 
 
-class VnpayParams(BaseModel):
+class VnpayParams(Model):
     """What VNPAY sends on the IPN and the return URL, documented; every field optional and
     unconstrained here, because the answer to anything must still be HTTP 200 with a
     RspCode: the checks are the handler's, in VNPAY's order."""
@@ -64,7 +61,7 @@ class VnpayParams(BaseModel):
     vnp_SecureHash: str | None = None
 
 
-class VnpayAnswer(BaseModel):
+class VnpayAnswer(Model):
     """What VNPAY expects back from an IPN, always with HTTP 200."""
 
     model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
@@ -73,7 +70,7 @@ class VnpayAnswer(BaseModel):
     message: str = Field(alias="Message")
 
 
-class MomoIpn(BaseModel):
+class MomoIpn(Model):
     """MoMo's v2 IPN. Fields are checked by the signature, not here: every notice is kept."""
 
     model_config = ConfigDict(extra="allow")
@@ -93,17 +90,17 @@ class MomoIpn(BaseModel):
     signature: str = ""
 
 
-class ReturnView(BaseModel):
+class ReturnView(Model):
     order_id: str | None
     signature_valid: bool
     status: Status | None
 
 
-class RefundBody(_Strict):
+class RefundBody(Strict):
     reason: str = Field(min_length=5, max_length=500)
 
 
-class ReconciliationBody(_Strict):
+class ReconciliationBody(Strict):
     provider: Provider = "vnpay"
     day: date | None = Field(
         default=None,
@@ -117,12 +114,12 @@ class ReconciliationBody(_Strict):
     )
 
 
-class LineProblem(BaseModel):
+class LineProblem(Model):
     line: int
     message: str
 
 
-class ReconciliationReport(BaseModel):
+class ReconciliationReport(Model):
     clean: bool
     counts: dict[str, int]
     matched: list[dict[str, Any]]
