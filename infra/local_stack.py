@@ -283,7 +283,7 @@ class LocalStack:
             from infra.seed import seed
 
             print("Seeding demo data...", flush=True)
-            seed()
+            seed(provinces=True)
         self.write_state()
         self.announce()
 

@@ -1,7 +1,8 @@
 """Demo data for the local stack: agencies, then procedures, through the services' own use
 cases so that what is seeded obeys the same rules as what the API accepts.
 
-Agencies come first and in file order, because an agency's parent must exist before it
+The 34 provinces come first (from the ``vietnam-provinces`` package, infra/provinces.py),
+then agencies in file order, because an agency's parent must exist before it
 (``put_agency`` checks the hierarchy). Procedures go through the catalogue's bulk importer:
 validated, published, their changes relayed, exactly as ``portal catalogue import`` does.
 """
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
+
+from infra.provinces import province_agencies
 
 DEMO_DIR = Path(__file__).with_name("demo")
 AGENCIES_FILE = "agencies.jsonl"
@@ -70,11 +73,29 @@ def seed_agencies(path: Path) -> AgencySeedReport:
     return report
 
 
-def seed(demo_dir: Path = DEMO_DIR, *, say: Callable[[str], None] = print) -> bool:
-    """Seed what ``demo_dir`` holds; whether every line went in."""
+def seed_provinces() -> int:
+    """Every province's People's Committee (infra/provinces.py), before the agencies under
+    them."""
+    from services.catalogue import service
+    from services.catalogue.models import AgencyBody
+
+    provinces = province_agencies()
+    for province in provinces:
+        body = AgencyBody(name=province.name, level="province", locality=province.locality)
+        service.put_agency(province.agency_id, body)
+    return len(provinces)
+
+
+def seed(
+    demo_dir: Path = DEMO_DIR, *, say: Callable[[str], None] = print, provinces: bool = False
+) -> bool:
+    """Seed what ``demo_dir`` holds (and, with ``provinces``, the 34 provinces first);
+    whether every line went in."""
     from services.catalogue import importer
 
     clean = True
+    if provinces:
+        say(f"Provinces: {seed_provinces()} provinces written")
     agencies = demo_dir / AGENCIES_FILE
     if agencies.exists():
         agency_report = seed_agencies(agencies)

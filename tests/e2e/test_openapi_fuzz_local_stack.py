@@ -53,7 +53,7 @@ stack = local.stack
 # Few per operation and caller: the point is every operation, every caller, both kinds of
 # input on every run, in about a minute; derandomized, so a failure reproduces.
 EXAMPLES = 10
-AGENCY = "cong-an-tp-ha-noi"  # in infra/demo/agencies.jsonl
+AGENCY = "000.00.01.H01"  # Công an thành phố Hà Nội, in infra/demo/agencies.jsonl
 PROCEDURE = "1.002804"  # in infra/demo/procedures.jsonl, implemented by AGENCY, with a fee
 CITIZEN = "fuzz-citizen"
 WHO = ("anonymous", "forged", "citizen", "official", "operator", "system")

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.e2e
 # first use here and stopped (if still running) when this module ends.
 stack = local.stack
 
-AGENCY = "cong-an-tp-ha-noi"  # in infra/demo/agencies.jsonl
+AGENCY = "000.00.01.H01"  # Công an thành phố Hà Nội, in infra/demo/agencies.jsonl
 PROCEDURE = "1.002804"  # in infra/demo/procedures.jsonl, implemented by AGENCY
 POLL_TIMEOUT = 20
 COMMENT = "Phải đi lại ba lần mới nhận được kết quả, cán bộ hướng dẫn không rõ ràng."

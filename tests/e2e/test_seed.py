@@ -68,3 +68,27 @@ def test_seed_without_files_seeds_nothing(tmp_path: Path) -> None:
     said: list[str] = []
     assert seed(tmp_path, say=said.append) is True
     assert len(said) == 2 and all("none seeded" in line for line in said)
+
+
+def test_the_demo_seeds_cleanly_with_the_34_provinces_and_national_identifiers() -> None:
+    from services.catalogue import service
+
+    said: list[str] = []
+    assert seed(say=said.append, provinces=True) is True
+    assert said[0] == "Provinces: 34 provinces written"
+    hanoi = service.get_agency("000.00.00.H01")
+    assert (hanoi["name"], hanoi["level"], hanoi["locality"]) == (
+        "Ủy ban nhân dân thành phố Hà Nội",
+        "province",
+        "Hà Nội",
+    )
+    assert service.get_agency("000.00.00.H96")["name"] == "Ủy ban nhân dân tỉnh Cà Mau"
+    assert service.get_agency("000.00.00.H79")["locality"] == "Thành phố Hồ Chí Minh"
+    # A department under its province, a commune's one-stop code under its committee.
+    assert service.get_agency("000.00.10.H01")["parent_id"] == "000.00.00.H01"
+    assert service.get_agency("H01.101")["parent_id"] == "000.00.00.H01"
+    # Provinces merged in 2025 are no agencies of the demo any more.
+    from services.core.problems import Problem
+
+    with pytest.raises(Problem):
+        service.get_agency("000.00.00.H02")  # Hà Giang, now part of Tuyên Quang
