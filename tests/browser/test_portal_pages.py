@@ -11,7 +11,7 @@ import pytest
 from tests.browser.conftest import axe_violations, screenshot, tab_order
 from tests.e2e.test_local_stack import Stack, running
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 @pytest.fixture(scope="module")
