@@ -23,7 +23,6 @@ layout they rely on is written once.
 from __future__ import annotations
 
 import uuid
-import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -69,7 +68,7 @@ def _children_partition(parent_id: str) -> str:
 
 
 def shard_of(code: str) -> int:
-    return zlib.crc32(code.encode()) % get_settings().search_shards
+    return dynamo.shard_of(code, get_settings().search_shards)
 
 
 # -- records <-> items ---------------------------------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 import time
+import zlib
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -93,6 +94,12 @@ def put_if(table: Any, item: dict[str, Any], condition: str = "attribute_not_exi
             return False
         raise
     return True
+
+
+def shard_of(key: str, shards: int) -> int:
+    """Which of ``shards`` partitions ``key`` goes to: stable across processes and
+    releases (CRC-32, not Python's salted ``hash``), and even over random ids."""
+    return zlib.crc32(key.encode()) % shards
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from services.core.problems import Text, bad_request
+from services.core.secret_keys import SecretKey
 from services.core.settings import get_settings
 
 DEFAULT_LIMIT = 20
@@ -28,25 +29,16 @@ _BAD_CURSOR = Text(
 )
 
 
-def _load_key() -> bytes:
-    from aws_lambda_powertools.utilities import parameters
-
-    secret = parameters.get_secret(get_settings().cursor_secret_name, max_age=300)
-    return str(secret).encode()
-
-
-_key_source: Callable[[], bytes] = cache(_load_key)
+_key = SecretKey(lambda: get_settings().cursor_secret_name)
 
 
 def set_key_source(source: Callable[[], bytes]) -> None:
-    """Replace where the signing key comes from (tests that run without a secret)."""
-    global _key_source
-    _key_source = source
+    """Replace where the key comes from (tests that run without a secret)."""
+    _key.set_source(source)
 
 
 def reset_key_cache() -> None:
-    global _key_source
-    _key_source = cache(_load_key)
+    _key.reset()
 
 
 _NONCE_BYTES = 12
@@ -67,7 +59,7 @@ def encode_cursor(position: dict[str, Any], scope: str) -> str:
     scope, so it is refused if altered or reused for another list."""
     payload = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
     nonce = os.urandom(_NONCE_BYTES)
-    sealed = _cipher(_key_source()).encrypt(nonce, payload, scope.encode())
+    sealed = _cipher(_key.get()).encrypt(nonce, payload, scope.encode())
     return base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode()
 
 
@@ -84,7 +76,7 @@ def decode_cursor(cursor: str, scope: str) -> dict[str, Any]:
     if len(nonce) != _NONCE_BYTES:
         raise bad_request(_BAD_CURSOR)
     try:
-        payload = _cipher(_key_source()).decrypt(nonce, sealed, scope.encode())
+        payload = _cipher(_key.get()).decrypt(nonce, sealed, scope.encode())
         position = json.loads(payload)
     except (InvalidTag, ValueError):
         raise bad_request(_BAD_CURSOR) from None

@@ -19,31 +19,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from functools import cache
 
+from services.core.secret_keys import SecretKey
 from services.core.settings import get_settings
 
-
-def _load_key() -> bytes:
-    from aws_lambda_powertools.utilities import parameters
-
-    secret = parameters.get_secret(get_settings().pseudonym_secret_name, max_age=300)
-    return str(secret).encode()
-
-
-_key_source: Callable[[], bytes] = cache(_load_key)
+_key = SecretKey(lambda: get_settings().pseudonym_secret_name)
 
 
 def set_key_source(source: Callable[[], bytes]) -> None:
-    global _key_source
-    _key_source = source
+    """Replace where the key comes from (tests that run without a secret)."""
+    _key.set_source(source)
 
 
 def reset_key_cache() -> None:
-    global _key_source
-    _key_source = cache(_load_key)
+    _key.reset()
 
 
 def pseudonym(purpose: str, value: str) -> str:
     message = f"{purpose}:{value}".encode()
-    return hmac.new(_key_source(), message, hashlib.sha256).hexdigest()
+    return hmac.new(_key.get(), message, hashlib.sha256).hexdigest()

@@ -22,14 +22,13 @@ A case changes by one transaction conditional on the version read, with its coun
 from __future__ import annotations
 
 import json
-import zlib
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from services.core import aws, periods
+from services.core import aws, dynamo, periods
 from services.core.clock import VIETNAM_TZ
 from services.core.dynamo import iso, moment, plain, put_if, transact, update_if
 from services.core.settings import get_settings
@@ -44,7 +43,7 @@ def table() -> Any:
 
 
 def _shard(code: str) -> int:
-    return zlib.crc32(code.encode()) % SHARDS
+    return dynamo.shard_of(code, SHARDS)
 
 
 def case_key(code: str) -> dict[str, str]:

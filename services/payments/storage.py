@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import json
 import uuid
-import zlib
 from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from services.core import aws, clock
+from services.core import aws, clock, dynamo
 from services.core.dynamo import iso, moment, transact, update_if
 from services.core.settings import get_settings
 from services.payments.domain import Order
@@ -42,7 +41,7 @@ def table() -> Any:
 
 
 def _shard(order_id: str) -> int:
-    return zlib.crc32(order_id.encode()) % PENDING_SHARDS
+    return dynamo.shard_of(order_id, PENDING_SHARDS)
 
 
 def order_key(order_id: str) -> dict[str, str]:

@@ -21,7 +21,6 @@ A summary reads one item, whatever the number of ratings.
 from __future__ import annotations
 
 import json
-import zlib
 from datetime import datetime
 from typing import Any
 
@@ -48,7 +47,7 @@ def table() -> Any:
 
 
 def _shard(code: str) -> int:
-    return zlib.crc32(code.encode()) % SHARDS
+    return dynamo.shard_of(code, SHARDS)
 
 
 # -- dossiers ---------------------------------------------------------------------------------
