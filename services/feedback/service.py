@@ -228,11 +228,11 @@ def route(code: str) -> bool:
     if duplicate:
         after = domain.linked(after, duplicate, now)
     # Redacted once, here, for everyone who sees the case without handling it (operators,
-    # other lists): the submitter's own name is known only with the sealed contact.
-    known = _known_names(extra, code)
+    # other lists): the submitter's own contacts are known only with the sealed contact.
+    known = _known_contacts(extra, code)
     shown = {
-        "shown_title": redact(case.title, known=known),
-        "shown_content": redact(case.content, known=known),
+        "shown_title": redact(case.title, known),
+        "shown_content": redact(case.content, known),
     }
     try:
         storage.save(
@@ -292,11 +292,11 @@ def view(
     )
     if not (by_key or by_token):  # an operator: the text without what was typed into it
         if "shown_title" not in extra:  # not routed yet: redact now
-            known = _known_names(extra, code)
+            known = _known_contacts(extra, code)
             extra = {
                 **extra,
-                "shown_title": redact(case.title, known=known),
-                "shown_content": redact(case.content, known=known),
+                "shown_title": redact(case.title, known),
+                "shown_content": redact(case.content, known),
             }
         shown = replace(shown, title=extra["shown_title"], content=extra["shown_content"])
     return shown, submitter
@@ -392,10 +392,10 @@ def _bookkeeping(
         if not after.overdue:
             counters["finished_on_time"] = 1
     if after.published and after.answer:
-        known = _known_names(extra, case.tracking_code)
-        title = redact(case.title, known=known)  # submitters type their names here too
-        question = redact(case.content, known=known)
-        answer = redact(after.answer, known=known)
+        known = _known_contacts(extra, case.tracking_code)
+        title = redact(case.title, known)  # submitters type their names here too
+        question = redact(case.content, known)
+        answer = redact(after.answer, known)
         # Spaces around every word, so that a search matches whole words ("hong" must not
         # find "khong").
         search = " " + " ".join(fold(f"{title} {question} {answer}").split()) + " "
@@ -403,18 +403,28 @@ def _bookkeeping(
     return counters, moved_out, also
 
 
-def redact(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
+def redact(text: str, known: Submitter | None = None) -> str:
+    """``text`` without personal data: what the patterns find, and every form of the
+    ``known`` submitter's own name, phone, e-mail, ID number and address."""
     # Imported on first use: its patterns cost more to compile than a cold start should pay.
     from services.feedback import redaction
 
-    return redaction.redact(text, known=known)
+    if known is None:
+        return redaction.redact(text)
+    values = [known.name, known.phone, known.email, known.national_id]
+    return redaction.redact(
+        text,
+        known=[v for v in values if v],
+        addresses=[known.address] if known.address else [],
+    )
 
 
-def _known_names(extra: dict[str, Any], code: str) -> list[str]:
+def _known_contacts(extra: dict[str, Any], code: str) -> Submitter | None:
+    """The sealed submitter of a case, for redaction only; None for a case without one (a
+    rating's)."""
     if not extra.get("contact"):
-        return []
-    submitter = contacts.open_sealed(extra["contact"], code)
-    return [submitter.name]
+        return None
+    return contacts.open_sealed(extra["contact"], code)
 
 
 # -- lists and reports ------------------------------------------------------------------------
