@@ -14,7 +14,8 @@ Items (``pk`` / ``sk``):
   one submitter (30 days, TTL), for duplicates.
 - ``ANSWERS`` / ``<published at>#<code>``: a published question and answer, redacted.
 - ``STATS#<agency>#<period>`` / ``COUNTS``: counters per month, quarter and year.
-- ``RATE#<what>#<digest>#<window>`` / ``COUNT``: anonymous intake counters (TTL).
+- ``RATE#<what>#<digest>#<window>`` / ``COUNT``: anonymous intake counters, and wrong
+  access keys per case (``RATE#key#<tracking code>#<window>``), with TTL.
 
 A case changes by one transaction conditional on the version read, with its counters.
 """
@@ -461,19 +462,36 @@ def stats(agency_id: str, period: str) -> dict[str, int]:
     return {k: int(v) for k, v in (item or {}).items() if k not in ("pk", "sk")}
 
 
+def _rate_window(what: str, digest: str, window_seconds: int, now: datetime) -> tuple[Any, int]:
+    """(the counter's key, when its window ends in epoch seconds) for ``now``."""
+    window = int(now.timestamp()) // window_seconds
+    return {"pk": f"RATE#{what}#{digest}#{window}", "sk": "COUNT"}, (window + 1) * window_seconds
+
+
 def take_rate(what: str, digest: str, window_seconds: int, limit: int, now: datetime) -> int | None:
     """Count one more in the current window; the seconds until it ends when over ``limit``."""
-    window = int(now.timestamp()) // window_seconds
-    ends = (window + 1) * window_seconds
+    key, ends = _rate_window(what, digest, window_seconds, now)
     counted = update_if(
         table(),
-        {"pk": f"RATE#{what}#{digest}#{window}", "sk": "COUNT"},
+        key,
         UpdateExpression="ADD #n :one SET expires_at = :ends",
         ConditionExpression="attribute_not_exists(#n) OR #n < :limit",
         ExpressionAttributeNames={"#n": "n"},
         ExpressionAttributeValues={":one": 1, ":limit": limit, ":ends": ends + 60},
     )
     return None if counted else max(1, ends - int(now.timestamp()))
+
+
+def rate_spent(
+    what: str, digest: str, window_seconds: int, limit: int, now: datetime
+) -> int | None:
+    """The seconds until the current window ends when it has counted ``limit`` already;
+    None while it has not. Counts nothing."""
+    key, ends = _rate_window(what, digest, window_seconds, now)
+    item = table().get_item(Key=key, ConsistentRead=True).get("Item")
+    if item is None or int(item.get("n", 0)) < limit:
+        return None
+    return max(1, ends - int(now.timestamp()))
 
 
 def asked_routing(code: str, now: datetime) -> None:
