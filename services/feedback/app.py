@@ -142,11 +142,15 @@ def act_on_case(tracking_code: str, body: ActionBody, principal: Principal) -> C
     "/cases/{tracking_code}/attachments",
     ("POST",),
     summary="Upload a file to a case (at most 5): a presigned S3 POST",
-    description="429 as for reading the case after too many wrong access keys.",
+    description="For the case's submitter (access key or token) and its agency's officials; "
+    "an operator gets 403. A slot is taken by a file uploaded, or for 15 minutes by a link "
+    "not used yet: a link never used frees its slot when it expires. 409 when the files and "
+    "the links still usable fill the 5 slots; 429 as for reading the case after too many "
+    "wrong access keys.",
     body=AttachmentBody,
     response=AttachmentUpload,
     status=201,
-    errors=(404, 409, 429),
+    errors=(403, 404, 409, 429),
     path_patterns=CASE,
 )
 def add_attachment(

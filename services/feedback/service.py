@@ -74,6 +74,10 @@ _NOT_YOURS = Text(
 _UNKNOWN_AGENCY = Text("Cơ quan không tồn tại.", "There is no such agency.")
 _CHANGED = Text("Phản ánh vừa được cập nhật, vui lòng tải lại.", "The case changed; reload it.")
 _FULL = Text("Mỗi phản ánh chỉ được đính kèm tối đa 5 tệp.", "A case takes at most 5 attachments.")
+_ATTACH_NOT_YOURS = Text(
+    "Chỉ người gửi và cán bộ của cơ quan đang xử lý được đính kèm tệp.",
+    "Only the submitter and officials of the handling agency may attach files.",
+)
 _TOO_MANY_KEYS = Text(
     "Mã truy cập bị nhập sai quá nhiều lần, vui lòng thử lại sau.",
     "Too many wrong access keys for this case; try again later.",
@@ -355,12 +359,28 @@ def _check_key(code: str, access_key: str, key_digest: str | None) -> bool:
 def add_attachment(
     code: str, body: AttachmentBody, principal: Principal | None
 ) -> AttachmentUpload:
-    """A presigned upload of one file to the case, for whoever may see it; a 409 once the
-    case holds its most."""
-    view(code, body.access_key, principal)
-    if not storage.count_attachment(code, attachments.MOST_PER_CASE):
-        raise conflict(_FULL)
-    return attachments.presigned_upload(code, body.content_type, body.size_bytes)
+    """A presigned upload of one file to the case, for its submitter and its handling
+    officials (an operator who sees the case gets a 403: attaching is a party's act); a 409
+    once its files and its links not yet expired fill its slots."""
+    _, _, access = _open(code, body.access_key, principal)
+    if access == "operator":
+        raise forbidden(_ATTACH_NOT_YOURS)
+    # Each attempt that loses the conditional write lost it to a link given to another
+    # request, so after as many attempts as a case has slots the case is surely full.
+    for _ in range(domain.ATTACHMENTS_PER_CASE + 1):
+        now = clock.now()
+        links, version = storage.upload_links(code)
+        uploaded = attachments.uploaded(code)
+        if domain.slots_taken(links, uploaded, now) >= domain.ATTACHMENTS_PER_CASE:
+            raise conflict(_FULL)
+        attachment_id = attachments.new_id()
+        expires = int(now.timestamp()) + domain.UPLOAD_LINK_SECONDS
+        kept = {**domain.unused_links(links, uploaded, now), attachment_id: expires}
+        if storage.save_upload_links(code, kept, version):
+            return attachments.presigned_upload(
+                code, attachment_id, body.content_type, body.size_bytes
+            )
+    raise conflict(_CHANGED)
 
 
 # -- officials' steps -------------------------------------------------------------------------

@@ -9,6 +9,8 @@ Items (``pk`` / ``sk``):
   by deadline until it is overdue (the overdue sweep), once finished under
   ``CLOSE#<shard>`` by the day it closes, and before routing under ``UNROUTED#<shard>`` (a
   lost routing message is sent again).
+- ``CASE#<tracking code>`` / ``UPLOADS``: the case's upload links that were not expired
+  when last written (attachment id -> expiry), with a version for conditional writes.
 - ``WEEKS#<agency>[#<status>]`` / ``<week>``: how many open cases each deadline week holds.
 - ``SUBMITTER#<digest of a phone or e-mail>`` / ``<received at>#<code>``: recent cases of
   one submitter (30 days, TTL), for duplicates.
@@ -186,7 +188,6 @@ EXTRA = (
     "routed",
     "closes_at",
     "requested_agency",
-    "attachments",
     "shown_title",
     "shown_content",
     "route_to",
@@ -506,15 +507,32 @@ def asked_routing(code: str, now: datetime) -> None:
     )
 
 
-def count_attachment(code: str, most: int) -> bool:
-    """Take one attachment slot of the case; False when it has ``most`` already. The
-    version moves too, so a step that read the case before this does not write the old
-    count back."""
+def _links_key(code: str) -> dict[str, str]:
+    return {"pk": f"CASE#{code}", "sk": "UPLOADS"}
+
+
+def upload_links(code: str) -> tuple[dict[str, int], int]:
+    """The case's upload links that may still be unused (attachment id -> when the link
+    expires, epoch seconds), and the version they were written at (0: none yet)."""
+    item = table().get_item(Key=_links_key(code), ConsistentRead=True).get("Item")
+    if not item:
+        return {}, 0
+    links = {str(k): int(v) for k, v in (item.get("links") or {}).items()}
+    return links, int(item.get("version", 0))
+
+
+def save_upload_links(code: str, links: dict[str, int], seen_version: int) -> bool:
+    """Write the case's upload links if they are still at ``seen_version``; False when
+    another request wrote them first. The item stays with its case (no TTL), so that its
+    version only grows and a stale read can never match a newer write."""
+    condition = "attribute_not_exists(version)" if seen_version == 0 else "version = :seen"
+    values: dict[str, Any] = {":links": links, ":next": seen_version + 1}
+    if seen_version:
+        values[":seen"] = seen_version
     return update_if(
         table(),
-        case_key(code),
-        UpdateExpression="ADD attachments :one, version :one",
-        ConditionExpression="attribute_exists(pk) AND "
-        "(attribute_not_exists(attachments) OR attachments < :most)",
-        ExpressionAttributeValues={":one": 1, ":most": most},
+        _links_key(code),
+        UpdateExpression="SET links = :links, version = :next",
+        ConditionExpression=condition,
+        ExpressionAttributeValues=values,
     )
