@@ -236,4 +236,15 @@ def policy_statements(
                 },
             }
         )
+        # A slot is taken by a file uploaded: the service lists a case's objects (their
+        # names only; it never reads a file).
+        statements.append(
+            {
+                "Sid": "AttachmentsCount",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": imported(stage, "FeedbackAttachmentsBucketArn"),
+                "Condition": {"StringLike": {"s3:prefix": ["cases/*"]}},
+            }
+        )
     return statements

@@ -110,9 +110,12 @@ def submit_case(body: CaseBody, principal: Principal | None) -> CaseReceipt:
 @api.route(
     "/cases/{tracking_code}",
     summary="One case: its submitter (access key or token), its agency's officials, operators",
+    description="After 10 wrong access keys for one case in 15 minutes, that case answers "
+    "429 with Retry-After to anyone presenting a key, without checking it, until the window "
+    "ends; its signed-in submitter, its agency's officials and operators are not slowed.",
     query=CaseQuery,
     response=CaseView,
-    errors=(404,),
+    errors=(404, 429),
     path_patterns=CASE,
 )
 def get_case(tracking_code: str, query: CaseQuery, principal: Principal | None) -> CaseView:
@@ -139,10 +142,15 @@ def act_on_case(tracking_code: str, body: ActionBody, principal: Principal) -> C
     "/cases/{tracking_code}/attachments",
     ("POST",),
     summary="Upload a file to a case (at most 5): a presigned S3 POST",
+    description="For the case's submitter (access key or token) and its agency's officials; "
+    "an operator gets 403. A slot is taken by a file uploaded, or for 15 minutes by a link "
+    "not used yet: a link never used frees its slot when it expires. 409 when the files and "
+    "the links still usable fill the 5 slots; 429 as for reading the case after too many "
+    "wrong access keys.",
     body=AttachmentBody,
     response=AttachmentUpload,
     status=201,
-    errors=(404, 409),
+    errors=(403, 404, 409, 429),
     path_patterns=CASE,
 )
 def add_attachment(

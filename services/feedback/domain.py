@@ -75,6 +75,23 @@ def key_digest(access_key: str) -> str:
     return hashlib.sha256(f"feedback-access:{access_key}".encode()).hexdigest()
 
 
+ATTACHMENTS_PER_CASE = 5
+UPLOAD_LINK_SECONDS = 900
+
+
+def unused_links(links: dict[str, int], uploaded: set[str], now: datetime) -> dict[str, int]:
+    """The upload links (attachment id -> expiry, epoch seconds) that still hold a slot:
+    not expired and not used yet. A file uploaded holds its slot itself, so a slot is taken
+    by a file, or for 15 minutes by a link that may still bring one; a link never used
+    gives its slot back when it expires."""
+    moment = now.timestamp()
+    return {i: ends for i, ends in links.items() if ends > moment and i not in uploaded}
+
+
+def slots_taken(links: dict[str, int], uploaded: set[str], now: datetime) -> int:
+    return len(uploaded) + len(unused_links(links, uploaded, now))
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     at: datetime

@@ -14,8 +14,31 @@ leaves every other character exactly as typed.
 >>> redact("Gửi nguyen van an: lệ phí 135.000 đồng theo Nghị định 42/2022/NĐ-CP.",
 ...        known=["Nguyễn Văn An"])
 'Gửi [họ tên]: lệ phí 135.000 đồng theo Nghị định 42/2022/NĐ-CP.'
+>>> redact("Gọi 0 9 1 2 3 4 5 6 7 8 hoặc xx079123456789xx, nhà 12, ngõ 34, phố Huế, Hà Nội.",
+...        known=["+84 912 345 678", "079123456789"], addresses=["Số 12 ngõ 34 phố Huế, Hà Nội"])
+'Gọi [số điện thoại] hoặc xx[số giấy tờ]xx, nhà [địa chỉ], Hà Nội.'
 
 What it catches:
+
+* what the portal knows of the people in the text, whatever the pattern rules below say:
+  the strings of ``known`` (the submitter's name, phone, e-mail and ID number as the form
+  keeps them; officials' names) and of ``addresses`` (the submitter's address):
+
+  - a known phone or ID number in any form a person types it: its digits parted by
+    spaces, dots, commas, dashes, slashes or parentheses in any grouping
+    (``079 123 456 789``, ``079.123.456.789``, ``(091) 234-5678``, ``0 9 1 2 3 4 5 6 7 8``),
+    glued to letters (``xx079123456789xx``, ``SĐT0912345678``), a phone with or without its
+    country code in each form (``+84 912 345 678``, ``84912345678``, ``0084 912...``,
+    ``+84 (0) 912...``, ``912 345 678``) whichever form was stored. Only whole digit groups
+    match: a known number is never cut out of a longer run (``1230912345678`` stays).
+    Numbers shorter than 8 digits are not looked for.
+  - a known e-mail in any case, also with non-ASCII characters.
+  - a known name as whole words, ignoring case and diacritics (``nguyen van an`` finds
+    ``Nguyễn Văn An``), the words parted by spaces only.
+  - a known address's house line, its leading parts up to the street's name
+    (``Số 12, ngõ 34, phố Hàng Bông``), ignoring case and diacritics, with or without its
+    leading ``Số``, the words parted by spaces or punctuation; its ward, district and
+    province stay. An address without a house number is not looked for.
 
 * phone numbers (``[số điện thoại]``): Vietnamese mobiles and landlines written whole or
   grouped by spaces, dots or dashes (``0912345678``, ``091 234 5678``, ``0912.345.678``,
@@ -24,12 +47,14 @@ What it catches:
   splits a digit run, so a 13-digit account number is not cut into a "phone".
 * e-mail addresses (``[email]``), ASCII only.
 * ID numbers (``[số giấy tờ]``): after a cue (CCCD, CMND, căn cước, chứng minh nhân dân,
-  hộ chiếu, MST, mã số thuế, số/mã định danh) a 12-digit citizen ID, 9-digit old ID,
-  passport (letter and 7 or 8 digits, ``C1234567``), 10-digit or 10-3-digit tax code; any
-  lone 12-digit number anywhere.
-* names (``[họ tên]``): every string of ``known`` (the submitter's name as they typed it in
-  the form, officials' names), as whole words, ignoring case and diacritics
-  (``nguyen van an`` finds ``Nguyễn Văn An``); and 2 to 5 capitalised words after
+  hộ chiếu, MST, mã số thuế, số/mã định danh, ID), also glued to it (``CCCD079123456789``),
+  a 12-digit citizen ID whole or grouped 3-3-3-3 or 4-4-4 by spaces, dots or dashes,
+  a 9-digit old ID, a passport (letter and 7 or 8 digits, ``C1234567``), a 10-digit or
+  10-3-digit tax code. Without a cue: a lone 12-digit number whatever word precedes it
+  (``mã 079123456789``), and one grouped 3-3-3-3 or 4-4-4 that starts with 0 as every
+  citizen ID does and no amount does (``079.123.456.789``, ``0791 2345 6789``), except a
+  dossier's code right after ``hồ sơ`` or ``biên nhận``.
+* names (``[họ tên]``): 2 to 5 capitalised words after
   ``tôi là``, ``tên tôi là``, ``họ và tên:``, ``ông``, ``bà``, ``anh``, ``chị``, ``em``,
   ``cô``, ``chú``, ``bác``, ``cán bộ``, ``đồng chí``... (all-capitals names only after the
   first-person and form cues). Titles and agencies are not names: ``ông Chủ tịch``,
@@ -41,30 +66,41 @@ What it catches:
   street (``Địa chỉ: 123 Nguyễn Trãi``). Ward, district and province stay: they locate the
   case, not the person.
 
-It keeps money (``135.000 đồng``, ``1.200.000.000``), dates (``12/05/2024``), years,
-procedure codes (``1.002804``), legal citations (``42/2022/NĐ-CP``), dossier codes
-(``000.00.12.H26-240512-0003`` and numbers after ``mã hồ sơ``, ``số biên nhận``...), and
-hotlines (``1900 1234``).
+Findings that overlap are replaced as one, so no piece of any of them is left.
+
+It keeps money (``135.000 đồng``, ``1.200.000.000``, ``123.456.789.012``), dates
+(``12/05/2024``), years, procedure codes (``1.002804``), legal citations
+(``42/2022/NĐ-CP``), dossier codes (``000.00.12.H26-240512-0003`` and numbers after
+``mã hồ sơ``, ``số biên nhận``...), and hotlines (``1900 1234``), unless one of them is a
+known number.
 
 What it cannot do (it is a safety net, not a guarantee; an official still reads the text):
 
 * a name with no cue and not in ``known`` (``Nguyễn Văn An đã nộp hồ sơ``), a given name
-  alone (``anh Hùng``), a name written in lower case after a pronoun, a second name joined
-  by ``và``; it cannot tell a person from a street or school named after one when a
-  pronoun cue precedes it outside the place words it knows (``Bà Rịa`` is known).
+  alone (``anh Hùng``; also the submitter's: ``Hồng Nhung`` of a known ``Nguyễn Thị Hồng
+  Nhung``), a name written in lower case after a pronoun, a second name joined by ``và``;
+  it cannot tell a person from a street or school named after one when a pronoun cue
+  precedes it outside the place words it knows (``Bà Rịa`` is known).
 * a one-word entry of ``known`` matches that word everywhere (``Hà`` also hides ``hạ``);
   entries shorter than two letters are ignored.
 * addresses without a house number (``thôn Đông``, ``tổ 5``, ``ngõ 34 phố Huế``), a bare
-  ``123 Nguyễn Trãi`` without a cue, or an address spelled in words.
-* ID numbers without a cue other than 12-digit ones (a lone 9-digit CMND is too like
-  other numbers), licence plates, bank accounts that do not look like a phone or an ID,
-  obfuscated contacts (``0912 ba bốn năm``, ``an [at] gmail``), e-mail with non-ASCII
-  characters, images and attachments.
-* an amount that is really a phone number written like one (``84.912.345.678``) stays.
+  ``123 Nguyễn Trãi`` without a cue unless it is the known address, a known address
+  typed without its street word (``12 ngõ 34 Hàng Bông`` for ``... phố Hàng Bông``), or an
+  address spelled in words.
+* numbers that are not known, without a cue, other than 12-digit ones (a lone 9-digit
+  CMND is too like other numbers), a 12-digit ID grouped otherwise or glued to letters,
+  licence plates, bank accounts that do not look like a phone or an ID, obfuscated
+  contacts (``0912 ba bốn năm``, ``an [at] gmail``), e-mail with non-ASCII characters
+  that is not known, images and attachments.
+* a known number in the middle of a run it shares groups with is found on its groups:
+  ``1.0912345678`` becomes ``1.[số điện thoại]``.
+* an amount that is really a phone number written like one (``84.912.345.678``) stays
+  unless it is a known number.
 
 Redaction runs to a fixed point, so it is idempotent by construction: placeholders are
 never matched again and each pass removes some unredacted text. Every pattern is bounded
-or possessive and starts only at a word boundary, so time is linear in the text.
+or possessive and starts only at a word boundary (a known number: at a digit no digit
+precedes), so time is linear in the text.
 """
 
 from __future__ import annotations
@@ -72,6 +108,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 
 from services.core.text import fold
@@ -131,9 +168,12 @@ def _cue(words: str) -> str:
     return "".join(parts)
 
 
-def _cues(*phrases: str) -> str:
+def _cues(*phrases: str, glued_to_digits: bool = False) -> str:
+    """Any of ``phrases`` as whole words; ``glued_to_digits``: a digit may follow at once
+    (``CCCD079123456789``)."""
     ordered = sorted(phrases, key=len, reverse=True)  # longest first: "tôi là" before "tôi"
-    return "(?i:" + "|".join(_cue(p) for p in ordered) + r")(?!\w)"
+    end = r"(?![^\W\d_])" if glued_to_digits else r"(?!\w)"
+    return "(?i:" + "|".join(_cue(p) for p in ordered) + ")" + end
 
 
 # A capitalised word ("Nguyễn", "A"); _CAPS_WORD also allows "NGUYỄN".
@@ -166,6 +206,8 @@ _ID_CUE = _cues(
     "số định danh",
     "mã định danh",
     "định danh cá nhân",
+    "id",
+    glued_to_digits=True,
 )
 _ID_FILLER_WORDS = _cues(
     "số", "là", "của tôi", "mang", "có", "cá nhân", "doanh nghiệp", "cũ", "mới"
@@ -174,13 +216,25 @@ _ID_FILLER = rf"(?:[\s:.#,\-–]|{_ID_FILLER_WORDS}|\([^()\n]{{0,40}}\)){{0,8}}+
 _ID_VALUE = (
     r"(?:[A-Za-z]\d{7,8}"  # passport
     r"|\d{10}-\d{3}"  # tax code of a branch
-    r"|\d{3}(?:[ .]\d{3}){3}|\d{4}(?:[ .]\d{4}){2}|\d{12}"  # citizen ID
+    r"|\d{3}(?:[ .\-]\d{3}){3}|\d{4}(?:[ .\-]\d{4}){2}|\d{12}"  # citizen ID
     r"|\d{10}"  # tax code
-    r"|\d{3}(?:[ .]\d{3}){2}|\d{9})"  # old ID card
+    r"|\d{3}(?:[ .\-]\d{3}){2}|\d{9})"  # old ID card
     r"(?!\w)(?![.,\-/]?\d)"
 )
 _CUED_ID = re.compile(rf"(?<!\w){_ID_CUE}{_ID_FILLER}(?P<value>{_ID_VALUE})")
-_LONE_ID = re.compile(r"(?<!\w)(?<!\w[.,\-/])\d{12}(?!\w)(?![.,\-/]\w)")
+_LONE_ID = re.compile(
+    r"(?<!\w)(?<!\w[.,\-/])\d{12}(?!\w)(?![.,\-/]\w)"
+    # Grouped 3-3-3-3 or 4-4-4 by one separator, starting with 0 as every citizen ID does
+    # (province code 001 to 096) and no amount does; not a piece of a longer digit run.
+    r"|(?<!\w)(?<!\d[ \u00a0.,\-/])"
+    r"(?:0\d\d(?P<sep3>[ \u00a0.\-])\d{3}(?P=sep3)\d{3}(?P=sep3)\d{3}"
+    r"|0\d{3}(?P<sep4>[ \u00a0.\-])\d{4}(?P=sep4)\d{4})"
+    r"(?!\w)(?![ \u00a0.,\-/]\d)"
+)
+# A lone 12-digit number is a dossier's code only right after these words.
+_BEFORE_DOSSIER_CODE = re.compile(
+    _cues("hồ sơ", "biên nhận") + r"[\s:#.\-]*+(?:(?i:số)[\s:#.\-]*+)?$"
+)
 
 # --- phone numbers ------------------------------------------------------------------------
 
@@ -241,6 +295,8 @@ def _looks_like_amount(run: str) -> bool:
 def _phones(text: str) -> Iterator[tuple[int, int]]:
     for run in _NUMBER_RUN.finditer(text):
         start, end = run.span()
+        if end - start < 8:
+            continue  # fewer than the 8 digits of the shortest phone
         if _AFTER_NUMBER_NOT_PHONE.match(text, end) or _looks_like_amount(run.group()):
             continue
         if _BEFORE_NUMBER_NOT_PHONE.search(text, max(0, start - 30), start):
@@ -470,38 +526,6 @@ def _words(text: str) -> list[tuple[str, int, int]]:
     return words
 
 
-def _known_names(text: str, known: Iterable[str]) -> Iterator[tuple[int, int]]:
-    by_first: dict[str, list[tuple[str, ...]]] = {}
-    for name in known:
-        if not isinstance(name, str):
-            continue
-        key = tuple(fold(name).replace(".", " ").split())
-        if key and len("".join(key)) >= 2:
-            by_first.setdefault(key[0], []).append(key)
-    if not by_first:
-        return
-    for options in by_first.values():
-        options.sort(key=len, reverse=True)
-    words = _words(text)
-    i = 0
-    while i < len(words):
-        matched = 0
-        for key in by_first.get(words[i][0], ()):
-            n = len(key)
-            if i + n > len(words):
-                continue
-            if all(words[i + k][0] == key[k] for k in range(n)) and all(
-                text[words[i + k][2] : words[i + k + 1][1]].isspace() for k in range(n - 1)
-            ):
-                matched = n
-                break
-        if matched:
-            yield words[i][1], words[i + matched - 1][2]
-            i += matched
-        else:
-            i += 1
-
-
 # --- addresses ----------------------------------------------------------------------------
 
 _HOUSE_NO = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,5}[A-Za-z]?){0,3}(?![\w/])"
@@ -572,10 +596,181 @@ def _addresses(text: str) -> Iterator[tuple[int, int]]:
         yield m.span("value")
 
 
+# --- what the portal knows of the people in the text ---------------------------------------
+
+# Between the digits of one number as people type it: spaces, dots, commas, dashes, slashes,
+# parentheses, in any grouping ("079.123.456.789", "(091) 234-5678", "0 9 1 2 ...").
+_BETWEEN_DIGITS = r"[\s.,\-–—/()_]{0,3}+"
+_TYPED_NUMBER = re.compile(r"\+?[0-9\s.,\-–—/()_]+")
+_SUBSCRIBER = re.compile(r"[1-9][0-9]{8,9}")
+# The words of an address that are not its street's name ("số", "ngõ", "phố"...), and
+# those that open its locality ("phường", "quận"...), which stays.
+_HOUSE_WORDS = frozenset(
+    {"so", "nha", "ngo", "ngach", "hem", "kiet", "duong", "pho", "dai", "lo", "to", "thon"}
+    | {"ap", "khu", "xom", "can", "ho", "tang", "phong"}
+)
+_LOCALITY_WORDS = frozenset(["phuong", "xa", "quan", "huyen", "tinh", "thanh", "tp", "thi"])
+_LOCALITY_LETTERS = frozenset(["p", "q"])  # "P. Hàng Gai", "Q. 3"
+
+
+def _national_phone(digits: str) -> str | None:
+    """``digits`` as a Vietnamese phone number in its national form (``0912345678``), if it
+    is one: ``84912345678``, ``0084912345678`` and ``840912345678`` are that number too."""
+    if digits.startswith("0084"):
+        rest = digits[4:].removeprefix("0")
+    elif digits.startswith("84") and len(digits) >= 11:
+        rest = digits[2:].removeprefix("0")
+    elif digits.startswith("0"):
+        rest = digits[1:]
+    else:
+        return None
+    return "0" + rest if _SUBSCRIBER.fullmatch(rest) else None
+
+
+def _number_forms(value: str) -> tuple[str, tuple[str, ...]] | None:
+    """(placeholder, the digit strings that are this number) of a phone or ID number as the
+    form keeps it; None when ``value`` is not a number."""
+    if not _TYPED_NUMBER.fullmatch(value.strip()):
+        return None
+    digits = re.sub(r"[^0-9]", "", value)
+    if not 8 <= len(digits) <= 15:
+        return None  # shorter numbers are everywhere: hiding them would hide other things
+    national = _national_phone(digits)
+    if national is None:
+        return ID_NUMBER, (digits,)
+    subscriber = national[1:]
+    forms = (national, subscriber, f"84{subscriber}", f"840{subscriber}", f"0084{subscriber}")
+    return PHONE, (digits, *forms)
+
+
+def _house_line(address: str) -> tuple[str, ...] | None:
+    """The folded words of the part of ``address`` that finds the person: its leading parts
+    up to the street's name (``Số 12, ngõ 34, phố Hàng Bông``), never its locality. None
+    without a house number: an address of a locality alone identifies no one."""
+    words: list[str] = []
+    for part in address.split(","):
+        part_words = fold(part).replace(".", " ").split()
+        if not part_words:
+            continue
+        if words and part_words[0] in _LOCALITY_WORDS | _LOCALITY_LETTERS:
+            break
+        words += part_words
+        if any(w not in _HOUSE_WORDS and not w.isdigit() for w in part_words):
+            break  # the street's name: what follows is the locality
+    has_number = any(ch.isdigit() for w in words for ch in w)
+    has_name = any(w not in _HOUSE_WORDS and not w.isdigit() for w in words)
+    return tuple(words) if has_number and has_name else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What ``redact`` was told, sorted by how it is found."""
+
+    # First folded word -> (folded words, placeholder, whether punctuation may part them),
+    # longest first.
+    words: dict[str, list[tuple[tuple[str, ...], str, bool]]]
+    numbers: re.Pattern[str] | None
+    number_labels: dict[str, str]
+    emails: re.Pattern[str] | None
+
+
+def _knowledge(known: Iterable[str], addresses: Iterable[str]) -> _Known:
+    words: dict[str, list[tuple[tuple[str, ...], str, bool]]] = {}
+    labels: dict[str, str] = {}
+    emails: list[str] = []
+
+    def add(key: tuple[str, ...], label: str, loose: bool) -> None:
+        if key and len("".join(key)) >= 2:
+            words.setdefault(key[0], []).append((key, label, loose))
+
+    for value in known:
+        if not isinstance(value, str) or not value.strip():
+            continue
+        if "@" in value:
+            if len(value.strip()) >= 3 and not any(ch.isspace() for ch in value.strip()):
+                emails.append(value.strip())
+            continue
+        number = _number_forms(value)
+        if number is not None:
+            label, forms = number
+            labels.update(dict.fromkeys(forms, label))
+        elif _TYPED_NUMBER.fullmatch(value.strip()) is None:
+            add(tuple(fold(value).replace(".", " ").split()), NAME, False)
+    for address in addresses:
+        key = _house_line(address) if isinstance(address, str) else None
+        if key is None:
+            continue
+        add(key, ADDRESS, True)
+        for lead in (("so", "nha"), ("nha", "so"), ("so",), ("nha",)):
+            shorter = key[len(lead) :]
+            if key[: len(lead)] == lead and _house_line(" ".join(shorter)):
+                add(shorter, ADDRESS, True)  # "12 ngõ 34 phố Hàng Bông" without its "Số"
+                break
+    for options in words.values():
+        options.sort(key=lambda option: len(option[0]), reverse=True)
+    numbers = None
+    if labels:
+        longest_first = sorted(labels, key=len, reverse=True)  # "0084912..." before "84912..."
+        body = "|".join(_BETWEEN_DIGITS.join(form) for form in longest_first)
+        # Whole digit groups only: a known number never cuts a longer run of digits.
+        numbers = re.compile(rf"(?<!\d)(?:{body})(?!\d)")
+    email_pattern = None
+    if emails:
+        body = "|".join(re.escape(e) for e in sorted(set(emails), key=len, reverse=True))
+        email_pattern = re.compile(rf"(?<![\w.%+\-])(?:{body})(?![\w%+\-]|\.\w)", re.IGNORECASE)
+    return _Known(words, numbers, labels, email_pattern)
+
+
+def _known_numbers(text: str, known: _Known) -> Iterator[tuple[int, int, str]]:
+    if known.numbers is None:
+        return
+    for m in known.numbers.finditer(text):
+        start, end = m.span()
+        while start > 0 and m.start() - start < 2 and text[start - 1] in "(+":
+            start -= 1  # "+84 ...", "(+84) ...", "(091) ..."
+        if text.count("(", start, end) > text.count(")", start, end) and text[end : end + 1] == ")":
+            end += 1
+        yield start, end, known.number_labels[re.sub(r"[^0-9]", "", m.group())]
+
+
+_LOOSE_GAP = re.compile(r"[\s,.;:\-–/]{1,3}")
+
+
+def _known_words(text: str, known: _Known) -> Iterator[tuple[int, int, str]]:
+    """Known names (parted by spaces only: ``Nguyễn, Văn An`` is not a name) and house
+    lines (parted by spaces or punctuation), whole words, ignoring case and diacritics."""
+    if not known.words:
+        return
+    words = _words(text)
+    count = len(words)
+    i = 0
+    while i < count:
+        matched = 0
+        for key, label, loose in known.words.get(words[i][0], ()):
+            n = len(key)
+            k = 1
+            while k < n and i + k < count and words[i + k][0] == key[k]:
+                gap = text[words[i + k - 1][2] : words[i + k][1]]
+                if not (_LOOSE_GAP.fullmatch(gap) if loose else gap.isspace()):
+                    break
+                k += 1
+            if k == n:
+                matched = n
+                yield words[i][1], words[i + n - 1][2], label
+                break
+        i += matched or 1
+
+
+def _known_emails(text: str, known: _Known) -> Iterator[tuple[int, int, str]]:
+    if known.emails is not None:
+        for m in known.emails.finditer(text):
+            yield m.start(), m.end(), EMAIL
+
+
 # --- putting it together ------------------------------------------------------------------
 
 
-def _findings(text: str, known: tuple[str, ...]) -> list[tuple[int, int, str]]:
+def _findings(text: str, known: _Known) -> list[tuple[int, int, str]]:
     protected = [m.span() for m in _PROTECTED.finditer(text)]
     found: list[tuple[int, int, str]] = []
     found += [(*m.span(), EMAIL) for m in _EMAIL.finditer(text)]
@@ -584,30 +779,41 @@ def _findings(text: str, known: tuple[str, ...]) -> list[tuple[int, int, str]]:
         (*m.span(), ID_NUMBER)
         for m in _LONE_ID.finditer(text)
         if not _AFTER_NUMBER_NOT_PHONE.match(text, m.end())
-        and not _BEFORE_NUMBER_NOT_PHONE.search(text, max(0, m.start() - 30), m.start())
+        and not _BEFORE_DOSSIER_CODE.search(text, max(0, m.start() - 30), m.start())
     ]
     found += [(a, b, PHONE) for a, b in _phones(text)]
     found += [(a, b, ADDRESS) for a, b in _addresses(text)]
     found += [(a, b, NAME) for a, b in _names(text)]
-    found += [(a, b, NAME) for a, b in _known_names(text, known)]
+    found += _known_emails(text, known)
+    found += _known_numbers(text, known)
+    found += _known_words(text, known)
     found.sort(key=lambda f: (f[0], -f[1], _PRIORITY[f[2]]))
 
+    # Findings that overlap become one, so that no part of any of them is left in the text;
+    # it is named after its longest finding.
     chosen: list[tuple[int, int, str]] = []
-    last_end = 0
+    longest = 0
     p = 0
     for start, end, label in found:
-        if start >= end or start < last_end:
+        if start >= end:
             continue
         while p < len(protected) and protected[p][1] <= start:
             p += 1
         if p < len(protected) and protected[p][0] < end:
             continue  # never touch a placeholder that is already there
+        if chosen and start < chosen[-1][1]:
+            first, last, name = chosen[-1]
+            if end > last:
+                if end - start > longest:
+                    name, longest = label, end - start
+                chosen[-1] = (first, end, name)
+            continue
         chosen.append((start, end, label))
-        last_end = end
+        longest = end - start
     return chosen
 
 
-def _redact_once(text: str, known: tuple[str, ...]) -> str:
+def _redact_once(text: str, known: _Known) -> str:
     out: list[str] = []
     pos = 0
     for start, end, label in _findings(text, known):
@@ -618,30 +824,34 @@ def _redact_once(text: str, known: tuple[str, ...]) -> str:
     return "".join(out)
 
 
-def redact(text: str, *, known: Iterable[str] = ()) -> str:
+def redact(text: str, *, known: Iterable[str] = (), addresses: Iterable[str] = ()) -> str:
     """``text`` with phone numbers, e-mail addresses, ID numbers, names and street addresses
     replaced by ``[số điện thoại]``, ``[email]``, ``[số giấy tờ]``, ``[họ tên]`` and
     ``[địa chỉ]``; every other character is kept as it was.
 
-    ``known``: names to hide wherever they appear, ignoring case and diacritics (the
-    submitter's name from the form, officials' names).
+    ``known``: the names, phone and ID numbers and e-mail addresses of the people the text
+    may name (the submitter's contact as the form keeps it, officials' names), told apart
+    by their form and hidden in every form they are typed in. ``addresses``: their
+    addresses, hidden up to the locality.
 
     >>> redact("Liên hệ anh Trần Minh Đức qua số +84 912 345 678.")
     'Liên hệ anh [họ tên] qua số [số điện thoại].'
     """
     if not isinstance(text, str) or not text:
         return text
-    names = tuple(known)
+    knowledge = _knowledge(known, addresses)
     # Each pass replaces at least one unredacted character and never touches a
     # placeholder, so this ends; in practice the second pass only confirms the first.
     while True:
-        redacted = _redact_once(text, names)
+        redacted = _redact_once(text, knowledge)
         if redacted == text:
             return text
         text = redacted
 
 
-def contains_personal_data(text: str, *, known: Iterable[str] = ()) -> bool:
+def contains_personal_data(
+    text: str, *, known: Iterable[str] = (), addresses: Iterable[str] = ()
+) -> bool:
     """Whether ``redact`` would change ``text``.
 
     >>> contains_personal_data("Thủ tục 1.002804, lệ phí 135.000 đồng")
@@ -651,4 +861,4 @@ def contains_personal_data(text: str, *, known: Iterable[str] = ()) -> bool:
     """
     if not isinstance(text, str) or not text:
         return False
-    return bool(_findings(text, tuple(known)))
+    return bool(_findings(text, _knowledge(known, addresses)))

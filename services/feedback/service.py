@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from services.core import catalogue_view, clock, observability, queues
 from services.core.auth import Principal, Role
@@ -48,6 +48,15 @@ CLOSE_AFTER_DAYS = 10
 CONTACT_LIMIT_PER_HOUR = 5
 ADDRESS_LIMIT_PER_HOUR = 20
 DUPLICATE_LIKENESS = 0.8
+WRONG_KEYS_PER_WINDOW = 10
+WRONG_KEY_WINDOW_SECONDS = 15 * 60
+"""Wrong access keys one case takes in 15 minutes before it stops checking keys until the
+window ends. A submitter copying a 32-character key from a letter or a phone call may
+mistype it a few times, and 10 leaves room for that; past it, nobody honest is still
+typing, and a guesser gets 40 tries an hour instead of as many as the portal can answer
+(the key's 192 bits already make guessing hopeless: this stops the traffic and the
+load). The window is short so that a submitter locked out by someone else's guessing
+waits minutes, not hours; signed in, they are never locked out."""
 
 _NO_CASE = Text("Không tìm thấy phản ánh, kiến nghị.", "There is no such case.")
 _SLOW_DOWN = Text(
@@ -65,6 +74,14 @@ _NOT_YOURS = Text(
 _UNKNOWN_AGENCY = Text("Cơ quan không tồn tại.", "There is no such agency.")
 _CHANGED = Text("Phản ánh vừa được cập nhật, vui lòng tải lại.", "The case changed; reload it.")
 _FULL = Text("Mỗi phản ánh chỉ được đính kèm tối đa 5 tệp.", "A case takes at most 5 attachments.")
+_ATTACH_NOT_YOURS = Text(
+    "Chỉ người gửi và cán bộ của cơ quan đang xử lý được đính kèm tệp.",
+    "Only the submitter and officials of the handling agency may attach files.",
+)
+_TOO_MANY_KEYS = Text(
+    "Mã truy cập bị nhập sai quá nhiều lần, vui lòng thử lại sau.",
+    "Too many wrong access keys for this case; try again later.",
+)
 
 
 def deadline(start: datetime, days: int) -> datetime:
@@ -228,11 +245,11 @@ def route(code: str) -> bool:
     if duplicate:
         after = domain.linked(after, duplicate, now)
     # Redacted once, here, for everyone who sees the case without handling it (operators,
-    # other lists): the submitter's own name is known only with the sealed contact.
-    known = _known_names(extra, code)
+    # other lists): the submitter's own contacts are known only with the sealed contact.
+    known = _known_contacts(extra, code)
     shown = {
-        "shown_title": redact(case.title, known=known),
-        "shown_content": redact(case.content, known=known),
+        "shown_title": redact(case.title, known),
+        "shown_content": redact(case.content, known),
     }
     try:
         storage.save(
@@ -261,27 +278,22 @@ def _handles(principal: Principal | None, case: Case) -> bool:
     )
 
 
+Access = Literal["submitter", "handler", "operator"]
+"""Who opened a case: its submitter (by key or token), an official of its agency, an
+operator."""
+
+
 def view(
     code: str, access_key: str | None, principal: Principal | None
 ) -> tuple[Case, Submitter | None]:
     """The case and, to its submitter and its handling officials, the submitter's details.
-    To anyone else the case does not exist."""
-    found = storage.load(code) if domain.is_tracking_code(code) else None
-    if found is None:
-        raise not_found(_NO_CASE)
-    case, extra = found
-    by_key = bool(access_key) and domain.key_digest(access_key or "") == extra.get("key_digest")
-    by_token = bool(principal and extra.get("owner")) and extra.get("owner") == (
-        _submitter_digest(f"sub:{principal.sub}") if principal else None
-    )
-    handler = _handles(principal, case)
-    operator = bool(principal and principal.has(Role.OPERATOR))
-    if not (by_key or by_token or handler or operator):
-        raise not_found(_NO_CASE)
+    To anyone else the case does not exist. Keys are checked only while the case has not
+    taken too many wrong ones (:func:`_check_key`)."""
+    case, extra, access = _open(code, access_key, principal)
     submitter = None
-    if (by_key or by_token or handler) and extra.get("contact"):
+    if access != "operator" and extra.get("contact"):
         submitter = contacts.open_sealed(extra["contact"], code)
-    if handler:
+    if access == "handler":
         return case, submitter
     # Only the handling officials learn that the submitter sent a similar case before: to
     # anyone else the link would tie this case to another, perhaps published, one.
@@ -290,28 +302,85 @@ def view(
         duplicate_of=None,
         timeline=tuple(step for step in case.timeline if step.action != "link"),
     )
-    if not (by_key or by_token):  # an operator: the text without what was typed into it
+    if access == "operator":  # the text without what was typed into it
         if "shown_title" not in extra:  # not routed yet: redact now
-            known = _known_names(extra, code)
+            known = _known_contacts(extra, code)
             extra = {
                 **extra,
-                "shown_title": redact(case.title, known=known),
-                "shown_content": redact(case.content, known=known),
+                "shown_title": redact(case.title, known),
+                "shown_content": redact(case.content, known),
             }
         shown = replace(shown, title=extra["shown_title"], content=extra["shown_content"])
     return shown, submitter
+
+
+def _open(
+    code: str, access_key: str | None, principal: Principal | None
+) -> tuple[Case, dict[str, Any], Access]:
+    """The case, what the table keeps beside it, and who is asking; 404 to anyone who may
+    not see it."""
+    if not domain.is_tracking_code(code):
+        raise not_found(_NO_CASE)
+    found = storage.load(code)
+    case, extra = found if found is not None else (None, {})
+    by_token = bool(principal and extra.get("owner")) and extra.get("owner") == (
+        _submitter_digest(f"sub:{principal.sub}") if principal else None
+    )
+    handler = case is not None and _handles(principal, case)
+    operator = bool(principal and principal.has(Role.OPERATOR))
+    by_key = False
+    if access_key and not (by_token or handler or operator):
+        by_key = _check_key(code, access_key, extra.get("key_digest"))
+    if case is None or not (by_key or by_token or handler or operator):
+        raise not_found(_NO_CASE)
+    if handler:
+        return case, extra, "handler"
+    return case, extra, "submitter" if by_key or by_token else "operator"
+
+
+def _check_key(code: str, access_key: str, key_digest: str | None) -> bool:
+    """Whether ``access_key`` opens the case; a 429 without checking it once the case took
+    its most wrong keys in the window. A code that names no case counts its wrong keys too,
+    so that a 429 does not tell a guesser that the case exists."""
+    now = clock.now()
+    window, most = WRONG_KEY_WINDOW_SECONDS, WRONG_KEYS_PER_WINDOW
+    wait = storage.rate_spent("key", code, window, most, now)
+    if wait is None and key_digest and domain.key_digest(access_key) == key_digest:
+        return True
+    if wait is None:
+        wait = storage.take_rate("key", code, window, most, now)  # None while under the limit
+    if wait is not None:
+        metrics.add_metric(name="AccessKeysSlowedDown", unit="Count", value=1)
+        raise Problem(429, _TOO_MANY_KEYS, headers={"Retry-After": str(wait)})
+    return False
 
 
 # -- attachments ------------------------------------------------------------------------------
 def add_attachment(
     code: str, body: AttachmentBody, principal: Principal | None
 ) -> AttachmentUpload:
-    """A presigned upload of one file to the case, for whoever may see it; a 409 once the
-    case holds its most."""
-    view(code, body.access_key, principal)
-    if not storage.count_attachment(code, attachments.MOST_PER_CASE):
-        raise conflict(_FULL)
-    return attachments.presigned_upload(code, body.content_type, body.size_bytes)
+    """A presigned upload of one file to the case, for its submitter and its handling
+    officials (an operator who sees the case gets a 403: attaching is a party's act); a 409
+    once its files and its links not yet expired fill its slots."""
+    _, _, access = _open(code, body.access_key, principal)
+    if access == "operator":
+        raise forbidden(_ATTACH_NOT_YOURS)
+    # Each attempt that loses the conditional write lost it to a link given to another
+    # request, so after as many attempts as a case has slots the case is surely full.
+    for _ in range(domain.ATTACHMENTS_PER_CASE + 1):
+        now = clock.now()
+        links, version = storage.upload_links(code)
+        uploaded = attachments.uploaded(code)
+        if domain.slots_taken(links, uploaded, now) >= domain.ATTACHMENTS_PER_CASE:
+            raise conflict(_FULL)
+        attachment_id = attachments.new_id()
+        expires = int(now.timestamp()) + domain.UPLOAD_LINK_SECONDS
+        kept = {**domain.unused_links(links, uploaded, now), attachment_id: expires}
+        if storage.save_upload_links(code, kept, version):
+            return attachments.presigned_upload(
+                code, attachment_id, body.content_type, body.size_bytes
+            )
+    raise conflict(_CHANGED)
 
 
 # -- officials' steps -------------------------------------------------------------------------
@@ -392,10 +461,10 @@ def _bookkeeping(
         if not after.overdue:
             counters["finished_on_time"] = 1
     if after.published and after.answer:
-        known = _known_names(extra, case.tracking_code)
-        title = redact(case.title, known=known)  # submitters type their names here too
-        question = redact(case.content, known=known)
-        answer = redact(after.answer, known=known)
+        known = _known_contacts(extra, case.tracking_code)
+        title = redact(case.title, known)  # submitters type their names here too
+        question = redact(case.content, known)
+        answer = redact(after.answer, known)
         # Spaces around every word, so that a search matches whole words ("hong" must not
         # find "khong").
         search = " " + " ".join(fold(f"{title} {question} {answer}").split()) + " "
@@ -403,18 +472,28 @@ def _bookkeeping(
     return counters, moved_out, also
 
 
-def redact(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
+def redact(text: str, known: Submitter | None = None) -> str:
+    """``text`` without personal data: what the patterns find, and every form of the
+    ``known`` submitter's own name, phone, e-mail, ID number and address."""
     # Imported on first use: its patterns cost more to compile than a cold start should pay.
     from services.feedback import redaction
 
-    return redaction.redact(text, known=known)
+    if known is None:
+        return redaction.redact(text)
+    values = [known.name, known.phone, known.email, known.national_id]
+    return redaction.redact(
+        text,
+        known=[v for v in values if v],
+        addresses=[known.address] if known.address else [],
+    )
 
 
-def _known_names(extra: dict[str, Any], code: str) -> list[str]:
+def _known_contacts(extra: dict[str, Any], code: str) -> Submitter | None:
+    """The sealed submitter of a case, for redaction only; None for a case without one (a
+    rating's)."""
     if not extra.get("contact"):
-        return []
-    submitter = contacts.open_sealed(extra["contact"], code)
-    return [submitter.name]
+        return None
+    return contacts.open_sealed(extra["contact"], code)
 
 
 # -- lists and reports ------------------------------------------------------------------------

@@ -9,12 +9,15 @@ Items (``pk`` / ``sk``):
   by deadline until it is overdue (the overdue sweep), once finished under
   ``CLOSE#<shard>`` by the day it closes, and before routing under ``UNROUTED#<shard>`` (a
   lost routing message is sent again).
+- ``CASE#<tracking code>`` / ``UPLOADS``: the case's upload links that were not expired
+  when last written (attachment id -> expiry), with a version for conditional writes.
 - ``WEEKS#<agency>[#<status>]`` / ``<week>``: how many open cases each deadline week holds.
 - ``SUBMITTER#<digest of a phone or e-mail>`` / ``<received at>#<code>``: recent cases of
   one submitter (30 days, TTL), for duplicates.
 - ``ANSWERS`` / ``<published at>#<code>``: a published question and answer, redacted.
 - ``STATS#<agency>#<period>`` / ``COUNTS``: counters per month, quarter and year.
-- ``RATE#<what>#<digest>#<window>`` / ``COUNT``: anonymous intake counters (TTL).
+- ``RATE#<what>#<digest>#<window>`` / ``COUNT``: anonymous intake counters, and wrong
+  access keys per case (``RATE#key#<tracking code>#<window>``), with TTL.
 
 A case changes by one transaction conditional on the version read, with its counters.
 """
@@ -184,7 +187,6 @@ EXTRA = (
     "routed",
     "closes_at",
     "requested_agency",
-    "attachments",
     "shown_title",
     "shown_content",
     "route_to",
@@ -460,19 +462,36 @@ def stats(agency_id: str, period: str) -> dict[str, int]:
     return {k: int(v) for k, v in (item or {}).items() if k not in ("pk", "sk")}
 
 
+def _rate_window(what: str, digest: str, window_seconds: int, now: datetime) -> tuple[Any, int]:
+    """(the counter's key, when its window ends in epoch seconds) for ``now``."""
+    window = int(now.timestamp()) // window_seconds
+    return {"pk": f"RATE#{what}#{digest}#{window}", "sk": "COUNT"}, (window + 1) * window_seconds
+
+
 def take_rate(what: str, digest: str, window_seconds: int, limit: int, now: datetime) -> int | None:
     """Count one more in the current window; the seconds until it ends when over ``limit``."""
-    window = int(now.timestamp()) // window_seconds
-    ends = (window + 1) * window_seconds
+    key, ends = _rate_window(what, digest, window_seconds, now)
     counted = update_if(
         table(),
-        {"pk": f"RATE#{what}#{digest}#{window}", "sk": "COUNT"},
+        key,
         UpdateExpression="ADD #n :one SET expires_at = :ends",
         ConditionExpression="attribute_not_exists(#n) OR #n < :limit",
         ExpressionAttributeNames={"#n": "n"},
         ExpressionAttributeValues={":one": 1, ":limit": limit, ":ends": ends + 60},
     )
     return None if counted else max(1, ends - int(now.timestamp()))
+
+
+def rate_spent(
+    what: str, digest: str, window_seconds: int, limit: int, now: datetime
+) -> int | None:
+    """The seconds until the current window ends when it has counted ``limit`` already;
+    None while it has not. Counts nothing."""
+    key, ends = _rate_window(what, digest, window_seconds, now)
+    item = table().get_item(Key=key, ConsistentRead=True).get("Item")
+    if item is None or int(item.get("n", 0)) < limit:
+        return None
+    return max(1, ends - int(now.timestamp()))
 
 
 def asked_routing(code: str, now: datetime) -> None:
@@ -487,15 +506,32 @@ def asked_routing(code: str, now: datetime) -> None:
     )
 
 
-def count_attachment(code: str, most: int) -> bool:
-    """Take one attachment slot of the case; False when it has ``most`` already. The
-    version moves too, so a step that read the case before this does not write the old
-    count back."""
+def _links_key(code: str) -> dict[str, str]:
+    return {"pk": f"CASE#{code}", "sk": "UPLOADS"}
+
+
+def upload_links(code: str) -> tuple[dict[str, int], int]:
+    """The case's upload links that may still be unused (attachment id -> when the link
+    expires, epoch seconds), and the version they were written at (0: none yet)."""
+    item = table().get_item(Key=_links_key(code), ConsistentRead=True).get("Item")
+    if not item:
+        return {}, 0
+    links = {str(k): int(v) for k, v in (item.get("links") or {}).items()}
+    return links, int(item.get("version", 0))
+
+
+def save_upload_links(code: str, links: dict[str, int], seen_version: int) -> bool:
+    """Write the case's upload links if they are still at ``seen_version``; False when
+    another request wrote them first. The item stays with its case (no TTL), so that its
+    version only grows and a stale read can never match a newer write."""
+    condition = "attribute_not_exists(version)" if seen_version == 0 else "version = :seen"
+    values: dict[str, Any] = {":links": links, ":next": seen_version + 1}
+    if seen_version:
+        values[":seen"] = seen_version
     return update_if(
         table(),
-        case_key(code),
-        UpdateExpression="ADD attachments :one, version :one",
-        ConditionExpression="attribute_exists(pk) AND "
-        "(attribute_not_exists(attachments) OR attachments < :most)",
-        ExpressionAttributeValues={":one": 1, ":most": most},
+        _links_key(code),
+        UpdateExpression="SET links = :links, version = :next",
+        ConditionExpression=condition,
+        ExpressionAttributeValues=values,
     )

@@ -1,16 +1,19 @@
 """Attachments: up to 5 files per case, each a presigned S3 POST fixing the file's key, type
-and size, given only to someone who may see the case."""
+and size, given only to the case's submitter and its handling officials. A slot is taken by
+a file uploaded, or by a link for 15 minutes while it may still be used."""
 
 from __future__ import annotations
 
 import base64
 import itertools
 import json
+import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from tests.conftest import body_of
+from tests.conftest import SetClock, body_of, documented_statuses
 
 PDF = "application/pdf"
 _people = itertools.count(1)
@@ -132,7 +135,7 @@ def test_wrong_type_or_size_is_422_and_takes_no_slot(
     assert [attach(desk, code, access_key=key).status_code for _ in range(5)] == [201] * 5
 
 
-def test_those_who_see_the_case_may_attach(desk: Any, auth: Any) -> None:
+def test_the_submitter_and_the_handling_officials_may_attach(desk: Any, auth: Any) -> None:
     mine = new_case(desk, headers=auth("citizen", sub="cong-dan-dinh-kem"))
     code = mine["tracking_code"]
 
@@ -188,3 +191,108 @@ def test_a_step_racing_an_upload_does_not_give_back_a_slot(
         desk.act(code, action="accept")
 
     assert attach(desk, code, access_key=key).status_code == 409
+
+
+def upload(link: dict[str, Any], content: bytes = b"%PDF-1.4 don") -> None:
+    """The browser's part: the file POSTed to S3 (moto) with the link's fields."""
+    import requests
+
+    posted = requests.post(
+        link["url"], data=link["fields"], files={"file": ("don.pdf", content, PDF)}, timeout=10
+    )
+    assert posted.status_code in (200, 201, 204), posted.text
+
+
+def test_an_unused_link_frees_its_slot_when_it_expires(desk: Any, clock: SetClock) -> None:
+    clock.set(datetime(2026, 3, 9, 3, 0, tzinfo=UTC))
+    receipt = new_case(desk)
+    code, key = receipt["tracking_code"], receipt["access_key"]
+
+    asked = [attach(desk, code, access_key=key).status_code for _ in range(5)]
+    assert asked == [201] * 5
+    assert attach(desk, code, access_key=key).status_code == 409  # still usable: held
+
+    clock.advance(minutes=14)
+    assert attach(desk, code, access_key=key).status_code == 409
+    clock.advance(minutes=2)  # 16 minutes after: none of them can be used any more
+    again = [attach(desk, code, access_key=key).status_code for _ in range(6)]
+
+    assert again == [201] * 5 + [409]
+
+
+def test_uploaded_files_keep_their_slots(desk: Any, clock: SetClock) -> None:
+    clock.set(datetime(2026, 3, 9, 4, 0, tzinfo=UTC))
+    receipt = new_case(desk)
+    code, key = receipt["tracking_code"], receipt["access_key"]
+    links = [body_of(attach(desk, code, access_key=key)) for _ in range(5)]
+
+    for link in links:
+        upload(link)
+    clock.advance(minutes=16)
+    sixth = attach(desk, code, access_key=key)
+
+    assert sixth.status_code == 409
+    assert sixth.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_files_uploaded_and_links_unused_count_together(desk: Any, clock: SetClock) -> None:
+    clock.set(datetime(2026, 3, 9, 5, 0, tzinfo=UTC))
+    receipt = new_case(desk)
+    code, key = receipt["tracking_code"], receipt["access_key"]
+    links = [body_of(attach(desk, code, access_key=key)) for _ in range(5)]
+    for link in links[:3]:
+        upload(link)
+    upload(links[0], b"%PDF-1.4 lai")  # the same link used twice is still one file
+
+    clock.advance(minutes=16)
+    again = [attach(desk, code, access_key=key).status_code for _ in range(3)]
+
+    assert again == [201, 201, 409]
+
+
+def test_an_operator_cannot_ask_for_a_link(desk: Any, auth: Any) -> None:
+    receipt = new_case(desk)
+    code = receipt["tracking_code"]
+
+    response = attach(desk, code, auth("operator"))
+
+    assert response.status_code == 403, response.body
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert desk.case(code, headers=auth("operator")).status_code == 200  # who still sees it
+    counts = [attach(desk, code, access_key=receipt["access_key"]).status_code for _ in range(5)]
+    assert counts == [201] * 5
+
+
+def test_concurrent_asks_never_exceed_five(desk: Any) -> None:
+    from services.core.problems import Problem
+    from services.feedback import service
+    from services.feedback.models import AttachmentBody
+
+    receipt = new_case(desk)
+    body = AttachmentBody(
+        file_name="don.pdf", content_type=PDF, size_bytes=1000, access_key=receipt["access_key"]
+    )
+    answers: list[int] = []
+    start = threading.Barrier(12)
+
+    def ask() -> None:
+        start.wait()
+        try:
+            service.add_attachment(receipt["tracking_code"], body, None)
+            answers.append(201)
+        except Problem as problem:
+            answers.append(problem.status)
+
+    threads = [threading.Thread(target=ask) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(answers) == [201] * 5 + [409] * 7
+
+
+def test_the_refusals_are_documented(client: Any) -> None:
+    statuses = documented_statuses(client, "POST", "/cases/{tracking_code}/attachments")
+
+    assert {403, 404, 409, 429} <= statuses

@@ -202,6 +202,82 @@ def test_published_questions_and_answers_hold_no_personal_data(
     assert code in [i["tracking_code"] for i in found]
 
 
+def test_the_submitters_own_numbers_typed_in_other_forms_are_never_published(
+    desk: Any, auth: Any, client: Any
+) -> None:
+    from urllib.parse import quote
+
+    # The form keeps the phone as 0987123456 and the ID number as 079123456789; the
+    # submitter types them into the text as people do, and the official quotes some back.
+    submitter = {
+        "name": "Trịnh Thị Thu Trang",
+        "phone": "+84 987 123 456",
+        "email": "Thu.Trang@Example.vn",
+        "national_id": "079123456789",
+        "address": "Số 8, ngõ 15, phố Lò Đúc, Hai Bà Trưng, Hà Nội",
+    }
+    phones = [
+        "0987 123 456",
+        "098.712.3456",
+        "098-712-3456",
+        "0 9 8 7 1 2 3 4 5 6",
+        "+84 987 123 456",
+        "84987123456",
+        "SĐT0987123456",
+        "(098) 712 3456",
+    ]
+    ids = [
+        "079 123 456 789",
+        "079.123.456.789",
+        "079-123-456-789",
+        "0791 2345 6789",
+        "xx079123456789xx",
+        "mã 079123456789",
+        "079/123/456/789",
+    ]
+    content = (
+        "Tôi gửi phản ánh về việc đổi giấy phép lái xe quá hạn. Số của tôi: "
+        + ", ".join(phones)
+        + ". Căn cước: "
+        + "; ".join(ids)
+        + ". Nhà tôi ở số 8 ngõ 15 Lò Đúc hoặc 8, ngõ 15, phố Lò Đúc, Hai Bà Trưng. "
+        "E-mail THU.TRANG@EXAMPLE.VN."
+    )
+    receipt = desk.submitted(
+        headers=auth("citizen", sub="cd-nhieu-dang"),
+        title="Đổi giấy phép lái xe, gọi 0987.123.456",
+        content=content,
+        submitter=submitter,
+    )
+    code = receipt["tracking_code"]
+    desk.route_all()
+    assert desk.act(code, action="accept").status_code == 200
+    answer = (
+        "Kính gửi công dân (ĐT 098 712 3456, CCCD 079.123.456.789): giấy phép lái xe đã "
+        "được trả qua bưu điện đến số 8, ngõ 15, phố Lò Đúc."
+    )
+    assert desk.act(code, action="answer", answer=answer, publish=True).status_code == 200
+
+    page = body_of(client.http.get("/answers?limit=100"))
+    (item,) = [i for i in page["items"] if i["tracking_code"] == code]
+    published = json.dumps(item, ensure_ascii=False)
+    digits = "".join(c for c in published if c.isdigit())
+    for typed in [*phones, *ids, "Thu.Trang@Example.vn", "Lò Đúc", "ngõ 15"]:
+        assert typed.lower() not in published.lower(), typed
+    for number in ("987123456", "079123456789", "91234"):
+        assert number not in digits, number
+    assert "giấy phép lái xe" in item["question"] and "bưu điện" in item["answer"]
+    assert "Hai Bà Trưng" in item["question"]  # the locality stays: it names no one
+
+    # Searching for any form of the numbers, or for their bare digits, finds nothing.
+    searches = [*phones, *ids, "0987123456", "987123456", "84987123456", "079123456789"]
+    for q in searches:
+        found = body_of(client.http.get(f"/answers?q={quote(q)}"))["items"]
+        assert found == [], q
+    found = body_of(client.http.get(f"/answers?q={quote('giấy phép bưu điện')}"))["items"]
+    assert code in [i["tracking_code"] for i in found]
+
+
 def test_contact_details_are_not_stored_in_plaintext(desk: Any, auth: Any) -> None:
     receipt = desk.submitted(
         headers=auth("citizen", sub="cd-luu-tru"),

@@ -250,13 +250,24 @@ _texts = st.one_of(
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=_texts, known=st.lists(st.sampled_from(["Nguyễn Văn An", "an", "Hàng Bông"])))
-def test_never_raises_and_is_idempotent(text: str, known: list[str]) -> None:
-    once = redact(text, known=known)
+@given(
+    text=_texts,
+    known=st.lists(
+        st.sampled_from(
+            [
+                *("Nguyễn Văn An", "an", "Hàng Bông", "an.nv@gmail.com"),
+                *("0912345678", "+84 912 345 678", "001234567890", "84", "0"),
+            ]
+        )
+    ),
+    addresses=st.lists(st.sampled_from(["Số 12 ngõ 34 phố Hàng Bông, Hà Nội", "12, Hà Nội"])),
+)
+def test_never_raises_and_is_idempotent(text: str, known: list[str], addresses: list[str]) -> None:
+    once = redact(text, known=known, addresses=addresses)
     assert isinstance(once, str)
-    assert redact(once, known=known) == once
-    assert contains_personal_data(once, known=known) is False
-    assert contains_personal_data(text, known=known) is (once != text)
+    assert redact(once, known=known, addresses=addresses) == once
+    assert contains_personal_data(once, known=known, addresses=addresses) is False
+    assert contains_personal_data(text, known=known, addresses=addresses) is (once != text)
 
 
 @pytest.mark.parametrize(
@@ -278,6 +289,14 @@ def test_never_raises_and_is_idempotent(text: str, known: list[str]) -> None:
         "12/" * 33_000,
         "Nguyễn Văn An " * 7_000,
         ("SĐT 0912345678, email a@b.vn, " * 3_500)[:100_000],
+        # Near misses of the known numbers, in every grouping.
+        "0 9 1 2 3 4 5 6 7 " * 5_000,
+        "079.123.456.78 " * 6_000,
+        "0-(" * 33_000,
+        "+84 " * 25_000,
+        "0912345678" * 10_000,
+        "số 12 ngõ 34 phố Hàng " * 4_500,
+        "hong.nhung@example.v" * 5_000,
     ],
 )
 def test_adversarial_input_is_linear(text: str) -> None:
@@ -285,10 +304,192 @@ def test_adversarial_input_is_linear(text: str) -> None:
     # This process's CPU time, not the wall clock: on a shared machine the wall clock also
     # counts the time spent waiting for a core, which says nothing about backtracking.
     started = time.process_time()
-    redact(text, known=["Nguyễn Văn An", "Trần Thị B"])
+    redact(
+        text,
+        known=["Nguyễn Văn An", "Trần Thị B", "0912345678", "079123456789", "a@b.vn"],
+        addresses=["Số 12 ngõ 34 phố Hàng Bông, Hà Nội"],
+    )
     assert time.process_time() - started < 1.0
 
 
 def test_non_string_input_is_returned_as_is() -> None:
     assert redact(None) is None  # type: ignore[arg-type]
     assert contains_personal_data(None) is False  # type: ignore[arg-type]
+
+
+# -- what the portal knows of the submitter ---------------------------------------------------
+# The sealed contact of a case, as the form stores it (the phone in its national form).
+SUBMITTER = {
+    "name": "Nguyễn Thị Hồng Nhung",
+    "phone": "0912345678",
+    "email": "hong.nhung@example.vn",
+    "national_id": "079123456789",
+    "address": "Số 12 ngõ 34 phố Hàng Bông, Hoàn Kiếm, Hà Nội",
+}
+KNOWN = [SUBMITTER[field] for field in ("name", "phone", "email", "national_id")]
+ADDRESSES = [SUBMITTER["address"]]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        # The ID number, grouped and separated as people write it.
+        ("079123456789", ID_NUMBER),
+        ("079 123 456 789", ID_NUMBER),
+        ("079.123.456.789", ID_NUMBER),
+        ("079-123-456-789", ID_NUMBER),
+        ("079/123/456/789", ID_NUMBER),
+        ("0791 2345 6789", ID_NUMBER),
+        ("07 91 23 45 67 89", ID_NUMBER),
+        ("(079) 123-456-789", ID_NUMBER),
+        ("0 7 9 1 2 3 4 5 6 7 8 9", ID_NUMBER),
+        ("079 - 123 - 456 - 789", ID_NUMBER),
+        # Glued to letters.
+        ("xx079123456789xx", f"xx{ID_NUMBER}xx"),
+        ("CCCD079123456789", f"CCCD{ID_NUMBER}"),
+        # The phone, in every grouping and with its country code in each form.
+        ("0912345678", PHONE),
+        ("0912 345 678", PHONE),
+        ("091.234.5678", PHONE),
+        ("09-12-34-56-78", PHONE),
+        ("0912/345/678", PHONE),
+        ("(091) 234 5678", PHONE),
+        ("0 9 1 2 3 4 5 6 7 8", PHONE),
+        ("SĐT0912345678", f"SĐT{PHONE}"),
+        ("sdt0912345678xx", f"sdt{PHONE}xx"),
+        ("+84 912 345 678", PHONE),
+        ("+84912345678", PHONE),
+        ("84912345678", PHONE),
+        ("84.912.345.678", PHONE),
+        ("0084 912 345 678", PHONE),
+        ("(+84) 912.345.678", PHONE),
+        ("+84 (0) 912 345 678", PHONE),
+        ("912 345 678", PHONE),
+        # The e-mail in any case, the name without diacritics, the address as typed.
+        ("HONG.NHUNG@EXAMPLE.VN", EMAIL),
+        ("nguyen thi hong nhung", NAME),
+        ("so 12 ngo 34 pho hang bong", ADDRESS),
+        ("12, ngõ 34, phố Hàng Bông", ADDRESS),
+    ],
+)
+def test_the_submitters_own_contacts_are_found_in_every_form(typed: str, expected: str) -> None:
+    text = f"Xin liên hệ {typed} nhé."
+
+    assert redact(text, known=KNOWN, addresses=ADDRESSES) == f"Xin liên hệ {expected} nhé."
+    assert contains_personal_data(text, known=KNOWN, addresses=ADDRESSES)
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        ("0912345678", "+84 912 345 678"),
+        ("0912345678", "0084.912.345.678"),
+        ("+84912345678", "0912 345 678"),
+        ("84912345678", "091-234-5678"),
+        ("+84 912 345 678", "0 9 1 2 3 4 5 6 7 8"),
+        ("0243 825 1234", "+84 24 3825 1234"),
+    ],
+)
+def test_a_phone_is_the_same_with_or_without_its_country_code(stored: str, typed: str) -> None:
+    assert redact(f"Gọi {typed}.", known=[stored]) == f"Gọi {PHONE}."
+
+
+def test_a_known_e_mail_is_found_even_where_the_pattern_rules_cannot() -> None:
+    known = ["nhung.hồng@thư.vn"]
+
+    assert redact("Gửi NHUNG.HỒNG@THƯ.VN, cảm ơn.", known=known) == f"Gửi {EMAIL}, cảm ơn."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A known number is found only on whole digit groups, never inside a longer run.
+        "Tài khoản 1230912345678 và 0912345678123 và 10791234567890.",
+        "Số 90791234567891 và 0079123456789.",
+        # An address without a house number locates the case, not the person.
+        "Công an quận Hoàn Kiếm, Hà Nội trả lời; phố Hàng Bông đã thông.",
+        # Money, dates, codes and citations as before.
+        "Lệ phí 135.000 đồng theo Nghị định 42/2022/NĐ-CP, thủ tục 1.002804, ngày 12/05/2024.",
+        "Mã hồ sơ 079123456780; số biên nhận 012345678901.",
+    ],
+)
+def test_the_submitters_contacts_hide_nothing_else(text: str) -> None:
+    assert redact(text, known=KNOWN, addresses=ADDRESSES) == text
+    assert not contains_personal_data(text, known=KNOWN, addresses=ADDRESSES)
+
+
+@pytest.mark.parametrize("address", ["Hà Nội", "Hoàn Kiếm, Hà Nội", "thôn Đông, xã Tân Lập"])
+def test_an_address_without_a_house_number_is_not_hidden_everywhere(address: str) -> None:
+    text = "Công an Hà Nội, quận Hoàn Kiếm và thôn Đông, xã Tân Lập đã trả lời."
+
+    assert redact(text, addresses=[address]) == text
+
+
+@pytest.mark.parametrize(
+    ("address", "typed"),
+    [
+        ("123 Nguyễn Trãi, Thanh Xuân, Hà Nội", "Tôi ở 123 Nguyễn Trãi, Thanh Xuân"),
+        (
+            "Số nhà 5 hẻm 12/3 Lê Văn Sỹ, phường 13",
+            "Tôi ở số nhà 5, hẻm 12/3, lê văn sỹ, phường 13",
+        ),
+        ("Số 12 ngõ 34 phố Hàng Bông, Hoàn Kiếm", "Tôi ở SỐ 12 NGÕ 34 PHỐ HÀNG BÔNG, Hoàn Kiếm"),
+    ],
+)
+def test_a_known_address_is_hidden_up_to_its_locality(address: str, typed: str) -> None:
+    locality = typed.rsplit(", ", 1)[-1]
+
+    assert redact(typed, addresses=[address]) == f"Tôi ở {ADDRESS}, {locality}"
+
+
+def test_a_known_value_overlapping_a_pattern_finding_is_hidden_whole() -> None:
+    # The pattern rules see an address ending at "Hàng Bông"; the known name runs on.
+    text = "Gặp tại số 12 ngõ 34 phố Hàng Bông lan anh hôm qua."
+
+    assert redact(text, known=["Bông Lan Anh"]) == "Gặp tại [địa chỉ] hôm qua."
+
+
+# -- what the module's docstring promises -----------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A lone 12-digit number, whatever word precedes it, but a dossier's code.
+        ("mã 079123456789.", f"mã {ID_NUMBER}."),
+        ("Thủ tục 079123456789 của tôi.", f"Thủ tục {ID_NUMBER} của tôi."),
+        ("Số tiền 079123456789 nộp rồi.", f"Số tiền {ID_NUMBER} nộp rồi."),
+        ("Quyết định 079123456789.", f"Quyết định {ID_NUMBER}."),
+        # Grouped by dots, spaces or dashes and starting with 0 (money never does).
+        ("Số 079.123.456.789 của tôi.", f"Số {ID_NUMBER} của tôi."),
+        ("Số 079 123 456 789 của tôi.", f"Số {ID_NUMBER} của tôi."),
+        ("Số 0791-2345-6789 của tôi.", f"Số {ID_NUMBER} của tôi."),
+        # After a cue, in any grouping, glued to it or not.
+        ("ID 079-123-456-789.", f"ID {ID_NUMBER}."),
+        ("Số ID: 079123456789.", f"Số ID: {ID_NUMBER}."),
+        ("CCCD 0791-2345-6789.", f"CCCD {ID_NUMBER}."),
+        ("CCCD079123456789.", f"CCCD{ID_NUMBER}."),
+        ("CMND012345678.", f"CMND{ID_NUMBER}."),
+    ],
+)
+def test_what_the_docstring_promises_about_id_numbers(text: str, expected: str) -> None:
+    assert redact(text) == expected
+    assert redact(expected) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mã hồ sơ 079123456789; số biên nhận: 079123456789; mã hồ sơ: 079.123.456.789.",
+        "Số tiền 123.456.789.012 đồng; tổng 123456789012 đồng; 100 000 000 000 đồng.",
+        "Khoản 123.456.789.012 đã chi.",
+    ],
+)
+def test_dossier_codes_and_money_of_twelve_digits_survive(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_the_docstring_examples_hold() -> None:
+    import doctest
+
+    from services.feedback import redaction
+
+    assert doctest.testmod(redaction).failed == 0

@@ -180,9 +180,13 @@ def test_only_feedback_touches_contact_keys_and_attachments(
         if service == "feedback":
             assert kms == {"kms:Encrypt", "kms:Decrypt"}
             assert _targets_of(statements, "kms:Decrypt") == {"export:FeedbackContactKeyArn"}
-            assert s3 == {"s3:PutObject"}
+            assert s3 == {"s3:PutObject", "s3:ListBucket"}
             assert _targets_of(statements, "s3:PutObject") == {
                 "export:FeedbackAttachmentsBucketArn/cases/*"
+            }
+            # Listing, to count a case's files, only under cases/ and never reading one.
+            assert _targets_of(statements, "s3:ListBucket") == {
+                "export:FeedbackAttachmentsBucketArn"
             }
         else:
             assert not kms and not s3
