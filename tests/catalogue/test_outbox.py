@@ -106,3 +106,27 @@ def test_only_what_the_queue_took_leaves_the_outbox(catalogue: Catalogue) -> Non
     assert service.relay_changes() == 1
     assert [(m["code"], m["version"]) for m in drain()] == [("1.800102", 2)]
     assert storage.pending_outbox() == []
+
+
+def test_the_schedule_sends_what_waits_in_the_outbox(
+    catalogue: Catalogue, client: Any, monkeypatch: Any
+) -> None:
+    drain()
+
+    def queue_down(name: str) -> str:
+        raise ConnectionError("queue unreachable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(aws, "queue_url", queue_down)
+        catalogue.published("1.800003", name="Cấp giấy phép hoạt động chứng khoán mẫu")
+    assert drain() == []
+    client.lambda_.invoke(
+        "relay-procedure-changes",
+        client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+        ),
+    )
+    assert [(m["type"], m["code"], m["version"]) for m in drain()] == [
+        ("procedure.published", "1.800003", 2)
+    ]
+    assert storage.pending_outbox() == []
