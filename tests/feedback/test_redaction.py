@@ -468,6 +468,10 @@ def test_a_known_value_overlapping_a_pattern_finding_is_hidden_whole() -> None:
         ("CCCD 0791-2345-6789.", f"CCCD {ID_NUMBER}."),
         ("CCCD079123456789.", f"CCCD{ID_NUMBER}."),
         ("CMND012345678.", f"CMND{ID_NUMBER}."),
+        # The old 9-digit card, grouped in threes as it is printed.
+        ("CMND 123 456 789 cấp năm 2010.", f"CMND {ID_NUMBER} cấp năm 2010."),
+        ("chứng minh nhân dân số 123.456.789", f"chứng minh nhân dân số {ID_NUMBER}"),
+        ("CMND: 123-456-789.", f"CMND: {ID_NUMBER}."),
     ],
 )
 def test_what_the_docstring_promises_about_id_numbers(text: str, expected: str) -> None:
