@@ -23,8 +23,10 @@ box-shadow:0 2px 12px rgba(0,0,0,.08)}
 .bank{font-size:13px;letter-spacing:.08em;text-transform:uppercase;color:#6b7785}
 .vnpay .bank{color:#005baa}.momo .bank{color:#a50064}
 h1{font-size:22px;margin:6px 0 18px}.en{color:#5b6673;font-weight:normal}
-dl{display:grid;grid-template-columns:minmax(6rem,max-content) minmax(0,1fr);gap:8px 16px;
+dl{display:grid;grid-template-columns:minmax(6rem,40%) minmax(0,1fr);gap:8px 16px;
 margin:0 0 22px}
+@media (max-width:30rem){dl{grid-template-columns:minmax(0,1fr);gap:2px}dd{margin-bottom:10px}
+.card{margin:0;border-radius:0;padding:20px}}
 dt{color:#5b6673}dd{margin:0;min-width:0;overflow-wrap:anywhere}
 .amount{font-size:24px;font-weight:600;white-space:nowrap}
 form{display:flex;flex-wrap:wrap;gap:12px}button{flex:1 1 8rem;font-size:16px;padding:12px;
