@@ -37,7 +37,7 @@ _CREATE_FIELDS = (
     "requestId",
     "requestType",
 )
-_IPN_FIELDS = (
+IPN_FIELDS = (
     "accessKey",
     "amount",
     "extraData",
@@ -93,7 +93,7 @@ def _sign(values: Mapping[str, Any], fields: tuple[str, ...], secret_key: str) -
 
 
 def sign_ipn(ipn: Mapping[str, Any], access_key: str, secret_key: str) -> str:
-    return _sign({**ipn, "accessKey": access_key}, _IPN_FIELDS, secret_key)
+    return _sign({**ipn, "accessKey": access_key}, IPN_FIELDS, secret_key)
 
 
 def ipn_is_genuine(ipn: Mapping[str, Any], access_key: str, secret_key: str) -> bool:

@@ -96,6 +96,11 @@ class PaymentProvider(Protocol):
         cancelled by the payer, or failed; None when they say nothing readable."""
         ...
 
+    def vouched(self, fields: Mapping[str, Any]) -> dict[str, str]:
+        """The fields the signature covers, with the signature: what a link made from a
+        verified return may carry on (anything else in the query, anyone could add)."""
+        ...
+
     def refund(self, order: Order, *, reason: str, operator: str, client_ip: str) -> Refund: ...
 
 
@@ -145,6 +150,9 @@ class Vnpay:
         if codes[0] == vnpay.CANCELLED_BY_PAYER:
             return "cancelled"
         return "failed" if codes[0] else None
+
+    def vouched(self, params: Mapping[str, str]) -> dict[str, str]:
+        return {k: str(v) for k, v in params.items() if k.startswith("vnp_")}
 
     def refund(self, order: Order, *, reason: str, operator: str, client_ip: str) -> Refund:
         merchant = profile("vnpay")
@@ -243,6 +251,10 @@ class Momo:
         if code == momo.SUCCESS:
             return "paid"
         return "cancelled" if code == momo.USER_DENIED else "failed"
+
+    def vouched(self, ipn: Mapping[str, Any]) -> dict[str, str]:
+        signed = (*momo.IPN_FIELDS, "signature")
+        return {k: "" if v is None else str(v) for k, v in ipn.items() if k in signed}
 
     def refund(self, order: Order, *, reason: str, operator: str, client_ip: str) -> Refund:
         merchant = profile("momo")

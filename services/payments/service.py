@@ -342,7 +342,7 @@ def returned(provider_name: Provider, params: Mapping[str, str]) -> Returned:
         order,
         outcome,
         procedure_name=_procedure_name(order) if order is not None else "",
-        query=urlencode(dict(params)),
+        query=urlencode(provider.vouched(params)),
     )
 
 

@@ -242,3 +242,15 @@ def test_a_tilde_in_the_banks_fields_verifies(client: Client, citizen: Citizen, 
         "signature_valid": True,
         "status": "paid",
     }
+
+
+def test_what_the_signature_does_not_cover_is_neither_shown_nor_carried_on(
+    client: Client, citizen: Citizen, bank: Bank
+) -> None:
+    order = _order(citizen, "RET-EXTRA")
+    notice = bank.notice(order["order_id"], AMOUNT)  # paid at the bank, IPN not yet here
+    # Only vnp_* fields are signed: anyone can add others to the link.
+    page = _text(_back(client, {**notice, "note": "Hoàn tiền tại quầy XYZ"}))
+    assert _headline(page) == "Ngân hàng đã nhận thanh toán, Cổng đang xác nhận"
+    assert "XYZ" not in page and "note=" not in page
+    assert f'href="?{urlencode(notice)}"'.replace("&", "&amp;") in page
