@@ -23,7 +23,9 @@ Each provider's desk (its checks, its answers) lives in a module of its own, ``v
 ``momo``, so that one can be checked against its published specification without reading
 the other; both sign with ``signing``, which the tests and benchmarks that play the bank
 use too; ``server`` joins the desks into :class:`SandboxBank` and serves it. ``pages``
-(HTML) and ``transport`` (HTTP in and out) are what the desks share.
+(HTML), ``transport`` (HTTP in and out) and ``merchant`` (what a pay request is for: the
+merchant's name, and the procedure and receiving agency the portal's order info names, read
+from its public catalogue) are what the desks share.
 """
 
 from infra.sandbox_bank.server import SandboxBank, SandboxBankServer, serve, stop

@@ -19,7 +19,15 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from infra.sandbox_bank.base import BankBase, log
-from infra.sandbox_bank.pages import details, error_page, html_response, pay_form, vnd
+from infra.sandbox_bank.merchant import DEFAULT_MERCHANT_NAME, purchase
+from infra.sandbox_bank.pages import (
+    details,
+    error_page,
+    html_response,
+    pay_form,
+    purchase_rows,
+    vnd,
+)
 from infra.sandbox_bank.signing import (
     MOMO_CREATE_FIELDS,
     MOMO_IPN_FIELDS,
@@ -50,6 +58,7 @@ class MomoProfile:
     partner_code: str
     access_key: str
     secret_key: str = field(repr=False)
+    merchant_name: str = DEFAULT_MERCHANT_NAME
 
 
 @dataclass(slots=True)
@@ -178,6 +187,7 @@ class MomoDesk(BankBase):
                 "</a></p>",
                 kind="momo",
             )
+        bought = purchase(str(request["orderInfo"]), self.portal_base_url, self.http_get)
         body = (
             '<div class="bank">MoMo · Ví thử nghiệm / Sandbox wallet</div>'
             "<h1>Thanh toán bằng ví MoMo <span class=en>/ Pay with MoMo</span></h1>"
@@ -187,6 +197,7 @@ class MomoDesk(BankBase):
                         "Số tiền / Amount",
                         f'<span class="amount">{html.escape(vnd(int(request["amount"])))}</span>',
                     ),
+                    *purchase_rows(self.momo.merchant_name, bought.procedure, bought.agency),
                     ("Nội dung / Order info", html.escape(str(request["orderInfo"]))),
                     ("Mã đơn hàng / Order id", html.escape(str(request["orderId"]))),
                     ("Đối tác / Partner", html.escape(self.momo.partner_code)),

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from infra.sandbox_bank.base import log
+from infra.sandbox_bank.merchant import DEFAULT_MERCHANT_NAME
 from infra.sandbox_bank.momo import MomoDesk, MomoProfile
 from infra.sandbox_bank.pages import details, error_page, html_response, vnd
 from infra.sandbox_bank.transport import (
@@ -59,12 +60,15 @@ class SandboxBank(VnpayDesk, MomoDesk):
         self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
         try:
             self.vnpay = VnpayProfile(
-                str(vnpay_profile["tmn_code"]), str(vnpay_profile["hash_secret"])
+                str(vnpay_profile["tmn_code"]),
+                str(vnpay_profile["hash_secret"]),
+                str(vnpay_profile.get("merchant_name") or DEFAULT_MERCHANT_NAME),
             )
             self.momo = MomoProfile(
                 str(momo_profile["partner_code"]),
                 str(momo_profile["access_key"]),
                 str(momo_profile["secret_key"]),
+                str(momo_profile.get("merchant_name") or DEFAULT_MERCHANT_NAME),
             )
         except KeyError as missing:
             raise ValueError(f"merchant profile without {missing}") from None

@@ -4,8 +4,8 @@ standard library only (and Vietnam's zone from core), never ``services.payments`
 The bank's desks sign and check with it, and so do the tests and benchmarks that play the
 bank, so that the portal's own signer is always held to one written independently of it.
 
->>> vnpay_hash_data({"vnp_b": "a b", "vnp_a": "1", "vnp_SecureHash": "x"})
-'vnp_a=1&vnp_b=a+b'
+>>> vnpay_hash_data({"vnp_b": "a b~", "vnp_a": "1", "vnp_SecureHash": "x"})
+'vnp_a=1&vnp_b=a+b%7E'
 >>> momo_raw({"amount": 1000, "orderId": "A1", "extraData": None}, ("amount", "extraData"))
 'amount=1000&extraData='
 """
@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote_plus
 
 from services.core.clock import VIETNAM_TZ
 
@@ -64,11 +64,28 @@ def same_hash(expected: str, given: object) -> bool:
     return isinstance(given, str) and hmac.compare_digest(expected, given.strip().lower())
 
 
+# PHP's urlencode, as documented: "all non-alphanumeric characters except -_. have been
+# replaced with a percent (%) sign followed by two hex digits and spaces encoded as plus
+# (+) signs". It works on bytes: a Vietnamese letter is its UTF-8 bytes, each %XX.
+_PHP_URLENCODED = re.compile(rb"[^A-Za-z0-9_.\- ]")
+
+
+def php_urlencode(text: str) -> str:
+    """``urlencode($text)`` as PHP (VNPAY's sample code) computes it.
+
+    >>> php_urlencode("a b~*đ")
+    'a+b%7E%2A%C4%91'
+    """
+    encoded = _PHP_URLENCODED.sub(lambda byte: b"%%%02X" % byte[0][0], text.encode("utf-8"))
+    return encoded.replace(b" ", b"+").decode("ascii")
+
+
 def vnpay_hash_data(params: Mapping[str, str]) -> str:
     """VNPAY 2.1.0: the ``vnp_*`` parameters but the hash itself, sorted by name, each key
-    and value form-encoded (UTF-8, space as ``+``, as PHP's ``urlencode``), ``k=v`` by ``&``."""
+    and value encoded by PHP's ``urlencode`` (VNPAY's sample code signs with it),
+    ``k=v`` by ``&``."""
     return "&".join(
-        f"{quote_plus(key)}={quote_plus(value)}"
+        f"{php_urlencode(key)}={php_urlencode(value)}"
         for key, value in sorted(params.items())
         if key.startswith("vnp_") and key not in VNPAY_UNSIGNED
     )

@@ -18,7 +18,15 @@ from datetime import datetime
 from urllib.parse import parse_qsl
 
 from infra.sandbox_bank.base import BankBase, log
-from infra.sandbox_bank.pages import details, error_page, html_response, pay_form, vnd
+from infra.sandbox_bank.merchant import DEFAULT_MERCHANT_NAME, purchase
+from infra.sandbox_bank.pages import (
+    details,
+    error_page,
+    html_response,
+    pay_form,
+    purchase_rows,
+    vnd,
+)
 from infra.sandbox_bank.signing import (
     VNPAY_REFUND_REQUEST_FIELDS,
     VNPAY_REFUND_RESPONSE_FIELDS,
@@ -59,6 +67,7 @@ VNPAY_PAY_REQUIRED = (
 class VnpayProfile:
     tmn_code: str
     hash_secret: str = field(repr=False)
+    merchant_name: str = DEFAULT_MERCHANT_NAME
 
 
 @dataclass(slots=True)
@@ -167,16 +176,18 @@ class VnpayDesk(BankBase):
         if not isinstance(params, dict):
             return params
         amount = int(params["vnp_Amount"])
-        shown = vnd(amount // 100) if amount % 100 == 0 else f"{amount / 100:,.2f} ₫"
+        shown = vnd(amount // 100) if amount % 100 == 0 else f"{amount / 100:,.2f}\u00a0₫"
+        bought = purchase(params["vnp_OrderInfo"], self.portal_base_url, self.http_get)
         body = (
             '<div class="bank">VNPAY · Ngân hàng thử nghiệm / Sandbox bank</div>'
             "<h1>Thanh toán trực tuyến <span class=en>/ Online payment</span></h1>"
             + details(
                 [
                     ("Số tiền / Amount", f'<span class="amount">{html.escape(shown)}</span>'),
+                    *purchase_rows(self.vnpay.merchant_name, bought.procedure, bought.agency),
                     ("Nội dung / Order info", html.escape(params["vnp_OrderInfo"])),
                     ("Mã đơn hàng / Order ref", html.escape(params["vnp_TxnRef"])),
-                    ("Đơn vị / Merchant", html.escape(self.vnpay.tmn_code)),
+                    ("Mã website / Terminal", html.escape(self.vnpay.tmn_code)),
                     ("Thẻ / Card", "NCB 9704198526191432198 (thử nghiệm / test)"),
                 ]
             )

@@ -103,6 +103,7 @@ class RouteSpec:
     tags: tuple[str, ...]
     authenticate: bool = True
     other_statuses: tuple[int, ...] = ()
+    media_types: tuple[str, ...] = (JSON,)
 
 
 def problem_response(problem: Problem, language: str) -> Response:
@@ -203,10 +204,18 @@ class Api:
         tags: tuple[str, ...] = (),
         authenticate: bool = True,
         other_statuses: tuple[int, ...] = (),
+        media_types: tuple[str, ...] = (JSON,),
+        content_types: tuple[str, ...] = (JSON,),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """``other_statuses``: successes the view may answer, through a ``Reply``, besides
         ``status``, with the same response model (200 for an existing order, 201 for a new
         one).
+
+        ``media_types``: what a success may be, for the document: a route that answers a
+        browser with a page and others with JSON says ``("application/json", "text/html")``
+        (the view chooses by ``Accept`` and returns the page as a Chalice ``Response``).
+        ``content_types``: the request bodies Chalice lets through (JSON only by default); a
+        route that an HTML form posts to adds ``application/x-www-form-urlencoded``.
 
         ``authenticate=False``: the route ignores ``Authorization`` altogether, for
         callers with their own scheme (banks sign their notifications) whose requests may
@@ -232,6 +241,7 @@ class Api:
                         tags=tags or (self.service,),
                         authenticate=authenticate,
                         other_statuses=other_statuses,
+                        media_types=media_types,
                     )
                 )
 
@@ -265,7 +275,7 @@ class Api:
                     return problem_response(INTERNAL, current_language())
 
             handle.__name__ = view.__name__
-            self.app.route(path, methods=list(methods), content_types=[JSON])(handle)
+            self.app.route(path, methods=list(methods), content_types=list(content_types))(handle)
             self._answer_preflights(path)
             return view
 
@@ -374,7 +384,9 @@ class Api:
         content_type = next(
             (v for k, v in response.headers.items() if k.lower() == "content-type"), JSON
         )
-        if str(content_type).startswith(PROBLEM_JSON):
+        # A problem, or a page a view rendered for a person who asked for one (a browser
+        # refused on a form): the view chose that answer; Chalice's own bodies are JSON.
+        if str(content_type).startswith((PROBLEM_JSON, "text/html")):
             return response
         status = response.status_code
         detail = _CHALICE_ERRORS.get(

@@ -45,6 +45,7 @@ _STATUS_TEXT = {
     201: "Created",
     202: "Accepted",
     204: "No content",
+    303: "See other: follow Location",
     400: "Malformed request",
     401: "No or bad credentials",
     403: "Not allowed",
@@ -113,7 +114,12 @@ def _operation(spec: RouteSpec, refs: dict[str, dict[str, Any]]) -> dict[str, An
     )
     success: dict[str, Any] = {}
     if spec.response is not None:
-        success["content"] = {"application/json": {"schema": refs[spec.response.__name__]}}
+        success["content"] = {
+            media: {"schema": refs[spec.response.__name__]}
+            if media == "application/json"
+            else {"schema": {"type": "string"}}
+            for media in spec.media_types
+        }
     problem = {"$ref": "#/components/schemas/Problem"}
     statuses = set(spec.errors)
     if spec.body is not None or spec.query is not None:

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, Rate, SQSEvent
+from chalice.app import Chalice, Rate, Response, SQSEvent
 
+from services.core import pages as core_pages
 from services.core import queues
-from services.core.api import Api, Reply
+from services.core.api import JSON, Api, Reply, current_language
 from services.core.auth import Principal, Role
 from services.core.messages import PAYMENT_SETTLED
+from services.core.problems import Problem
 from services.core.settings import get_settings
 from services.core.standard_routes import add_standard_routes
-from services.payments import idempotency, service
-from services.payments.domain import Order
+from services.payments import idempotency, pages, service
+from services.payments.domain import Order, Provider, Receipt, Returned
 from services.payments.models import (
     ORDER_ID_PATTERN,
+    FeeLineView,
     MomoIpn,
     OrderBody,
     OrderView,
+    ReceiptView,
     ReconciliationBody,
     ReconciliationReport,
     RefundBody,
@@ -39,6 +43,8 @@ api = Api(
 add_standard_routes(api, lambda: get_settings().payments_table)
 
 ORDER = {"order_id": ORDER_ID_PATTERN}
+PAGE_OR_JSON = (JSON, "text/html")
+FORM = "application/x-www-form-urlencoded"
 
 
 def _client_ip() -> str:
@@ -50,6 +56,24 @@ def _client_ip() -> str:
 def _query() -> dict[str, str]:
     request = app.current_request
     return dict(request.query_params or {}) if request else {}
+
+
+def _wants_page(headers: Any) -> bool:
+    return core_pages.wants_html(headers.get("accept"))
+
+
+def _page(body: str, status: int = 200) -> Response:
+    """A page for a person: its language said, never cached (it shows an order's state)."""
+    return Response(
+        body=body,
+        status_code=status,
+        headers={
+            "Content-Type": core_pages.HTML,
+            "Content-Language": current_language(),
+            "Cache-Control": "no-store",
+            "Vary": "Accept, Accept-Language",
+        },
+    )
 
 
 def _view(order: Order) -> OrderView:
@@ -118,6 +142,52 @@ def get_order(order_id: str, principal: Principal) -> OrderView:
     return _view(service.view_order(order_id, principal))
 
 
+def _receipt_view(receipt: Receipt) -> ReceiptView:
+    return ReceiptView(
+        receipt_no=receipt.receipt_no,
+        form=receipt.form,
+        serial=receipt.serial,
+        number=receipt.number,
+        order_id=receipt.order_id,
+        agency_id=receipt.agency_id,
+        agency_name=receipt.agency_name,
+        procedure_code=receipt.procedure_code,
+        procedure_name=receipt.procedure_name,
+        dossier_code=receipt.dossier_code,
+        fees=[FeeLineView(name=f.name, amount_vnd=f.amount_vnd) for f in receipt.fees],
+        total_vnd=receipt.total_vnd,
+        total_in_words=core_pages.amount_in_words(receipt.total_vnd),
+        payer_reference=receipt.payer_reference,
+        paid_at=pages.in_vietnam(receipt.paid_at),
+        issued_at=pages.in_vietnam(receipt.issued_at),
+        provider=receipt.provider,
+        bank_transaction_no=receipt.bank_transaction_no,
+        refunded_at=pages.in_vietnam(receipt.refunded_at) if receipt.refunded_at else None,
+    )
+
+
+@api.route(
+    "/orders/{order_id}/receipt",
+    summary="The e-receipt (biên lai điện tử) of a paid order: its citizen or an operator",
+    description="A page (`Accept: text/html`, printable) or JSON: the form and serial "
+    "symbols, the number, the collecting agency, the fee lines, the total in figures and in "
+    "Vietnamese words, the payer's pseudonymous reference and the time of payment in "
+    "Vietnam time. 404 for an order the caller may not see, as for the order; 409 while the "
+    "order has no receipt: not paid, or paid and its receipt being issued (then with "
+    "`Retry-After`, in seconds).",
+    response=ReceiptView,
+    roles=(Role.CITIZEN, Role.OPERATOR),
+    errors=(404, 409),
+    path_patterns=ORDER,
+    media_types=PAGE_OR_JSON,
+)
+def get_receipt(order_id: str, principal: Principal, headers: Any) -> Any:
+    receipt = service.view_receipt(order_id, principal)
+    if _wants_page(headers):
+        return _page(pages.receipt_page(receipt, current_language()))
+    return _receipt_view(receipt)
+
+
 @api.route(
     "/orders/{order_id}/refund",
     ("POST",),
@@ -147,29 +217,106 @@ def vnpay_ipn(query: VnpayParams) -> VnpayAnswer:
     return VnpayAnswer(rsp_code=decision.code, message=decision.message)
 
 
+_RETURN_DESCRIPTION = (
+    "Verifies the bank's signature and shows the order as the portal holds it; it never "
+    "changes an order (the IPN does). A caller whose `Accept` prefers `text/html` (a "
+    "browser) gets a page, in Vietnamese or with `Accept-Language: en` in English: the "
+    "procedure's name, the amount, the dossier and the outcome (paid, with the e-receipt's "
+    "number once issued; confirming; cancelled by the citizen; failed at the bank; expired; "
+    "or, when the signature does not hold, a warning showing nothing the link says). A "
+    "cancelled, failed or expired order's page offers to pay again (`pay-again`). Others get "
+    "JSON: `order_id`, `signature_valid` and `status`."
+)
+
+
+def _returned_answer(returned: Returned, headers: Any) -> Any:
+    if _wants_page(headers):
+        return _page(pages.return_page(returned, current_language()))
+    status = returned.order.status if returned.order is not None else None
+    return ReturnView(
+        order_id=returned.order_id, signature_valid=returned.signature_valid, status=status
+    )
+
+
 @api.route(
     "/callbacks/vnpay/return",
     summary="The citizen's browser back from VNPAY: shows the order's status, changes nothing",
+    description=_RETURN_DESCRIPTION,
     query=VnpayParams,
     response=ReturnView,
     tags=("callbacks",),
     authenticate=False,
+    media_types=PAGE_OR_JSON,
 )
-def vnpay_return(query: VnpayParams) -> ReturnView:
-    order_id, valid, status = service.return_status("vnpay", _query())
-    return ReturnView(order_id=order_id, signature_valid=valid, status=status)
+def vnpay_return(query: VnpayParams, headers: Any) -> Any:
+    return _returned_answer(service.returned("vnpay", _query()), headers)
 
 
 @api.route(
     "/callbacks/momo/return",
     summary="The citizen's browser back from MoMo: shows the order's status, changes nothing",
+    description=_RETURN_DESCRIPTION,
     response=ReturnView,
     tags=("callbacks",),
     authenticate=False,
+    media_types=PAGE_OR_JSON,
 )
-def momo_return() -> ReturnView:
-    order_id, valid, status = service.return_status("momo", _query())
-    return ReturnView(order_id=order_id, signature_valid=valid, status=status)
+def momo_return(headers: Any) -> Any:
+    return _returned_answer(service.returned("momo", _query()), headers)
+
+
+_PAY_AGAIN_DESCRIPTION = (
+    "The return page's *Pay again* button: with the bank's signed return query of an order "
+    "that was cancelled, failed or expired, opens a new order for the same dossier (or "
+    "finds the one already waiting) and answers 303 to its `pay_url`. The signed link is "
+    "the proof, as on the return page; no token is read. 400 when the signature does not "
+    "hold, 404 for an order the portal does not have, 409 when it is paid."
+)
+
+
+def _pay_again(provider: Provider, headers: Any) -> Response:
+    try:
+        order = service.pay_again(provider, _query(), _client_ip())
+    except Problem as problem:
+        if not _wants_page(headers):
+            raise
+        body = problem.body(current_language())
+        page = pages.message_page(body["title"], body["detail"], current_language())
+        return _page(page, problem.status)
+    return Response(
+        body="", status_code=303, headers={"Location": order.pay_url, "Cache-Control": "no-store"}
+    )
+
+
+@api.route(
+    "/callbacks/vnpay/pay-again",
+    ("POST",),
+    summary="Pay again after a cancelled, failed or expired VNPAY payment (the return page)",
+    description=_PAY_AGAIN_DESCRIPTION,
+    query=VnpayParams,
+    status=303,
+    errors=(400, 404, 409, 502),
+    tags=("callbacks",),
+    authenticate=False,
+    content_types=(JSON, FORM),
+)
+def vnpay_pay_again(query: VnpayParams, headers: Any) -> Response:
+    return _pay_again("vnpay", headers)
+
+
+@api.route(
+    "/callbacks/momo/pay-again",
+    ("POST",),
+    summary="Pay again after a cancelled, failed or expired MoMo payment (the return page)",
+    description=_PAY_AGAIN_DESCRIPTION,
+    status=303,
+    errors=(400, 404, 409, 502),
+    tags=("callbacks",),
+    authenticate=False,
+    content_types=(JSON, FORM),
+)
+def momo_pay_again(headers: Any) -> Response:
+    return _pay_again("momo", headers)
 
 
 @api.route(

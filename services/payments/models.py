@@ -71,29 +71,64 @@ class VnpayAnswer(Model):
 
 
 class MomoIpn(Model):
-    """MoMo's v2 IPN. Fields are checked by the signature, not here: every notice is kept."""
+    """MoMo's v2 IPN. Fields are checked by the signature, not here: every notice is kept.
+    Numbers may come as text: the decision reads ASCII digits only, whatever their type."""
 
     model_config = ConfigDict(extra="allow")
 
     partnerCode: str = ""
     orderId: str = ""
     requestId: str = ""
-    amount: int | None = None
+    amount: int | str | None = None
     orderInfo: str = ""
     orderType: str = ""
     transId: int | str | None = None
-    resultCode: int | None = None
+    resultCode: int | str | None = None
     message: str = ""
     payType: str = ""
-    responseTime: int | None = None
+    responseTime: int | str | None = None
     extraData: str = ""
     signature: str = ""
 
 
 class ReturnView(Model):
+    """The return URL's answer to a caller that does not ask for a page."""
+
     order_id: str | None
     signature_valid: bool
     status: Status | None
+
+
+class FeeLineView(Model):
+    name: str
+    amount_vnd: int
+
+
+class ReceiptView(Model):
+    """An e-receipt (biên lai điện tử): what Decree 11/2020/NĐ-CP and Circular
+    78/2021/TT-BTC require it to carry, and the order it settles."""
+
+    receipt_no: str = Field(description="The portal's number: agency, year, sequence")
+    form: str = Field(description="Ký hiệu mẫu biên lai", examples=["01BLP0-001"])
+    serial: str = Field(description="Ký hiệu biên lai", examples=["DV-26E"])
+    number: str = Field(description="Số biên lai, per agency and year", examples=["0000001"])
+    order_id: str
+    agency_id: str
+    agency_name: str = Field(description="The collecting agency")
+    procedure_code: str
+    procedure_name: str
+    dossier_code: str
+    fees: list[FeeLineView]
+    total_vnd: int
+    total_in_words: str = Field(examples=["Một trăm năm mươi nghìn đồng"])
+    payer_reference: str = Field(
+        description="The payer's pseudonymous reference, never their identifier"
+    )
+    paid_at: datetime = Field(description="The time of payment, in Vietnam time (GMT+7)")
+    issued_at: datetime
+    provider: Provider
+    bank_transaction_no: str | None
+    refunded_at: datetime | None = None
 
 
 class RefundBody(Strict):

@@ -20,6 +20,10 @@ from typing import Any
 
 SUCCESS = 0
 AUTHORIZED = 9000  # authorised but not captured: not a payment yet for a fee
+USER_DENIED = 1006
+"""MoMo's "Transaction failed because user has denied to confirm the payment": the citizen
+cancelled (MoMo's list of result codes, developers.momo.vn/v3/docs/payment/api/
+result-handling/resultcode/). Every other code but 0 is a failure at MoMo's side."""
 
 _CREATE_FIELDS = (
     "accessKey",
@@ -33,7 +37,7 @@ _CREATE_FIELDS = (
     "requestId",
     "requestType",
 )
-_IPN_FIELDS = (
+IPN_FIELDS = (
     "accessKey",
     "amount",
     "extraData",
@@ -59,13 +63,37 @@ _REFUND_FIELDS = (
 )
 
 
+def whole_number(value: Any) -> int | None:
+    """A number of a MoMo notice as MoMo sends it: a JSON integer, not negative. Text is no
+    number here, whatever its digits (``"150000"``, ``"１５００００"``).
+
+    >>> whole_number(150000), whole_number("150000"), whole_number(-1), whole_number(True)
+    (150000, None, None, None)
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if value >= 0 else None
+
+
+def number_in_text(value: Any) -> int | None:
+    """A number of MoMo's return URL, where every field comes back as text: ASCII digits
+    only (``str.isdigit`` alone would take ``"１００６"``).
+
+    >>> number_in_text("1006"), number_in_text("１００６"), number_in_text(0)
+    (1006, None, 0)
+    """
+    if isinstance(value, str):
+        return int(value) if value.isascii() and value.isdigit() else None
+    return whole_number(value)
+
+
 def _sign(values: Mapping[str, Any], fields: tuple[str, ...], secret_key: str) -> str:
     text = "&".join(f"{name}={'' if values.get(name) is None else values[name]}" for name in fields)
     return hmac.new(secret_key.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
 def sign_ipn(ipn: Mapping[str, Any], access_key: str, secret_key: str) -> str:
-    return _sign({**ipn, "accessKey": access_key}, _IPN_FIELDS, secret_key)
+    return _sign({**ipn, "accessKey": access_key}, IPN_FIELDS, secret_key)
 
 
 def ipn_is_genuine(ipn: Mapping[str, Any], access_key: str, secret_key: str) -> bool:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from services.core import clock
 from services.core.settings import get_settings
 from services.payments import momo, vnpay
-from services.payments.domain import Notice, Order, Provider
+from services.payments.domain import BankVerdict, Notice, Order, Provider
 
 PROFILE_MAX_AGE_SECONDS = 300
 PROVIDER_TIMEOUT_SECONDS = 10
@@ -86,7 +86,19 @@ class PaymentProvider(Protocol):
 
     def notice(self, fields: Mapping[str, Any]) -> Notice:
         """The notice in the portal's terms; ValueError when a field the checks need is
-        malformed."""
+        malformed. Amounts and times are read from ASCII digits only: an amount in any
+        other digits is no amount (the order's is then never matched), a time is an
+        error."""
+        ...
+
+    def verdict(self, fields: Mapping[str, Any]) -> BankVerdict | None:
+        """What ``fields`` (a notice, or the return URL's query) say happened: paid,
+        cancelled by the payer, or failed; None when they say nothing readable."""
+        ...
+
+    def vouched(self, fields: Mapping[str, Any]) -> dict[str, str]:
+        """The fields the signature covers, with the signature: what a link made from a
+        verified return may carry on (anything else in the query, anyone could add)."""
         ...
 
     def refund(self, order: Order, *, reason: str, operator: str, client_ip: str) -> Refund: ...
@@ -120,18 +132,27 @@ class Vnpay:
         return params.get("vnp_TxnRef")
 
     def notice(self, params: Mapping[str, str]) -> Notice:
-        raw_amount = params.get("vnp_Amount", "")
-        amount = int(raw_amount) if raw_amount.isdigit() else None
         paid_at = params.get("vnp_PayDate")
         return Notice(
             provider="vnpay",
             order_id=params.get("vnp_TxnRef", ""),
-            amount_vnd=amount // 100 if amount is not None and amount % 100 == 0 else None,
+            amount_vnd=vnpay.parse_amount(params.get("vnp_Amount", "")),
             succeeded=(params.get("vnp_ResponseCode"), params.get("vnp_TransactionStatus"))
             == vnpay.PAID,
             transaction_no=params.get("vnp_TransactionNo") or None,
             paid_at=vnpay.parse_vnp_time(paid_at).astimezone(UTC) if paid_at else None,
         )
+
+    def verdict(self, params: Mapping[str, str]) -> BankVerdict | None:
+        codes = (params.get("vnp_ResponseCode"), params.get("vnp_TransactionStatus"))
+        if codes == vnpay.PAID:
+            return "paid"
+        if codes[0] == vnpay.CANCELLED_BY_PAYER:
+            return "cancelled"
+        return "failed" if codes[0] else None
+
+    def vouched(self, params: Mapping[str, str]) -> dict[str, str]:
+        return {k: str(v) for k, v in params.items() if k.startswith("vnp_")}
 
     def refund(self, order: Order, *, reason: str, operator: str, client_ip: str) -> Refund:
         merchant = profile("vnpay")
@@ -205,18 +226,35 @@ class Momo:
         return str(given) if given is not None else None
 
     def notice(self, ipn: Mapping[str, Any]) -> Notice:
-        amount = ipn.get("amount")
         response_time = ipn.get("responseTime")
+        milliseconds = momo.whole_number(response_time)
+        if response_time is not None and milliseconds is None:
+            raise ValueError("responseTime is a JSON integer of milliseconds")
+        result = ipn.get("resultCode")
+        if result is not None and momo.whole_number(result) is None:
+            raise ValueError("resultCode is a JSON integer")  # not a failure: unreadable
         return Notice(
             provider="momo",
             order_id=str(ipn.get("orderId", "")),
-            amount_vnd=amount if isinstance(amount, int) and amount >= 0 else None,
-            succeeded=ipn.get("resultCode") == momo.SUCCESS,
+            amount_vnd=momo.whole_number(ipn.get("amount")),
+            succeeded=result == momo.SUCCESS,
             transaction_no=str(ipn["transId"]) if ipn.get("transId") is not None else None,
-            paid_at=datetime.fromtimestamp(response_time / 1000, UTC)
-            if isinstance(response_time, int)
+            paid_at=datetime.fromtimestamp(milliseconds / 1000, UTC)
+            if milliseconds is not None
             else None,
         )
+
+    def verdict(self, ipn: Mapping[str, Any]) -> BankVerdict | None:
+        code = momo.number_in_text(ipn.get("resultCode"))
+        if code is None:
+            return None
+        if code == momo.SUCCESS:
+            return "paid"
+        return "cancelled" if code == momo.USER_DENIED else "failed"
+
+    def vouched(self, ipn: Mapping[str, Any]) -> dict[str, str]:
+        signed = (*momo.IPN_FIELDS, "signature")
+        return {k: "" if v is None else str(v) for k, v in ipn.items() if k in signed}
 
     def refund(self, order: Order, *, reason: str, operator: str, client_ip: str) -> Refund:
         merchant = profile("momo")

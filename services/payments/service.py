@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from services.core import catalogue_view, clock, observability, queues
 from services.core.auth import Principal, Role
@@ -22,7 +23,15 @@ from services.core.problems import FieldError, Problem, Text, conflict, invalid,
 from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
 from services.payments import domain, receipt_storage, reconciliation, storage
-from services.payments.domain import Decision, Notice, Order, Provider
+from services.payments.domain import (
+    Decision,
+    FeeLine,
+    Notice,
+    Order,
+    Provider,
+    Receipt,
+    Returned,
+)
 from services.payments.providers import PROVIDERS, PaymentProvider, ProviderError
 
 log = observability.logger("payments")
@@ -49,6 +58,18 @@ _PROVIDER_DOWN = Text(
     "Ngân hàng chưa xác nhận, vui lòng thử lại sau.",
     "The payment provider did not confirm; try again later.",
 )
+_NOT_THE_BANKS = Text(
+    "Đường dẫn này không mang chữ ký hợp lệ của ngân hàng.",
+    "This link does not carry the bank's valid signature.",
+)
+_NO_RECEIPT_UNPAID = Text(
+    "Đơn thanh toán chưa được thanh toán nên chưa có biên lai.",
+    "The order is not paid, so it has no receipt.",
+)
+_RECEIPT_ON_ITS_WAY = Text(
+    "Biên lai điện tử đang được phát hành, vui lòng xem lại sau ít giây.",
+    "The e-receipt is being issued; look again in a few seconds.",
+)
 
 
 def owner_key(subject: str) -> str:
@@ -57,14 +78,23 @@ def owner_key(subject: str) -> str:
 
 
 # -- the catalogue, read-only ----------------------------------------------------------------
-def _published_fees(procedure_code: str) -> tuple[int, list[str], str] | None:
-    """(sum of fees, implementing agencies, name) of a published procedure, read from the
-    catalogue: the amount is never the caller's to say. Read consistently, so an order
-    opened right after a publication charges the fees just published."""
+def _payable(procedure_code: str) -> catalogue_view.Procedure | None:
+    """A published procedure with a fee, read from the catalogue: the amount is never the
+    caller's to say. Read consistently, so an order opened right after a publication
+    charges the fees just published."""
     procedure = catalogue_view.published_procedure(procedure_code, consistent=True)
     if procedure is None or procedure.fee_total_vnd <= 0 or not procedure.agency_ids:
         return None
-    return procedure.fee_total_vnd, list(procedure.agency_ids), procedure.name
+    return procedure
+
+
+def _procedure_name(order: Order) -> str:
+    """The procedure's name with its diacritics: as the order kept it, or (an order made
+    before orders kept it) as the catalogue has it now."""
+    if order.procedure_name:
+        return order.procedure_name
+    procedure = catalogue_view.procedure(order.procedure_code)
+    return procedure.name if procedure is not None else order.procedure_code
 
 
 # -- orders ----------------------------------------------------------------------------------
@@ -81,15 +111,26 @@ def create_order(
     The dossier's lock is the citizen's own (``DOSSIER#<code>#<owner>``): another citizen
     naming the same dossier code can neither block it nor learn anything about it.
     """
-    fees = _published_fees(procedure_code)
-    if fees is None:
+    return _open_order(
+        procedure_code, dossier_code, provider, owner_key(citizen.sub), client_ip, agency_id
+    )
+
+
+def _open_order(
+    procedure_code: str,
+    dossier_code: str,
+    provider: Provider,
+    owner: str,
+    client_ip: str,
+    agency_id: str | None,
+) -> tuple[Order, bool]:
+    procedure = _payable(procedure_code)
+    if procedure is None:
         raise invalid([FieldError("procedure_code", "not published or has no fee")], _NOT_PAYABLE)
-    amount, agencies, name = fees
     if agency_id is None:
-        agency_id = agencies[0]
-    elif agency_id not in agencies:
+        agency_id = procedure.agency_ids[0]
+    elif not procedure.implemented_by(agency_id):
         raise invalid([FieldError("agency_id", "does not implement this procedure")])
-    owner = owner_key(citizen.sub)
     now = clock.now()
     for _ in range(3):
         holder_id = storage.dossier_holder(dossier_code, owner)
@@ -108,17 +149,22 @@ def create_order(
             procedure_code=procedure_code,
             dossier_code=dossier_code,
             provider=provider,
-            amount_vnd=amount,
+            amount_vnd=procedure.fee_total_vnd,
             agency_id=agency_id,
             owner=owner,
             status="pending",
             created_at=now,
             expires_at=now + timedelta(minutes=get_settings().order_ttl_minutes),
+            procedure_name=procedure.name,
+            fees=tuple(FeeLine(fee.name, fee.amount_vnd) for fee in procedure.fees),
         )
         try:
             url = PROVIDERS[provider].payment_url(
                 order,
-                description=f"Le phi {procedure_code} ho so {dossier_code} {name}",
+                # The bank's order info is ASCII; the identifiers in it keep their marks
+                # (the sandbox bank reads them to show the procedure and the agency).
+                description=f"Le phi {procedure_code} ho so {dossier_code} tai {agency_id} "
+                f"{procedure.name}",
                 client_ip=client_ip,
             )
         except ProviderError:
@@ -178,13 +224,14 @@ def _take(notice: Notice, fields: Mapping[str, Any]) -> Decision:
     paid = (notice.transaction_no, notice.paid_at or now) if notice.succeeded else None
     record = {"provider": notice.provider, "fields": _plain(fields), "received_at": now.isoformat()}
     try:
-        storage.settle_on_notice(
+        settled = storage.settle_on_notice(
             order_id,
             provider=notice.provider,
             amount_vnd=notice.amount_vnd,
             paid=paid,  # type: ignore[arg-type]
             notice=record,
             now=when,
+            event_due=now + SETTLED_EVENT_GRACE,
         )
     except storage.Refused as refused:
         decision = domain.decide(refused.order, notice, when)
@@ -196,7 +243,35 @@ def _take(notice: Notice, fields: Mapping[str, Any]) -> Decision:
         _keep(order_id, notice.provider, fields, decision.code)
         return decision
     metrics.add_metric(name="OrdersPaid" if paid else "OrdersFailed", unit="Count", value=1)
+    if paid:
+        _send_settled(settled)
     return domain.answer(domain.CONFIRMED, "paid" if paid else "failed")
+
+
+SETTLED_EVENT_GRACE = timedelta(minutes=1)
+"""How long the relay leaves a just-paid order's settled event to the notice that paid it,
+which sends it at once: the relay sends it only if that send never happened."""
+
+
+def _send_settled(order: Order) -> None:
+    """The settled event of an order just paid, sent now so that its receipt exists within
+    seconds. The bank's answer is decided already and nothing here changes it: a send that
+    fails makes the event due for the relay's next run (and if even that fails, the relay
+    takes it once :data:`SETTLED_EVENT_GRACE` has passed)."""
+    events = _settled([order])  # none: it could not be built (logged), left for a person
+    try:
+        for _, event in events:
+            queues.send(get_settings().payment_settled_queue, event)
+    except Exception as error:
+        log.warning("settled event left to the relay", extra={"trace": _trace(error)})
+        try:
+            storage.event_due_now(order.order_id, clock.now())
+        except Exception as marking:
+            log.warning("settled event not marked due", extra={"trace": _trace(marking)})
+
+
+def _trace(error: Exception) -> str:
+    return observability.safe_trace(error)
 
 
 def _plain(fields: Mapping[str, Any]) -> dict[str, str]:
@@ -249,17 +324,45 @@ def _order_id_in(text: str | None) -> str | None:
     return text if text and domain.is_order_id(text) else None
 
 
-def return_status(
-    provider_name: Provider, params: Mapping[str, str]
-) -> tuple[str | None, bool, str | None]:
-    """The citizen's browser back from the provider: (order id, signature valid, status).
-    Only read, never write: the browser's word settles nothing, the IPN does."""
+def returned(provider_name: Provider, params: Mapping[str, str]) -> Returned:
+    """The citizen's browser back from the provider. Only read, never write: the browser's
+    word settles nothing, the IPN does. Unless the provider's signature holds, nothing the
+    link says is used beyond its order id (which the JSON answer has always echoed)."""
     provider = PROVIDERS[provider_name]
     order_id = _order_id_in(provider.order_id(params))
     if order_id is None or not provider.verify(params):
-        return order_id, False, None
+        return Returned(order_id, False, None, "unverified")
     order = storage.load_order(order_id)
-    return order_id, True, order.status if order else None
+    if order is not None and order.provider != provider_name:
+        order = None
+    outcome = domain.return_outcome(order, provider.verdict(params))
+    return Returned(
+        order_id,
+        True,
+        order,
+        outcome,
+        procedure_name=_procedure_name(order) if order is not None else "",
+        query=urlencode(provider.vouched(params)),
+    )
+
+
+def pay_again(provider_name: Provider, params: Mapping[str, str], client_ip: str) -> Order:
+    """A new order for the dossier of an order the citizen cancelled, or that failed or
+    expired, asked for from the return page: the bank's signed return link is what proves
+    the caller was that order's payer (it carries no token). The old order is not touched;
+    a new one replaces it as the dossier's order, or the one already waiting is answered."""
+    came_back = returned(provider_name, params)
+    if not came_back.signature_valid:
+        raise Problem(400, _NOT_THE_BANKS)
+    old = came_back.order
+    if old is None:
+        raise not_found(_NO_ORDER)
+    if old.status in ("paid", "refunded"):
+        raise conflict(_ALREADY_PAID)
+    order, _ = _open_order(
+        old.procedure_code, old.dossier_code, old.provider, old.owner, client_ip, old.agency_id
+    )
+    return order
 
 
 # -- expiry ----------------------------------------------------------------------------------
@@ -331,23 +434,47 @@ def issue_receipt(order_id: str) -> str | None:
     receipt only if it has none. Two consumers racing for a number cannot both win it, and
     a redelivered message finds the receipt already there.
     """
+    names: tuple[str, str] | None = None
     for attempt in range(RECEIPT_ATTEMPTS):
         order = storage.load_order(order_id)
         if order is None or order.paid_at is None:
             return None
         if order.receipt_no:
             return order.receipt_no
+        if names is None:
+            agency = catalogue_view.agency(order.agency_id)
+            names = (agency.name if agency else order.agency_id, _procedure_name(order))
         year = clock.local_date(order.paid_at).year
         seen = receipt_storage.last_receipt_number(order.agency_id, year)
         number = domain.receipt_number(order.agency_id, year, seen + 1)
         try:
-            receipt_storage.issue_receipt(order, year, seen, number, clock.now())
+            receipt_storage.issue_receipt(
+                order,
+                year,
+                seen,
+                number,
+                clock.now(),
+                agency_name=names[0],
+                procedure_name=names[1],
+            )
         except Conflict:
             # Another consumer took the number, or this order's receipt: read again.
             time.sleep(random.uniform(0, 0.01) * (attempt + 1))  # noqa: S311 - jitter
             continue
         return number
     raise ReceiptNotIssued(order_id)
+
+
+def view_receipt(order_id: str, principal: Principal | None) -> Receipt:
+    """The e-receipt of an order its caller may see (404 otherwise, as for the order); 409
+    while the order has none: not paid, or paid and its receipt a moment from issued."""
+    order = view_order(order_id, principal)
+    receipt = receipt_storage.receipt_of(order)
+    if receipt is not None:
+        return receipt
+    if order.paid_at is not None and order.status in ("paid", "refunded"):
+        raise Problem(409, _RECEIPT_ON_ITS_WAY, headers={"Retry-After": "2"})
+    raise conflict(_NO_RECEIPT_UNPAID)
 
 
 # -- reconciliation (đối soát) ---------------------------------------------------------------

@@ -26,11 +26,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 
 from services.core import aws, clock, dynamo
-from services.core.dynamo import iso, moment, transact, update_if
+from services.core.dynamo import condition_failed, iso, moment, plain, transact, update_if
 from services.core.settings import get_settings
-from services.payments.domain import Order
+from services.payments.domain import FeeLine, Order
 
 PENDING_SHARDS = 8  # spreads the expiry and outbox indexes over partitions at national volumes
 OUTBOX = "OUTBOX"
@@ -64,6 +65,10 @@ def order_item(order: Order) -> dict[str, Any]:
         "pay_by": iso(order.expires_at),
         "pay_url": order.pay_url,
     }
+    if order.procedure_name:
+        item["procedure_name"] = order.procedure_name
+    if order.fees:
+        item["fees"] = [{"name": f.name, "amount_vnd": f.amount_vnd} for f in order.fees]
     optional = {
         "paid_at": iso(order.paid_at),
         "settled_at": iso(order.settled_at),
@@ -101,6 +106,11 @@ def order_from(item: dict[str, Any]) -> Order:
         refunded_at=moment(item.get("refunded_at")),
         refund_reason=item.get("refund_reason"),
         flagged=item.get("flagged"),
+        procedure_name=str(item.get("procedure_name", "")),
+        fees=tuple(
+            FeeLine(str(fee["name"]), int(plain(fee["amount_vnd"])))
+            for fee in item.get("fees") or []
+        ),
     )
 
 
@@ -194,15 +204,19 @@ def settle_on_notice(
     paid: tuple[str, datetime] | None,
     notice: dict[str, Any],
     now: datetime,
-) -> None:
+    event_due: datetime | None = None,
+) -> Order:
     """Apply a notice to a pending order in ONE conditional write, the notice kept on the
-    order as the one that settled it. The condition is every check the provider's rules
-    make: of any number of notices racing, exactly one write succeeds; the others raise
-    :class:`Refused` with the order as it stands, for the caller to say why.
+    order as the one that settled it, and answer the order as it now is. The condition is
+    every check the provider's rules make: of any number of notices racing, exactly one
+    write succeeds; the others raise :class:`Refused` with the order as it stands, for the
+    caller to say why. ``now`` is the moment the order's time is judged at.
 
-    A paid order moves from the expiry index to the outbox index in the same write, so its
-    settled event is sent by the relay and never lost. The write is kept narrow (the notice
-    as one JSON string, nothing read back): it is the whole cost of a bank's notification.
+    A paid order moves from the expiry index to the outbox index in the same write, due at
+    ``event_due`` (``now`` by default): its settled event is sent by the caller at once,
+    and by the relay if that send never happened. The write is kept narrow (the notice as
+    one JSON string): it is the whole cost of a bank's notification; the order comes back
+    with it, not read again.
     """
     values: dict[str, Any] = {
         ":pending": "pending",
@@ -218,28 +232,33 @@ def settle_on_notice(
             {**notice, "transaction_no": transaction_no, "paid_at": iso(paid_at)},
             ensure_ascii=False,
         )
-        # The order moves from its expiry shard to the outbox, due at once; its receipt
-        # files it under its day of payment. Four attributes: this write is the whole cost
-        # of a bank's notification.
+        # The order moves from its expiry shard to the outbox; its receipt files it under
+        # its day of payment. Four attributes: this write is the whole cost of a bank's
+        # notification.
         update = "SET #status = :paid, accepted_notice = :notice, gsi1pk = :outbox, gsi1sk = :due"
         values |= {
             ":paid": "paid",
             ":outbox": f"{OUTBOX}#{_shard(order_id)}",
-            ":due": f"{iso(now)}#{order_id}",
+            ":due": f"{iso(event_due or now)}#{order_id}",
         }
     else:
         # Without its partition key the order leaves gsi1, the expiry sweep's index.
         update = "SET #status = :failed, accepted_notice = :notice REMOVE gsi1pk"
         values[":failed"] = "failed"
-    if not update_if(
-        table(),
-        order_key(order_id),
-        UpdateExpression=update,
-        ConditionExpression=_SETTLEABLE,
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues=values,
-    ):
-        raise Refused(load_order(order_id))
+    try:
+        answer = table().update_item(
+            Key=order_key(order_id),
+            UpdateExpression=update,
+            ConditionExpression=_SETTLEABLE,
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as error:
+        if condition_failed(error):
+            raise Refused(load_order(order_id)) from None
+        raise
+    return order_from(answer["Attributes"])
 
 
 def expire(order_id: str, now: datetime) -> bool:
@@ -410,6 +429,18 @@ def event_sent(order: Order, now: datetime) -> None:
             ":outbox": OUTBOX,
             ":next": f"{iso(now + RESEND_AFTER)}#{order.order_id}",
         },
+    )
+
+
+def event_due_now(order_id: str, now: datetime) -> bool:
+    """Make a paid order's settled event due at once, for the next relay: its first send
+    failed. False when the order left the outbox meanwhile (its receipt exists)."""
+    return update_if(
+        table(),
+        order_key(order_id),
+        UpdateExpression="SET gsi1sk = :due",
+        ConditionExpression="begins_with(gsi1pk, :outbox)",
+        ExpressionAttributeValues={":outbox": OUTBOX, ":due": f"{iso(now)}#{order_id}"},
     )
 
 

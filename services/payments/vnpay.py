@@ -2,13 +2,13 @@
 and the refund request of its merchant API. Pure functions, no I/O.
 
 The signed text is every ``vnp_*`` parameter except the hash itself, sorted by name, each
-part form-encoded as PHP's ``urlencode`` does (UTF-8, space as ``+``) and joined as
-``key=value`` with ``&``; the signature is the hex HMAC-SHA512 of that text keyed with the
-merchant's hash secret.
+part encoded exactly as PHP's ``urlencode`` encodes it (VNPAY's own sample code signs with
+it) and joined as ``key=value`` with ``&``; the signature is the hex HMAC-SHA512 of that
+text keyed with the merchant's hash secret.
 
->>> params = {"vnp_TxnRef": "A1", "vnp_Amount": "1000000", "vnp_OrderInfo": "Le phi A"}
+>>> params = {"vnp_TxnRef": "A1", "vnp_Amount": "1000000", "vnp_OrderInfo": "Le phi A~1"}
 >>> canonical(params)
-'vnp_Amount=1000000&vnp_OrderInfo=Le+phi+A&vnp_TxnRef=A1'
+'vnp_Amount=1000000&vnp_OrderInfo=Le+phi+A%7E1&vnp_TxnRef=A1'
 >>> verify({**params, "vnp_SecureHash": sign(params, "secret")}, "secret")
 True
 """
@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from datetime import datetime
-from urllib.parse import quote_plus
 
 from services.core.clock import VIETNAM_TZ
 from services.core.text import ascii_text
@@ -28,13 +28,32 @@ VERSION = "2.1.0"
 _UNSIGNED = {"vnp_SecureHash", "vnp_SecureHashType"}
 ORDER_TYPE = "billpayment"  # VNPAY's category for bills and public fees
 PAID = ("00", "00")  # (vnp_ResponseCode, vnp_TransactionStatus) of a successful payment
+CANCELLED_BY_PAYER = "24"  # vnp_ResponseCode: "Khách hàng hủy giao dịch" (VNPAY's table)
+
+
+# What PHP's urlencode leaves as it is; every other byte of the UTF-8 text is %XX, upper
+# case, and a space is "+". Python's quote_plus also keeps "~" (RFC 3986 unreserved),
+# which PHP encodes as %7E: a notice holding a "~" would then never verify.
+_URLENCODE_KEEPS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+def php_urlencode(text: str) -> str:
+    """``text`` as PHP's ``urlencode`` writes it.
+
+    >>> php_urlencode("Lệ phí ~ 1/2")
+    'L%E1%BB%87+ph%C3%AD+%7E+1%2F2'
+    """
+    return "".join(
+        chr(byte) if byte in _URLENCODE_KEEPS else "+" if byte == 0x20 else f"%{byte:02X}"
+        for byte in text.encode("utf-8")
+    )
 
 
 def canonical(params: Mapping[str, str]) -> str:
     signed = sorted(
         (k, v) for k, v in params.items() if k.startswith("vnp_") and k not in _UNSIGNED
     )
-    return "&".join(f"{quote_plus(k)}={quote_plus(str(v))}" for k, v in signed)
+    return "&".join(f"{php_urlencode(k)}={php_urlencode(str(v))}" for k, v in signed)
 
 
 def sign(params: Mapping[str, str], secret: str) -> str:
@@ -53,13 +72,42 @@ def vnp_time(moment: datetime) -> str:
     return moment.astimezone(VIETNAM_TZ).strftime("%Y%m%d%H%M%S")
 
 
+_VNP_TIME = re.compile(r"[0-9]{14}", re.ASCII)
+_ASCII_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+
+
 def parse_vnp_time(text: str) -> datetime:
+    """``yyyyMMddHHmmss`` in GMT+7, ASCII digits only; ValueError otherwise.
+
+    ``strptime`` alone would read full-width (``２０２６…``) or Arabic-Indic digits too, as
+    ``str.isdigit`` does: a bank never sends them, so a notice that does is malformed."""
+    if not _VNP_TIME.fullmatch(text):
+        raise ValueError("vnp time is yyyyMMddHHmmss in ASCII digits")
     return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=VIETNAM_TZ)
+
+
+def parse_amount(text: str) -> int | None:
+    """``vnp_Amount`` (VND x 100) as a number of dong: ASCII digits and whole dong only.
+
+    >>> parse_amount("15000000"), parse_amount("15000050"), parse_amount("１５００００００")
+    (150000, None, None)
+    """
+    if not _ASCII_DIGITS.fullmatch(text):
+        return None
+    amount = int(text)
+    return amount // 100 if amount % 100 == 0 else None
+
+
+# Kept in vnp_OrderInfo besides letters, digits and spaces: the marks of the national
+# identifiers (1.002804, 000.00.00.H26, HS-01), which VNPAY's own examples carry.
+_ORDER_INFO_MARKS = ".-_"
 
 
 def order_info(text: str) -> str:
     """``vnp_OrderInfo``: VNPAY takes Vietnamese without diacritics and no special marks."""
-    plain = "".join(c if c.isalnum() or c == " " else " " for c in ascii_text(text))
+    plain = "".join(
+        c if c.isalnum() or c == " " or c in _ORDER_INFO_MARKS else " " for c in ascii_text(text)
+    )
     return " ".join(plain.split())[:255]
 
 

@@ -80,11 +80,15 @@ MOMO_REFUND_RAW = (
 
 # ---------------------------------------------------------------------------- fake portal
 class FakePortal(ThreadingHTTPServer):
+    """Records what the bank sends; answers VNPAY's IPN, and the public catalogue's
+    records in ``catalogue`` (path to JSON), as the portal would."""
+
     daemon_threads = True
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _PortalHandler)
         self.requests: list[tuple[str, str, bytes]] = []
+        self.catalogue: dict[str, dict[str, Any]] = {}
 
     @property
     def base_url(self) -> str:
@@ -98,7 +102,15 @@ class _PortalHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         self.server.requests.append((self.command, self.path, body))
-        if self.path.startswith("/payments/callbacks/vnpay/ipn"):
+        record = self.server.catalogue.get(self.path)
+        if record is not None:
+            answer = json.dumps(record, ensure_ascii=False).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+        elif self.path.startswith("/payments/callbacks/vnpay/ipn"):
             answer = json.dumps({"RspCode": "00", "Message": "Confirm Success"}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -195,6 +207,8 @@ def press(base: str, params: dict[str, str], action: str) -> tuple[int, dict[str
 def test_the_hash_data_is_php_urlencoded_and_sorted() -> None:
     params = {"vnp_b": "a b:c/đ", "vnp_a": "1", "vnp_SecureHash": "x", "vnp_SecureHashType": "y"}
     assert sandbox_bank.vnpay_hash_data(params) == "vnp_a=1&vnp_b=a+b%3Ac%2F%C4%91"
+    # PHP's urlencode, unlike Python's quote_plus, encodes "~" (and "*").
+    assert sandbox_bank.vnpay_hash_data({"vnp_c": "~*-_."}) == "vnp_c=%7E%2A-_."
     # openssl dgst -sha512 -hmac TESTVNPAYSECRET0123456789ABCDEFG over that text:
     assert sandbox_bank.vnpay_sign(VNPAY_SECRET, params) == (
         "f0c47bcee9f47e32b6688c1bf8ce93dae5210c838203429d7a34b2537343ec3a"
@@ -219,11 +233,76 @@ def test_a_signed_pay_url_shows_the_pay_page(bank: tuple[SandboxBank, str]) -> N
     page = raw.decode()
     assert status == 200
     assert headers["content-type"].startswith("text/html")
-    assert "1.250.000 ₫" in page
+    assert "1.250.000\u00a0₫" in page  # the ₫ never wraps away from its amount
     assert html.escape(params["vnp_OrderInfo"]) in page
     assert "ORD-1" in page
     assert "Thanh toán / Pay" in page and "Hủy / Cancel" in page
     assert 'action="/sandbox-bank/vnpay/pay"' in page
+
+
+PORTAL_ORDER_INFO = "Le phi 1.002804 ho so 000.00.01.H01-240101-0001 tai 000.00.00.H26 Doi GPLX"
+
+
+def test_the_pay_page_names_the_merchant_the_agency_and_the_procedure(
+    bank: tuple[SandboxBank, str], portal: FakePortal
+) -> None:
+    _, base = bank
+    portal.catalogue = {
+        "/catalogue/procedures/1.002804": {"code": "1.002804", "name": "Đổi giấy phép lái xe"},
+        "/catalogue/agencies/000.00.00.H26": {"agency_id": "000.00.00.H26", "name": "Bộ Công an"},
+    }
+    params = pay_params(vnp_OrderInfo=PORTAL_ORDER_INFO)
+    status, _, raw = call(pay_url(base, params))
+    page = raw.decode()
+    assert status == 200
+    assert (
+        "<dt>Đơn vị chấp nhận thanh toán / Merchant</dt><dd>Cổng Dịch vụ công quốc gia</dd>" in page
+    )
+    assert "<dt>Cơ quan thu / Receiving agency</dt><dd>Bộ Công an</dd>" in page
+    assert "<dt>Thủ tục / Procedure</dt><dd>Đổi giấy phép lái xe</dd>" in page
+    # Beside the order info, as VNPAY has it: ASCII.
+    assert f"<dt>Nội dung / Order info</dt><dd>{PORTAL_ORDER_INFO}</dd>" in page
+
+
+def test_the_merchant_is_named_as_its_profile_says_and_an_unknown_order_info_is_shown_alone(
+    portal: FakePortal,
+) -> None:
+    the_bank = SandboxBank(
+        portal.base_url,
+        {"tmn_code": "PORTAL01", "hash_secret": VNPAY_SECRET, "merchant_name": "Sở Tư pháp"},
+        {"partner_code": "PORTAL01", "access_key": MOMO_ACCESS_KEY, "secret_key": MOMO_SECRET},
+    )
+    query = urlencode(pay_params())  # order info of another form than the portal's
+    status, _, raw = the_bank.handle("GET", "/sandbox-bank/vnpay/pay", query, {}, None)
+    page = raw.decode()
+    assert status == 200
+    assert "<dd>Sở Tư pháp</dd>" in page
+    assert "Receiving agency" not in page and "Thủ tục / Procedure" not in page
+    assert portal.requests == []  # nothing was looked up
+
+
+def test_a_catalogue_that_does_not_answer_leaves_the_page_as_it_is(
+    bank: tuple[SandboxBank, str], portal: FakePortal
+) -> None:
+    _, base = bank
+    status, _, raw = call(pay_url(base, pay_params(vnp_OrderInfo=PORTAL_ORDER_INFO)))
+    assert status == 200  # the fake portal answers the catalogue 204, no record
+    assert "Receiving agency" not in raw.decode()
+    assert "Thanh toán / Pay" in raw.decode()
+
+
+def test_the_pay_page_is_a_page_anyone_can_use(bank: tuple[SandboxBank, str]) -> None:
+    _, base = bank
+    page = call(pay_url(base, pay_params()))[2].decode()
+    assert page.startswith("<!doctype html><html lang=vi><head><meta charset=utf-8>")
+    assert '<meta name=viewport content="width=device-width,initial-scale=1">' in page
+    assert "<title>VNPAY – Thanh toán / Payment</title>" in page
+    assert "<main class=card>" in page and "<h1>" in page
+    assert page.count("<button") == page.count("type=submit>") == 2  # Pay, Cancel
+    # Long values wrap between words, not anywhere; the amount never wraps.
+    assert "break-all" not in page
+    assert "overflow-wrap:anywhere" in page
+    assert ".amount{font-size:24px;font-weight:600;white-space:nowrap}" in page
 
 
 @pytest.mark.parametrize(
@@ -447,7 +526,7 @@ def test_momo_create_answers_a_pay_url_that_shows_the_page(
     assert isinstance(created["responseTime"], int)
     status, _, page = call(created["payUrl"])
     assert status == 200
-    assert "75.000 ₫" in page.decode() and "Thanh toán / Pay" in page.decode()
+    assert "75.000\u00a0₫" in page.decode() and "Thanh toán / Pay" in page.decode()
     # The same request again: the same answer; the same order with another request: refused.
     assert post_json(f"{base}/sandbox-bank/momo/create", request)[1] == created
     again = create_request(portal)

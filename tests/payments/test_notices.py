@@ -212,7 +212,7 @@ def test_sixty_four_identical_notices_settle_once(
     assert json.loads(citizen.get(order["order_id"]).body)["status"] == "paid"
     from services.payments import service
 
-    assert service.relay_quietly() >= 1  # the schedule sends settled events
+    # The notice that paid sent the settled event itself: the relay has nothing to send.
     assert service.relay_quietly() == 0
     sqs = boto3.client("sqs")
     url = sqs.get_queue_url(QueueName="portal-test-payment-settled")["QueueUrl"]
@@ -284,3 +284,36 @@ def test_during_a_secret_rotation_notices_signed_with_either_secret_are_taken(
         bank.profile = original
         secrets.put_secret_value(SecretId=name, SecretString=json.dumps(original))
         parameters.clear_caches()
+
+
+FULL_WIDTH_AMOUNT = "\uff11\uff15\uff10\uff10\uff10\uff10\uff10\uff10"  # １５００００００
+ARABIC_INDIC_AMOUNT = "\u0661\u0665\u0660\u0660\u0660\u0660\u0660\u0660"  # ١٥٠٠٠٠٠٠
+
+
+def _signed(bank: Bank, notice: dict[str, str], **changes: str) -> dict[str, str]:
+    """``notice`` with ``changes``, signed again by the bank: the bank vouches for them."""
+    fields = {k: v for k, v in notice.items() if k != "vnp_SecureHash"} | changes
+    return {**fields, "vnp_SecureHash": vnpay_sign(bank.profile["hash_secret"], fields)}
+
+
+@pytest.mark.parametrize("amount", [FULL_WIDTH_AMOUNT, ARABIC_INDIC_AMOUNT])
+def test_an_amount_signed_in_other_digits_is_an_invalid_amount(
+    citizen: Citizen, bank: Bank, amount: str
+) -> None:
+    order = _order(citizen, f"IPN-DIGITS-{ord(amount[0]):x}")
+    notice = _signed(bank, bank.notice(order["order_id"], AMOUNT), vnp_Amount=amount)
+    assert bank.send(notice) == {"RspCode": "04", "Message": "Invalid amount"}
+    assert json.loads(citizen.get(order["order_id"]).body)["status"] == "pending"
+    assert [n["outcome"] for n in _notices(order["order_id"])] == ["04"]
+    assert bank.send(bank.notice(order["order_id"], AMOUNT))["RspCode"] == "00"
+
+
+def test_a_pay_date_signed_in_other_digits_is_malformed(citizen: Citizen, bank: Bank) -> None:
+    """VNPAY's rules name no code for a malformed field of a genuine notice: it is 99 ("any
+    other error"), not 97, which says the signature is wrong, and it is not."""
+    order = _order(citizen, "IPN-DIGITS-DATE")
+    notice = bank.notice(order["order_id"], AMOUNT)
+    full_width = "".join(chr(0xFF10 + int(d)) for d in notice["vnp_PayDate"])
+    assert bank.send(_signed(bank, notice, vnp_PayDate=full_width))["RspCode"] == "99"
+    assert json.loads(citizen.get(order["order_id"]).body)["status"] == "pending"
+    assert [n["outcome"] for n in _notices(order["order_id"])] == ["99"]

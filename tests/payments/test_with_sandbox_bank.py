@@ -243,3 +243,89 @@ def test_an_unreachable_provider_is_a_502_and_changes_nothing(
         parameters.clear_caches()  # type: ignore[no-untyped-call]
     # Nothing was held: once MoMo answers again, the dossier gets its order.
     assert citizen.order("SBX-DOWN", provider="momo").status_code == 201
+
+
+def _momo_order(citizen: Citizen, dossier: str) -> dict[str, Any]:
+    response = citizen.order(dossier, provider="momo")
+    assert response.status_code == 201, response.body
+    return dict(json.loads(response.body))
+
+
+def _kept_outcomes(order_id: str) -> list[str]:
+    table = boto3.resource("dynamodb").Table("portal-test-payments")
+    items = table.query(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": f"ORDER#{order_id}"}
+    )["Items"]
+    return [str(i["outcome"]) for i in items if str(i["sk"]).startswith("NOTICE#")]
+
+
+def _momo_ipn(order: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A MoMo IPN for ``order`` as MoMo signs it, with ``changes`` signed too."""
+    from infra.sandbox_bank import momo_sign
+    from infra.sandbox_bank.signing import MOMO_IPN_FIELDS
+
+    profile = merchant("momo")
+    ipn: dict[str, Any] = {
+        "partnerCode": profile["partner_code"],
+        "orderId": order["order_id"],
+        "requestId": order["order_id"],
+        "amount": AMOUNT,
+        "orderInfo": "Le phi",
+        "orderType": "momo_wallet",
+        "transId": 4088878653,
+        "resultCode": 0,
+        "message": "Thành công.",
+        "payType": "qr",
+        "responseTime": 1777624200000,
+        "extraData": "",
+        **changes,
+    }
+    signed = {**ipn, "accessKey": profile["access_key"]}
+    return {**ipn, "signature": momo_sign(profile["secret_key"], signed, MOMO_IPN_FIELDS)}
+
+
+@pytest.mark.parametrize(
+    ("dossier", "changes", "outcome"),
+    [
+        ("SBX-FW-AMOUNT", {"amount": "\uff11\uff15\uff10\uff10\uff10\uff10"}, "04"),  # １５００００
+        ("SBX-AI-AMOUNT", {"amount": "\u0661\u0665\u0660\u0660\u0660\u0660"}, "04"),  # ١٥٠٠٠٠
+        ("SBX-FW-TIME", {"responseTime": "\uff11\uff17\uff17\uff17"}, "99"),
+    ],
+)
+def test_a_momo_notice_with_numbers_in_other_digits_pays_nothing(
+    sandbox: str,
+    citizen: Citizen,
+    client: Client,
+    dossier: str,
+    changes: dict[str, Any],
+    outcome: str,
+) -> None:
+    order = _momo_order(citizen, dossier)
+    response = client.http.post(
+        "/callbacks/momo/ipn",
+        body=json.dumps(_momo_ipn(order, **changes)),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 204  # MoMo is always answered 204; the notice is kept
+    assert json.loads(citizen.get(order["order_id"]).body)["status"] == "pending"
+    assert _kept_outcomes(order["order_id"]) == [outcome]
+
+
+def test_a_citizen_who_refuses_in_momo_is_told_so_and_may_pay_again(
+    sandbox: str, citizen: Citizen, client: Client
+) -> None:
+    order = _momo_order(citizen, "SBX-MOMO-REFUSED")
+    token = query_of(order["pay_url"])["t"]
+    status, location = _press(f"{sandbox}/sandbox-bank/momo/pay", {"action": "cancel", "t": token})
+    assert status == 302
+    assert query_of(location)["resultCode"] == "1006"  # MoMo's "user has denied to confirm"
+    assert json.loads(citizen.get(order["order_id"]).body)["status"] == "failed"
+    page = client.http.get(
+        "/callbacks/momo/return?" + urlsplit(location).query, headers={"Accept": "text/html"}
+    ).body.decode()
+    assert "<h1>Bạn đã hủy thanh toán</h1>" in page
+    assert ">Thanh toán lại</button>" in page
+    again = client.http.post("/callbacks/momo/pay-again?" + urlsplit(location).query, body="")
+    assert again.status_code == 303
+    assert again.headers["Location"].startswith(f"{sandbox}/sandbox-bank/momo/pay?t=")
+    assert again.headers["Location"] != order["pay_url"]

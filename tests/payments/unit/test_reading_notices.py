@@ -66,3 +66,75 @@ def test_a_momo_notice() -> None:
     # MoMo's return URL brings the same fields back as text.
     assert Momo().order_id({"orderId": ORDER_ID, "amount": "150000"}) == ORDER_ID
     assert Momo().order_id({}) is None
+
+
+# Amounts and times are ASCII digits: str.isdigit and strptime would also take these.
+FULL_WIDTH = "\uff11\uff15\uff10\uff10\uff10\uff10\uff10\uff10"  # １５００００００
+ARABIC_INDIC = "\u0661\u0665\u0660\u0660\u0660\u0660\u0660\u0660"  # ١٥٠٠٠٠٠٠
+
+
+@pytest.mark.parametrize("amount", [FULL_WIDTH, ARABIC_INDIC, "15000000\u0660"])
+def test_a_vnpay_amount_in_other_digits_is_no_amount(amount: str) -> None:
+    assert amount.isdigit()  # what the notice used to be read with
+    assert Vnpay().notice({**VNPAY_PAID, "vnp_Amount": amount}).amount_vnd is None
+
+
+@pytest.mark.parametrize(
+    "pay_date",
+    [
+        "\uff12\uff10\uff12\uff16\uff10\uff15\uff10\uff11\uff10\uff18\uff13\uff10\uff10\uff10",
+        "2026050108300\u0660",
+        "2026-05-01T08:30",
+    ],
+)
+def test_a_vnpay_pay_date_in_other_digits_is_malformed(pay_date: str) -> None:
+    with pytest.raises(ValueError):
+        Vnpay().notice({**VNPAY_PAID, "vnp_PayDate": pay_date})
+
+
+def test_momo_numbers_are_json_integers() -> None:
+    assert (
+        Momo().notice({**MOMO_PAID, "amount": "\uff11\uff15\uff10\uff10\uff10\uff10"}).amount_vnd
+        is None
+    )
+    with pytest.raises(ValueError):
+        Momo().notice({**MOMO_PAID, "responseTime": "\uff11\uff17\uff17\uff17"})
+    with pytest.raises(ValueError):
+        Momo().notice({**MOMO_PAID, "resultCode": "\uff10"})
+
+
+@pytest.mark.parametrize(
+    ("codes", "verdict"),
+    [
+        (("00", "00"), "paid"),
+        (("24", "02"), "cancelled"),
+        (("51", "02"), "failed"),
+        (("00", "01"), "failed"),
+        (("07", "00"), "failed"),
+        ((None, None), None),
+    ],
+)
+def test_what_a_vnpay_return_says_happened(
+    codes: tuple[str | None, str | None], verdict: str | None
+) -> None:
+    fields = {
+        k: v for k, v in zip(("vnp_ResponseCode", "vnp_TransactionStatus"), codes, strict=True) if v
+    }
+    assert Vnpay().verdict(fields) == verdict
+
+
+@pytest.mark.parametrize(
+    ("result", "verdict"),
+    [
+        ("0", "paid"),
+        (0, "paid"),
+        ("1006", "cancelled"),
+        ("1005", "failed"),
+        ("9000", "failed"),
+        ("\uff10", None),
+        (None, None),
+    ],
+)
+def test_what_a_momo_return_says_happened(result: object, verdict: str | None) -> None:
+    # MoMo's redirect brings its fields back as text; 1006 is the user's refusal.
+    assert Momo().verdict({"resultCode": result} if result is not None else {}) == verdict

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 from infra.sandbox_bank import vnpay_sign
@@ -138,3 +138,31 @@ def test_the_modules_examples_run() -> None:
 
     for module in (vnpay, momo):
         assert doctest.testmod(module).failed == 0
+
+
+def test_the_bank_accepts_a_pay_url_the_portal_signed_over_a_tilde() -> None:
+    """Two signers written apart agree on ``~`` (``%7E``), as VNPAY's PHP does."""
+    from infra.sandbox_bank import SandboxBank
+
+    url = vnpay.payment_url(
+        base_url="http://bank.example/sandbox-bank/vnpay/pay",
+        tmn_code="PORTAL01",
+        secret=SECRET,
+        order_id="0123456789ABCDEFGHJK",
+        amount_vnd=150_000,
+        description="Le phi 1.002804 ho so HS-01 tai bo-cong-an Doi giay phep",
+        return_url="http://portal.example/~ho-so/payments/callbacks/vnpay/return",
+        client_ip="127.0.0.1",
+        created_at=datetime.now(UTC),
+        expires_at=datetime.now(UTC) + timedelta(minutes=15),
+    )
+    assert "vnp_ReturnUrl=http%3A%2F%2Fportal.example%2F%7Eho-so%2F" in url
+    bank = SandboxBank(
+        "http://portal.example",
+        {"tmn_code": "PORTAL01", "hash_secret": SECRET},
+        {"partner_code": "PORTAL01", "access_key": "ak", "secret_key": "sk"},
+        http_get=lambda url: (404, b""),
+    )
+    status, _, page = bank.handle("GET", "/sandbox-bank/vnpay/pay", urlsplit(url).query, {}, None)
+    assert status == 200, page.decode()
+    assert "Thanh toán / Pay" in page.decode()
