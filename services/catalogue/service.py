@@ -30,7 +30,7 @@ from services.catalogue.search_index import SearchResult
 from services.core import clock, observability, queues
 from services.core.auth import Principal, Role
 from services.core.dynamo import Conflict
-from services.core.identifiers import is_agency_id, is_procedure_code
+from services.core.identifiers import is_agency_id, is_procedure_code, national_code
 from services.core.messages import ProcedureAbolished, ProcedurePublished
 from services.core.pagination import decode_cursor, encode_cursor
 from services.core.problems import (
@@ -129,7 +129,7 @@ def _known_code(code: str) -> str:
     reaches DynamoDB, whose keys have a size limit."""
     if not is_procedure_code(code):
         raise not_found(_NO_PROCEDURE)
-    return code
+    return national_code(code)  # a local code (2.000815.000.00.00.H55) means the national one
 
 
 def may_edit(principal: Principal | None, agency_ids: Iterable[str]) -> bool:
@@ -140,7 +140,7 @@ def may_edit(principal: Principal | None, agency_ids: Iterable[str]) -> bool:
 def _declarable_code(code: str) -> str:
     if not is_procedure_code(code):
         raise invalid([FieldError("code", "a procedure code looks like 1.001234")])
-    return code
+    return national_code(code)
 
 
 def put_draft(principal: Principal, code: str, body: ProcedureBody) -> ProcedureRecord:
@@ -174,7 +174,7 @@ def _put_draft(principal: Principal, code: str, content: ProcedureContent) -> Pr
 
 
 def get_procedure(principal: Principal | None, code: str, view: str) -> ProcedureRecord:
-    _known_code(code)
+    code = _known_code(code)
     if view == "current":
         current = storage.load_current(code)
         if current is not None:
@@ -191,7 +191,7 @@ def get_procedure(principal: Principal | None, code: str, view: str) -> Procedur
 def publish(code: str, *, force: bool, relay_now: bool = True) -> ProcedureRecord:
     """Publish the draft; ``relay_now=False`` leaves the change message in the outbox for a
     bulk caller to relay in batches."""
-    _known_code(code)
+    code = _known_code(code)
     state = storage.load_state(code)
     if not state.exists:
         raise not_found(_NO_PROCEDURE)
@@ -214,7 +214,7 @@ def publish(code: str, *, force: bool, relay_now: bool = True) -> ProcedureRecor
 
 
 def abolish(code: str, reason: str) -> ProcedureRecord:
-    _known_code(code)
+    code = _known_code(code)
     state = storage.load_state(code)
     if not state.exists:
         raise not_found(_NO_PROCEDURE)
@@ -302,7 +302,8 @@ def versions(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[ProcedureRecord], str | None]:
-    if storage.load_current(_known_code(code)) is None:
+    code = _known_code(code)
+    if storage.load_current(code) is None:
         get_procedure(principal, code, "current")  # 404 unless an editor sees a draft
     scope = f"versions:{code}"
     start = storage.decode_start(decode_cursor(cursor, scope)) if cursor else None
