@@ -89,6 +89,10 @@ def test_a_system_may_not_take_over_another_agencys_dossier(portal: Portal, auth
         {"citizen_id": ""},
         {"received_at": "hôm qua"},
         {"due_at": "2025-05-17T10:00:00"},  # no offset: which day would it be due?
+        # Valid ISO 8601 whose UTC form does not exist, or lies outside the portal's years.
+        {"received_at": "0001-01-01T00:00:00+14:00"},
+        {"due_at": "9999-12-31T23:59:59-12:00"},
+        {"completed_at": "1800-01-01T00:00:00+07:00"},
         {"surprise": True},
     ],
 )
