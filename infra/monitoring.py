@@ -43,6 +43,7 @@ BUSINESS_METRICS: dict[str, tuple[str, ...]] = {
         "CasesAnswered",
         "CasesPublished",
         "CasesClosed",
+        "AccessKeysSlowedDown",
     ),
     "ratings": ("DossierEvents", "Ratings", "RatingsCounted"),
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice, Rate, Response, SQSEvent
 
@@ -30,7 +30,9 @@ from services.payments.models import (
     VnpayAnswer,
     VnpayParams,
 )
-from services.payments.reconciliation import Reconciliation
+
+if TYPE_CHECKING:
+    from services.payments.reconciliation import Reconciliation
 
 app = Chalice(app_name="portal-payments")
 api = Api(

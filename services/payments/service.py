@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from services.core import catalogue_view, clock, observability, queues
@@ -22,7 +22,7 @@ from services.core.messages import PaymentSettled
 from services.core.problems import FieldError, Problem, Text, conflict, invalid, not_found
 from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
-from services.payments import domain, receipt_storage, reconciliation, storage
+from services.payments import domain, receipt_storage, storage
 from services.payments.domain import (
     Decision,
     FeeLine,
@@ -33,6 +33,9 @@ from services.payments.domain import (
     Returned,
 )
 from services.payments.providers import PROVIDERS, PaymentProvider, ProviderError
+
+if TYPE_CHECKING:
+    from services.payments import reconciliation
 
 log = observability.logger("payments")
 metrics = observability.metrics("payments")
@@ -483,6 +486,8 @@ _STATEMENT_REFUSED = Text("Bảng kê không đối soát được.", "The state
 
 
 def _facts(order: Order) -> reconciliation.OrderFacts:
+    from services.payments import reconciliation
+
     return reconciliation.OrderFacts(
         order_id=order.order_id,
         status=order.status,
@@ -504,6 +509,10 @@ def reconcile_statement(
     nothing else: reconciliation never settles an order. A statement that is not one day's
     (cut short, or spanning more than ``MAX_DAYS`` days) is a 422 before any flag is set.
     """
+    # Loaded on the day's one run, not at every container's cold start (its dataclasses
+    # alone cost 15 ms of import): tests/test_cold_start.py holds payments to its budget.
+    from services.payments import reconciliation
+
     statement = reconciliation.parse_statement(text)
     try:
         days = reconciliation.statement_days(statement, statement_day)
