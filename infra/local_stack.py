@@ -73,9 +73,14 @@ def _generated_secret() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(32))
 
 
-# What moto's CloudFormation skips and the local stack does not miss: secrets, which
-# infra.world creates itself, and alarms, which have nobody to page locally.
-_SKIPPED_QUIETLY = {("AWS::SecretsManager::Secret",), ("AWS::CloudWatch::Alarm",)}
+# What moto's CloudFormation skips and the local stack does not miss: secrets and the e-mail
+# sender's identity, which infra.world creates itself, and alarms, which have nobody to page
+# locally.
+_SKIPPED_QUIETLY = {
+    ("AWS::SecretsManager::Secret",),
+    ("AWS::CloudWatch::Alarm",),
+    ("AWS::SES::EmailIdentity",),
+}
 
 
 class _SkippedResourceFilter(logging.Filter):

@@ -43,6 +43,25 @@ def s3() -> Any:
 
 
 @cache
+def s3_presigner() -> Any:
+    """S3 for presigned links, signed with SigV4: a link that fixes headers (the content
+    type, the length, a checksum) signs them, which only SigV4 does in every region."""
+    from botocore.config import Config
+
+    return boto3.client("s3", config=Config(signature_version="s3v4"))
+
+
+@cache
+def sesv2() -> Any:
+    return boto3.client("sesv2")
+
+
+@cache
+def sns() -> Any:
+    return boto3.client("sns")
+
+
+@cache
 def account_id() -> str:
     return str(boto3.client("sts").get_caller_identity()["Account"])
 
@@ -59,5 +78,17 @@ def queue_url(name: str) -> str:
 
 def reset_clients() -> None:
     """Forget cached clients, for tests that start a new moto world in the same process."""
-    for cached in (_resource, dynamodb_client, table, kms, s3, account_id, sqs, queue_url):
+    for cached in (
+        _resource,
+        dynamodb_client,
+        table,
+        kms,
+        s3,
+        s3_presigner,
+        sesv2,
+        sns,
+        account_id,
+        sqs,
+        queue_url,
+    ):
         cached.cache_clear()
