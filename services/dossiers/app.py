@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -116,9 +117,15 @@ def batch(body: BatchBody, principal: Principal) -> Response:
             applied=result.applied if result.problem is None else None,
             errors=errors,
         )
-    answer = BatchAnswer(items=[a for a in answers if a is not None])
+    # ``applied`` and ``errors`` appear where they apply; ``dossier_code`` always (null for
+    # an item that named none).
+    items = [
+        {**a.model_dump(mode="json", exclude_none=True), "dossier_code": a.dossier_code}
+        for a in answers
+        if a is not None
+    ]
     return Response(
-        body=answer.model_dump_json(exclude_none=True),
+        body=json.dumps({"items": items}, ensure_ascii=False),
         status_code=200,
         headers={"Content-Type": JSON},
     )

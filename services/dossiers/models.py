@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
+from services.core.clock import VIETNAM_TZ
 from services.core.identifiers import (
     AgencyId,
     DossierCode,
@@ -20,6 +28,12 @@ from services.core.models import Model, Strict
 from services.dossiers.domain import LETTER_NO_PATTERN
 
 Channel = Literal["online", "counter", "post"]
+At = Annotated[
+    datetime,
+    PlainSerializer(lambda moment: moment.astimezone(VIETNAM_TZ).isoformat(), return_type=str),
+]
+"""A moment in an answer: in Vietnam time (UTC+7), as the people handling dossiers read it,
+whichever form it was computed or stored in."""
 RESULT_ID_PATTERN = r"^[0-9a-f]{32}$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 PHONE = re.compile(r"^(?:\+?84|0)[1-9][0-9]{8,9}$")
@@ -81,11 +95,13 @@ class DossierBody(_Strict):
     digitized: bool | None = None
     paid_online: bool | None = None
 
-    @model_validator(mode="after")
-    def _due_after_receipt(self) -> DossierBody:
-        if self.due_at is not None and self.due_at <= self.received_at:
+    @field_validator("due_at")
+    @classmethod
+    def _due_after_receipt(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        received = info.data.get("received_at")
+        if value is not None and received is not None and value <= received:
             raise ValueError("due_at must be after received_at")
-        return self
+        return value
 
 
 class BatchItem(DossierBody):
@@ -125,7 +141,7 @@ class ProgressBody(_Strict):
 class Synced(Model):
     dossier_code: str
     status: int
-    due_at: datetime
+    due_at: At
     applied: bool = Field(description="False when a change with a later status_at was applied")
 
 
@@ -147,7 +163,7 @@ class BatchAnswer(Model):
 
 # -- reading ----------------------------------------------------------------------------------
 class StepView(Model):
-    at: datetime
+    at: At
     status: int
     status_name: str
     actor: str
@@ -166,10 +182,10 @@ class ApplicantView(Model):
 class LetterView(Model):
     letter_no: str
     dossier_code: str
-    issued_at: datetime
+    issued_at: At
     reason: str
-    old_due_at: datetime
-    new_due_at: datetime
+    old_due_at: At
+    new_due_at: At
     official_id: str
 
 
@@ -180,8 +196,8 @@ class ResultView(Model):
     size: int
     sha256: str
     state: Literal["awaiting-upload", "offered", "rejected"]
-    registered_at: datetime
-    checked_at: datetime | None = None
+    registered_at: At
+    checked_at: At | None = None
 
 
 class DossierView(Model):
@@ -191,20 +207,20 @@ class DossierView(Model):
     agency_id: str
     channel: Channel
     applicant: ApplicantView
-    received_at: datetime
-    due_at: datetime
-    original_due_at: datetime = Field(description="The due date before any apology")
+    received_at: At
+    due_at: At
+    original_due_at: At = Field(description="The due date before any apology")
     status: int
     status_name: str
-    status_at: datetime
+    status_at: At
     official_id: str | None
-    completed_at: datetime | None
-    returned_at: datetime | None
+    completed_at: At | None
+    returned_at: At | None
     digitized: bool | None
     paid_online: bool | None
     overdue: bool
     late: bool = Field(description="Past the due date before any apology, as on-time is counted")
-    waiting_since: datetime | None = Field(description="Since when the clock stands (5, 6)")
+    waiting_since: At | None = Field(description="Since when the clock stands (5, 6)")
     timeline: list[StepView]
     apologies: list[LetterView]
     results: list[ResultView]
@@ -217,8 +233,8 @@ class PublicStatus(Model):
     agency_id: str
     status: int
     status_name: str
-    received_at: datetime
-    due_at: datetime
+    received_at: At
+    due_at: At
     overdue: bool
 
 
@@ -230,11 +246,11 @@ class DossierSummary(Model):
     channel: str
     status: int
     status_name: str
-    received_at: datetime
-    due_at: datetime
+    received_at: At
+    due_at: At
     overdue: bool
     apologised: bool
-    completed_at: datetime | None = None
+    completed_at: At | None = None
 
 
 class DossierPage(Model):
@@ -290,7 +306,7 @@ class Verification(Model):
     procedure_name: str
     agency_id: str
     agency_name: str
-    issued_at: datetime
+    issued_at: At
 
 
 # -- the results bucket's events ----------------------------------------------------------------

@@ -44,7 +44,6 @@ from functools import cache
 from typing import Any, TypeVar
 
 from boto3.dynamodb.conditions import Key
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from services.core import aws, dynamo
@@ -72,8 +71,6 @@ or not, and hands back a cursor to go on."""
 
 Item = dict[str, Any]
 T = TypeVar("T")
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 def table_name() -> str:
@@ -85,6 +82,8 @@ def table() -> Any:
 
 
 def _client() -> Any:
+    # The table resource's own client: it takes and answers plain Python values, as the
+    # resource does, and, unlike a resource, may be shared by threads.
     return aws.dynamodb_client()
 
 
@@ -329,14 +328,13 @@ def _bytes(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
-def _from_wire(raw: dict[str, Any]) -> Item:
-    item = {k: _deserializer.deserialize(v) for k, v in raw.items()}
-    return {k: _bytes(v) for k, v in item.items()}
+def _plain_bytes(raw: dict[str, Any]) -> Item:
+    return {k: _bytes(v) for k, v in raw.items()}
 
 
 def load(code: str) -> Held | None:
     item = table().get_item(Key=dossier_key(code), ConsistentRead=True).get("Item")
-    return _held({k: _bytes(v) for k, v in item.items()}) if item else None
+    return _held(_plain_bytes(item)) if item else None
 
 
 def load_many(codes: Iterable[str]) -> dict[str, Held]:
@@ -344,15 +342,12 @@ def load_many(codes: Iterable[str]) -> dict[str, Held]:
     wanted = list(dict.fromkeys(codes))
     found: dict[str, Held] = {}
     for start in range(0, len(wanted), 100):
-        keys = [
-            {k: _serializer.serialize(v) for k, v in dossier_key(code).items()}
-            for code in wanted[start : start + 100]
-        ]
+        keys = [dossier_key(code) for code in wanted[start : start + 100]]
         request: dict[str, Any] = {table_name(): {"Keys": keys, "ConsistentRead": True}}
         while request:
             answer = _client().batch_get_item(RequestItems=request)
             for raw in answer["Responses"].get(table_name(), []):
-                held = _held(_from_wire(raw))
+                held = _held(_plain_bytes(raw))
                 found[held.dossier.dossier_code] = held
             request = answer.get("UnprocessedKeys") or {}
     return found
@@ -368,15 +363,15 @@ class Write:
 
 
 def _put(write: Write) -> bool:
-    item = {
-        k: _serializer.serialize(v) for k, v in dossier_item(write.after, write.contact).items()
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "Item": dossier_item(write.after, write.contact),
     }
-    request: dict[str, Any] = {"TableName": table_name(), "Item": item}
     if write.before is None:
         request["ConditionExpression"] = "attribute_not_exists(pk)"
     else:
         request["ConditionExpression"] = "version = :seen"
-        request["ExpressionAttributeValues"] = {":seen": {"N": str(write.before.version)}}
+        request["ExpressionAttributeValues"] = {":seen": write.before.version}
     try:
         _client().put_item(**request)
     except ClientError as error:
@@ -762,7 +757,7 @@ def load_whole(code: str) -> Whole | None:
     letters: list[Letter] = []
     results: list[Result] = []
     for raw in items:
-        item = {k: _bytes(v) for k, v in raw.items()}
+        item = _plain_bytes(raw)
         sort_key = str(item["sk"])
         if sort_key == "DOSSIER":
             held = _held(item)
