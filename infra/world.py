@@ -2,7 +2,7 @@
 
 In AWS, CloudFormation does all of it. moto's CloudFormation creates the tables and queues
 but skips ``AWS::SecretsManager::Secret`` and ``AWS::SES::EmailIdentity``, and ignores
-point-in-time recovery, TTL and a bucket's notifications, so :func:`finish_for_moto` reads
+point-in-time recovery, TTL and a bucket's versioning and notifications, so :func:`finish_for_moto` reads
 the *same template* and applies those parts through the services' own APIs: the template
 stays the one source of names, keys and indexes.
 """
@@ -126,17 +126,23 @@ def finish_for_moto(stage: str, *, region: str | None = None) -> None:
             address = _parameter_default(identity["Ref"]) if "Ref" in identity else identity
             # moto sends from an address only once it is verified, as SES's sandbox does.
             boto3.client("ses", region_name=region).verify_email_identity(EmailAddress=address)
-        elif resource["Type"] == "AWS::S3::Bucket" and "NotificationConfiguration" in properties:
-            _notify_queues(properties, resources, stage, region)
+        elif resource["Type"] == "AWS::S3::Bucket":
+            _finish_bucket(properties, resources, stage, region)
 
 
-def _notify_queues(
+def _finish_bucket(
     bucket: dict[str, Any], resources: dict[str, Any], stage: str, region: str | None
 ) -> None:
-    """A bucket's ``QueueConfigurations``, with each queue named by its ``Fn::GetAtt``."""
+    """A bucket's versioning, and its ``QueueConfigurations`` with each queue named by its
+    ``Fn::GetAtt``."""
     s3 = boto3.client("s3", region_name=region)
-    sqs = boto3.client("sqs", region_name=region)
     account = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
+    name = _resolve(bucket["BucketName"], stage, account)
+    if bucket.get("VersioningConfiguration", {}).get("Status") == "Enabled":
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    if "NotificationConfiguration" not in bucket:
+        return
+    sqs = boto3.client("sqs", region_name=region)
     configurations = []
     for entry in bucket["NotificationConfiguration"].get("QueueConfigurations", []):
         queue = resources[entry["Queue"]["Fn::GetAtt"].split(".")[0]]["Properties"]
@@ -150,8 +156,7 @@ def _notify_queues(
             configuration["Filter"] = {"Key": {"FilterRules": entry["Filter"]["S3Key"]["Rules"]}}
         configurations.append(configuration)
     s3.put_bucket_notification_configuration(
-        Bucket=_resolve(bucket["BucketName"], stage, account),
-        NotificationConfiguration={"QueueConfigurations": configurations},
+        Bucket=name, NotificationConfiguration={"QueueConfigurations": configurations}
     )
 
 

@@ -44,11 +44,19 @@ def s3() -> Any:
 
 @cache
 def s3_presigner() -> Any:
-    """S3 for presigned links, signed with SigV4: a link that fixes headers (the content
-    type, the length, a checksum) signs them, which only SigV4 does in every region."""
+    """S3 for presigned links, signed with SigV4 for the bucket's region: a link that fixes
+    headers (the content type, the length, a checksum) signs them."""
+    import os
+
     from botocore.config import Config
 
-    return boto3.client("s3", config=Config(signature_version="s3v4"))
+    config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+    if os.environ.get("AWS_ENDPOINT_URL"):  # the local stack's moto: its endpoint
+        return boto3.client("s3", config=config)
+    # The region's own endpoint: a SigV4 link through the global one can be redirected to
+    # the bucket's region, and a redirected signature does not hold.
+    region = boto3.session.Session().region_name or "ap-southeast-1"
+    return boto3.client("s3", config=config, endpoint_url=f"https://s3.{region}.amazonaws.com")
 
 
 @cache

@@ -33,9 +33,11 @@ def object_key(dossier_code: str, result_id: str) -> str:
 
 
 def ids_of(key: str) -> tuple[str, str] | None:
-    """(dossier code, result id) of an object key, or None for a key that is not a
-    result's."""
-    parts = key.split("/")
+    """(dossier code, result id) of an object key as S3's events write it (URL-encoded), or
+    None for a key that is not a result's."""
+    from urllib.parse import unquote_plus
+
+    parts = unquote_plus(key).split("/")
     if len(parts) != 3 or parts[0] != "results":
         return None
     return parts[1], parts[2]

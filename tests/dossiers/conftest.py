@@ -231,10 +231,20 @@ class Desk:
 
     # -- queues and the schedule ----------------------------------------------------------
     def deliver(self, handler: str, queue: str, bodies: list[str]) -> dict[str, Any]:
+        """The handler's partial batch response. A batch whose every message failed raises
+        (Powertools' way of failing it whole, as Lambda then retries it): reported here as
+        every message failed."""
+        from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
         event = self.client.events.generate_sqs_event(message_bodies=bodies, queue_name=queue)
         for record in event["Records"]:
             record["messageId"] = f"m-{next(_messages)}"
-        return dict(self.client.lambda_.invoke(handler, event).payload)
+        try:
+            return dict(self.client.lambda_.invoke(handler, event).payload)
+        except BatchProcessingError:
+            return {
+                "batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]
+            }
 
     def notify_all(self, times: int = 1) -> list[str]:
         """Deliver what the notifications queue holds to its consumer, each batch ``times``."""

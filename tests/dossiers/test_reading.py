@@ -25,7 +25,7 @@ def held(desk: Desk) -> tuple[str, str, str]:
 def test_the_applicant_officials_of_its_agency_and_operators_read_the_dossier(
     desk: Desk, held: tuple[str, str, str]
 ) -> None:
-    agency, procedure, code = held
+    agency, _procedure, code = held
     for headers in (desk.citizen(), desk.official(agency), desk.auth("operator")):
         response = desk.get(code, headers)
         assert response.status_code == 200, response.body
@@ -208,7 +208,7 @@ def test_the_agency_list_by_status_and_by_overdue(
 def test_the_agency_list_is_for_its_officials_and_operators(
     desk: Desk, agency_with_dossiers: tuple[str, dict[str, str]]
 ) -> None:
-    agency, codes = agency_with_dossiers
+    agency, _codes = agency_with_dossiers
     other = desk.agency()
     assert desk.listing(agency, desk.auth("operator")).status_code == 200
     assert desk.listing(agency, desk.official(other)).status_code == 403
