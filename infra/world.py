@@ -2,9 +2,9 @@
 
 In AWS, CloudFormation does all of it. moto's CloudFormation creates the tables and queues
 but skips ``AWS::SecretsManager::Secret`` and ``AWS::SES::EmailIdentity``, and ignores
-point-in-time recovery, TTL and a bucket's versioning and notifications, so :func:`finish_for_moto` reads
-the *same template* and applies those parts through the services' own APIs: the template
-stays the one source of names, keys and indexes.
+point-in-time recovery, TTL and a bucket's versioning and notifications, so
+:func:`finish_for_moto` reads the *same template* and applies those parts through the
+services' own APIs: the template stays the one source of names, keys and indexes.
 """
 
 from __future__ import annotations
