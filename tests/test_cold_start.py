@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-SERVICES = ["catalogue", "payments", "feedback", "ratings"]
+SERVICES = ["catalogue", "payments", "feedback", "ratings", "dossiers"]
 RATIO_LIMIT = 1.25
 RUNS = 5
 
@@ -65,7 +65,7 @@ def test_importing_an_app_touches_no_aws() -> None:
     """Nothing at import time may need the network: a cold start pays for that twice."""
     statement = (
         "import sys, services.catalogue.app, services.payments.app, "
-        "services.feedback.app, services.ratings.app; "
+        "services.feedback.app, services.ratings.app, services.dossiers.app; "
         "assert 'moto' not in sys.modules; "
         "assert 'yaml' not in sys.modules; "
         "assert 'cryptography.hazmat.primitives.asymmetric.ec' not in sys.modules; "
