@@ -186,6 +186,7 @@ def parser() -> argparse.ArgumentParser:
     reconciling.set_defaults(handler=_payments_reconcile)
 
     from infra.access import SERVICES as services
+
     packaging = commands.add_parser(
         "package", help="write the shared template and each service's template and bundle"
     )

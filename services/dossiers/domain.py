@@ -54,8 +54,9 @@ RETURNED = 10
 NOT_FOR_RESULTS = frozenset({3, 7, 8})
 """Refused, withdrawn or stopped: such a dossier has no result to issue."""
 
-MAX_TIMELINE = 200
-"""Steps kept per dossier: a dossier takes a few dozen at most; this bounds the item."""
+MAX_TIMELINE = 100
+"""Steps kept per dossier: a dossier takes a few dozen at most; a hundred of the longest
+steps (a 2,000-character note each) keep the item well under DynamoDB's 400 KB."""
 
 LETTER_PREFIX = "PXL"
 LETTER_NO_PATTERN = r"^PXL-[0-9]{4}-[0-9]{6}$"

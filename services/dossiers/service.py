@@ -805,6 +805,7 @@ def check_result(result: Result, version_id: str | None = None) -> Result:
     held = storage.load(result.dossier_code)
     if held is not None:
         dossier = held.dossier
+        issued = after.checked_at or clock.now()
         storage.put_verification(
             after.sha256,
             {
@@ -813,8 +814,9 @@ def check_result(result: Result, version_id: str | None = None) -> Result:
                 "procedure_name": dossier.procedure_name,
                 "agency_id": dossier.agency_id,
                 "agency_name": _agency_name(dossier.agency_id),
-                "issued_at": (after.checked_at or clock.now()).isoformat(),
+                "issued_at": issued.isoformat(),
             },
+            issued,
         )
         _notify_result(after, dossier, held.contact)
     return after

@@ -65,6 +65,9 @@ PARALLEL_WRITES = 16
 REPAIR_AFTER = timedelta(minutes=5)
 """A week's count that has not moved for this long and whose week is empty is set to 0:
 long enough that no write raising it is still on its way."""
+KEPT = timedelta(days=3653)
+"""How long a dossier, its letters and its results stay (TTL ``expires_at``): ten years from
+receipt, as the results bucket keeps the documents (see docs/dossiers.md)."""
 MAX_FILTERED_READ = 500
 """A list with a filter no index serves reads at most this many dossiers per request, found
 or not, and hands back a cursor to go on."""
@@ -111,6 +114,10 @@ def _order(when: datetime, code: str) -> str:
     return f"{iso(when)}#{code}"
 
 
+def _expires(since: datetime) -> int:
+    return int((since + KEPT).timestamp())
+
+
 # -- the lists: cells ------------------------------------------------------------------------
 # A cell is one list of an agency (all, one status, overdue with or without an apology); a
 # dossier sits in one week of each cell it belongs to.
@@ -127,7 +134,7 @@ def overdue_cell(apologised: bool) -> str:
     return f"L{1 if apologised else 0}"
 
 
-def _cells(dossier: Dossier) -> set[tuple[str, str]]:
+def cells_of(dossier: Dossier) -> set[tuple[str, str]]:
     week = week_of(dossier.due_at)
     cells = {(ALL, week), (status_cell(dossier.status), week)}
     if dossier.overdue:
@@ -135,7 +142,7 @@ def _cells(dossier: Dossier) -> set[tuple[str, str]]:
     return cells
 
 
-def _weeks_key(agency_id: str, cell: str, week: str) -> dict[str, str]:
+def weeks_key(agency_id: str, cell: str, week: str) -> dict[str, str]:
     return {"pk": f"WEEKS#{agency_id}", "sk": f"{cell}#{week}"}
 
 
@@ -143,8 +150,8 @@ CellCount = Counter[tuple[str, str, str]]  # (agency, cell, week) -> dossiers
 
 
 def _moves(before: Dossier | None, after: Dossier) -> tuple[CellCount, CellCount]:
-    old = _cells(before) if before is not None else set()
-    new = _cells(after)
+    old = cells_of(before) if before is not None else set()
+    new = cells_of(after)
     entered: CellCount = Counter((after.agency_id, c, w) for c, w in new - old)
     left: CellCount = Counter((after.agency_id, c, w) for c, w in old - new)
     return entered, left
@@ -154,7 +161,7 @@ def _count(changes: CellCount, sign: int, now: datetime) -> None:
     def one(entry: tuple[tuple[str, str, str], int]) -> None:
         (agency, cell, week), n = entry
         table().update_item(
-            Key=_weeks_key(agency, cell, week),
+            Key=weeks_key(agency, cell, week),
             UpdateExpression="ADD n :n SET changed_at = :now",
             ExpressionAttributeValues={":n": sign * n, ":now": iso(now)},
         )
@@ -225,6 +232,7 @@ def dossier_item(dossier: Dossier, contact: SealedContact) -> Item:
         "contact": contact.blob,
         "contact_key": contact.data_key,
         "contact_digest": contact.digest,
+        "expires_at": _expires(dossier.received_at),
         "gsi1pk": f"{ALL}#{agency}#{week}",
         "gsi1sk": order,
         "gsi2pk": f"{status_cell(dossier.status)}#{agency}#{week}",
@@ -426,7 +434,7 @@ def _repair(
         return
     dynamo.update_if(
         table(),
-        _weeks_key(agency_id, cell, week),
+        weeks_key(agency_id, cell, week),
         UpdateExpression="SET n = :zero",
         ConditionExpression="n = :seen",
         ExpressionAttributeValues={":zero": 0, ":seen": seen},
@@ -633,6 +641,7 @@ def _letter_item(letter: Letter) -> Item:
         "old_due_at": iso(letter.old_due_at),
         "new_due_at": iso(letter.new_due_at),
         "official_id": letter.official_id,
+        "expires_at": _expires(letter.issued_at),
         "gsi4pk": f"OUTBOX#{_shard(letter.dossier_code)}",
         "gsi4sk": _order(letter.issued_at, letter.dossier_code),
     }
@@ -801,6 +810,7 @@ def _result_item(result: Result) -> Item:
         "checked_at": iso(result.checked_at),
         "version_id": result.version_id,
         "notified": result.notified or None,
+        "expires_at": _expires(result.registered_at),
     }
     if result.offered and not result.notified:
         item["gsi4pk"] = f"OUTBOX#{_shard(result.dossier_code)}"
@@ -853,14 +863,18 @@ def verification_key(sha256: str) -> dict[str, str]:
     return {"pk": f"RESULT#{sha256}", "sk": "RESULT"}
 
 
-def put_verification(sha256: str, facts: dict[str, Any]) -> bool:
-    """What the public verification of ``sha256`` answers; the first issue is kept."""
-    return dynamo.put_if(table(), {**verification_key(sha256), **facts})
+def put_verification(sha256: str, facts: dict[str, Any], issued_at: datetime) -> bool:
+    """What the public verification of ``sha256`` answers; the first issue is kept, as long
+    as the document itself."""
+    item = {**verification_key(sha256), **facts, "expires_at": _expires(issued_at)}
+    return dynamo.put_if(table(), item)
 
 
 def verification(sha256: str) -> dict[str, Any] | None:
     item = table().get_item(Key=verification_key(sha256)).get("Item")
-    return plain(item) if item else None
+    if not item:
+        return None
+    return {k: v for k, v in plain(item).items() if k not in ("pk", "sk", "expires_at")}
 
 
 # -- notification deliveries -------------------------------------------------------------------

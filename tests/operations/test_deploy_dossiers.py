@@ -1,6 +1,9 @@
 """``portal deploy --service dossiers`` into moto's CloudFormation: the shared stack, then
 the dossiers stack wired to its table, its three queues, the results bucket and the sender's
-identity, with its functions, their event sources and least-privilege roles."""
+identity, with its functions, their event sources and least-privilege roles.
+
+moto's servers in one process share their state, so this module may find the shared stack
+(and the ratings stack) that test_deploy made: it looks only at what is the dossiers'."""
 
 from __future__ import annotations
 
@@ -31,8 +34,13 @@ def test_the_dossiers_stack_is_created_after_the_shared_one(
     endpoint: str,  # noqa: F811
 ) -> None:
     lines = deployed.splitlines()
-    assert any(line.startswith(f"portal-{STAGE}-shared: CREATE_COMPLETE in") for line in lines)
-    assert any(line.startswith(f"portal-{STAGE}-dossiers: CREATE_COMPLETE in") for line in lines)
+    shared = next(i for i, line in enumerate(lines) if line.startswith(f"portal-{STAGE}-shared:"))
+    created = next(
+        i
+        for i, line in enumerate(lines)
+        if line.startswith(f"portal-{STAGE}-dossiers: CREATE_COMPLETE in")
+    )
+    assert shared < created
     assert lines[-1].startswith("dossiers") and lines[-1].endswith("/api/")
 
 
@@ -41,16 +49,19 @@ def test_its_functions_read_the_shared_stacks_names_and_consume_its_queues(
     endpoint: str,  # noqa: F811
 ) -> None:
     shared = _outputs(endpoint, f"portal-{STAGE}-shared")
-    functions = {
-        f["FunctionName"]: f for f in _client("lambda", endpoint).list_functions()["Functions"]
-    }
-    assert set(functions) == {
+    names = {
         f"portal-{STAGE}-dossiers-api",
         f"portal-{STAGE}-send-notifications",
         f"portal-{STAGE}-mark-paid",
         f"portal-{STAGE}-check-results",
         f"portal-{STAGE}-sweep-dossiers",
     }
+    functions = {
+        f["FunctionName"]: f
+        for f in _client("lambda", endpoint).list_functions()["Functions"]
+        if f["FunctionName"] in names
+    }
+    assert set(functions) == names
     for function in functions.values():
         variables = function["Environment"]["Variables"]
         assert variables["DOSSIERS_TABLE"] == shared["DossiersTableName"]
@@ -60,7 +71,11 @@ def test_its_functions_read_the_shared_stacks_names_and_consume_its_queues(
         assert variables["NOTIFICATION_SENDER"] == shared["NotificationSender"]
         assert variables["PORTAL_PUBLIC_URL"] == "https://dev.dichvucong.gov.vn"
     mappings = _client("lambda", endpoint).list_event_source_mappings()["EventSourceMappings"]
-    by_queue = {m["EventSourceArn"]: m["FunctionArn"].rsplit(":", 1)[-1] for m in mappings}
+    by_queue = {
+        m["EventSourceArn"]: m["FunctionArn"].rsplit(":", 1)[-1]
+        for m in mappings
+        if m["FunctionArn"].rsplit(":", 1)[-1] in names
+    }
     assert by_queue == {
         shared["NotificationsQueueArn"]: f"portal-{STAGE}-send-notifications",
         shared["DossierPaymentsQueueArn"]: f"portal-{STAGE}-mark-paid",
