@@ -199,7 +199,10 @@ def bench_batches(signing_key: str, batches: int, profile_always: bool) -> Batch
         sample = new_batch()
         _post_batch(client, system, sample, 201)
         shaped = _stored_item(sample[0]["dossier_code"])
-        result.item_bytes = len(json.dumps({k: str(v) for k, v in shaped.items()}))
+        result.item_bytes = sum(
+            len(k) + len(bytes(v.value) if hasattr(v, "value") else str(v).encode())
+            for k, v in shaped.items()
+        )
 
         def bare_puts() -> None:
             for _ in range(BATCH_SIZE):

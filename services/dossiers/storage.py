@@ -199,39 +199,81 @@ def _step(step: Step) -> dict[str, Any]:
     return data
 
 
+# The dossier item is the attributes its indexes project (a summary, about 350 bytes) and
+# one document holding all of it (``doc``: JSON, the timeline included), with the sealed
+# contact packed in one binary attribute. A batch reads only ``doc``, ``contact`` and the
+# three attributes the sweep and the outbox update in place (``overdue``, ``version``,
+# ``event_pending``): the read of 100 dossiers costs five attribute values each, not thirty.
+_READ = "doc, contact, overdue, version, event_pending"
+_KEY_BYTES = 2  # the packed contact starts with the length of the encrypted data key
+
+
+def _pack(contact: SealedContact) -> bytes:
+    return len(contact.data_key).to_bytes(_KEY_BYTES, "big") + contact.data_key + contact.blob
+
+
+def _unpack(packed: bytes, digest: str) -> SealedContact:
+    length = int.from_bytes(packed[:_KEY_BYTES], "big")
+    key = packed[_KEY_BYTES : _KEY_BYTES + length]
+    return SealedContact(blob=packed[_KEY_BYTES + length :], data_key=key, digest=digest)
+
+
+def _document(dossier: Dossier, contact: SealedContact) -> str:
+    return json.dumps(
+        {
+            "dossier_code": dossier.dossier_code,
+            "procedure_code": dossier.procedure_code,
+            "procedure_name": dossier.procedure_name,
+            "agency_id": dossier.agency_id,
+            "channel": dossier.channel,
+            "applicant_key": dossier.applicant_key,
+            "received_at": iso(dossier.received_at),
+            "original_due_at": iso(dossier.original_due_at),
+            "promised_due_at": iso(dossier.promised_due_at),
+            "status": dossier.status,
+            "status_at": iso(dossier.status_at),
+            "official_id": dossier.official_id,
+            "completed_at": iso(dossier.completed_at),
+            "returned_at": iso(dossier.returned_at),
+            "digitized": dossier.digitized,
+            "paid_online": dossier.paid_online,
+            "paid_through_portal": dossier.paid_through_portal,
+            "waiting_since": iso(dossier.waiting_since),
+            "apologies": dossier.apologies,
+            "timeline": [_step(s) for s in dossier.timeline],
+            "contact_digest": contact.digest,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
 def dossier_item(dossier: Dossier, contact: SealedContact) -> Item:
     code, agency = dossier.dossier_code, dossier.agency_id
     week = week_of(dossier.due_at)
     order = _order(dossier.due_at, code)
     item: Item = {
         **dossier_key(code),
+        # What the indexes project (the template's NonKeyAttributes) and the dossier view
+        # reads; the rest is in the document.
         "dossier_code": code,
         "procedure_code": dossier.procedure_code,
         "procedure_name": dossier.procedure_name,
         "agency_id": agency,
         "channel": dossier.channel,
         "applicant_key": dossier.applicant_key,
+        "status": dossier.status,
+        "status_at": iso(dossier.status_at),
         "received_at": iso(dossier.received_at),
         "due_at": iso(dossier.due_at),
         "original_due_at": iso(dossier.original_due_at),
-        "promised_due_at": iso(dossier.promised_due_at),
-        "status": dossier.status,
-        "status_at": iso(dossier.status_at),
-        "official_id": dossier.official_id,
-        "completed_at": iso(dossier.completed_at),
-        "returned_at": iso(dossier.returned_at),
-        "digitized": dossier.digitized,
-        "paid_online": dossier.paid_online,
-        "paid_through_portal": dossier.paid_through_portal or None,
-        "waiting_since": iso(dossier.waiting_since),
-        "apologies": dossier.apologies,
         "overdue": dossier.overdue,
-        "event_pending": dossier.event_pending,
-        "timeline": json.dumps([_step(s) for s in dossier.timeline], ensure_ascii=False),
+        "apologies": dossier.apologies,
+        "completed_at": iso(dossier.completed_at),
         "version": dossier.version,
-        "contact": contact.blob,
-        "contact_key": contact.data_key,
-        "contact_digest": contact.digest,
+        "event_pending": dossier.event_pending,
+        "doc": _document(dossier, contact),
+        "contact": _pack(contact),
         "expires_at": _expires(dossier.received_at),
         "gsi1pk": f"{ALL}#{agency}#{week}",
         "gsi1sk": order,
@@ -252,7 +294,7 @@ def dossier_item(dossier: Dossier, contact: SealedContact) -> Item:
     return {k: v for k, v in item.items() if v is not None}
 
 
-def _steps(raw: str | None) -> tuple[Step, ...]:
+def _steps(raw: list[dict[str, Any]]) -> tuple[Step, ...]:
     return tuple(
         Step(
             at=moment(s["at"]),  # type: ignore[arg-type]
@@ -262,7 +304,7 @@ def _steps(raw: str | None) -> tuple[Step, ...]:
             department=s.get("department"),
             note=s.get("note"),
         )
-        for s in json.loads(raw or "[]")
+        for s in raw
     )
 
 
@@ -270,53 +312,68 @@ def _optional_int(value: Any) -> int | None:
     return int(value) if value is not None else None
 
 
-def _optional_bool(value: Any) -> bool | None:
-    return bool(value) if value is not None else None
-
-
 def _promised(item: Item) -> datetime | None:
     # An index holds ``due_at`` (the later of the two dates) but not the promised one.
-    if item.get("promised_due_at"):
-        return moment(item["promised_due_at"])
     due, original = item.get("due_at"), item.get("original_due_at")
     return moment(due) if due and original and due != original else None
 
 
 def dossier_from(item: Item) -> Dossier:
-    """A dossier read back: whole from the table, or its summary from an index."""
+    """A dossier read back: whole (its document), or its summary from an index."""
+    if "doc" in item:
+        return _whole(item)
     return Dossier(
         dossier_code=str(item["dossier_code"]),
         procedure_code=str(item["procedure_code"]),
         procedure_name=str(item.get("procedure_name") or item["procedure_code"]),
         agency_id=str(item["agency_id"]),
         channel=str(item.get("channel", "online")),
-        applicant_key=str(item.get("applicant_key", "")),
+        applicant_key="",
         received_at=moment(item["received_at"]),  # type: ignore[arg-type]
         original_due_at=moment(item.get("original_due_at") or item["due_at"]),  # type: ignore[arg-type]
         promised_due_at=_promised(item),
         status=int(item["status"]),
         status_at=moment(item.get("status_at") or item["received_at"]),  # type: ignore[arg-type]
-        official_id=item.get("official_id"),
         completed_at=moment(item.get("completed_at")),
-        returned_at=moment(item.get("returned_at")),
-        digitized=_optional_bool(item.get("digitized")),
-        paid_online=_optional_bool(item.get("paid_online")),
-        paid_through_portal=bool(item.get("paid_through_portal")),
-        waiting_since=moment(item.get("waiting_since")),
         apologies=int(item.get("apologies", 0)),
         overdue=bool(item.get("overdue")),
-        event_pending=_optional_int(item.get("event_pending")),
-        timeline=_steps(item.get("timeline")),
         version=int(item.get("version", 0)),
     )
 
 
-def _sealed_from(item: Item) -> SealedContact:
-    return SealedContact(
-        blob=bytes(item["contact"]),
-        data_key=bytes(item["contact_key"]),
-        digest=str(item.get("contact_digest", "")),
+def _whole(item: Item) -> Dossier:
+    doc = json.loads(str(item["doc"]))
+    return Dossier(
+        dossier_code=str(doc["dossier_code"]),
+        procedure_code=str(doc["procedure_code"]),
+        procedure_name=str(doc["procedure_name"]),
+        agency_id=str(doc["agency_id"]),
+        channel=str(doc["channel"]),
+        applicant_key=str(doc["applicant_key"]),
+        received_at=moment(doc["received_at"]),  # type: ignore[arg-type]
+        original_due_at=moment(doc["original_due_at"]),  # type: ignore[arg-type]
+        promised_due_at=moment(doc.get("promised_due_at")),
+        status=int(doc["status"]),
+        status_at=moment(doc["status_at"]),  # type: ignore[arg-type]
+        official_id=doc.get("official_id"),
+        completed_at=moment(doc.get("completed_at")),
+        returned_at=moment(doc.get("returned_at")),
+        digitized=doc.get("digitized"),
+        paid_online=doc.get("paid_online"),
+        paid_through_portal=bool(doc.get("paid_through_portal")),
+        waiting_since=moment(doc.get("waiting_since")),
+        apologies=int(doc.get("apologies", 0)),
+        # Updated in place by the sweep and the outbox: the attributes, not the document.
+        overdue=bool(item.get("overdue")),
+        event_pending=_optional_int(item.get("event_pending")),
+        version=int(item.get("version", 0)),
+        timeline=_steps(doc.get("timeline") or []),
     )
+
+
+def _sealed_from(item: Item) -> SealedContact:
+    digest = str(json.loads(str(item["doc"])).get("contact_digest", ""))
+    return _unpack(bytes(item["contact"]), digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,7 +398,11 @@ def _plain_bytes(raw: dict[str, Any]) -> Item:
 
 
 def load(code: str) -> Held | None:
-    item = table().get_item(Key=dossier_key(code), ConsistentRead=True).get("Item")
+    item = (
+        table()
+        .get_item(Key=dossier_key(code), ConsistentRead=True, ProjectionExpression=_READ)
+        .get("Item")
+    )
     return _held(_plain_bytes(item)) if item else None
 
 
@@ -351,7 +412,9 @@ def load_many(codes: Iterable[str]) -> dict[str, Held]:
     found: dict[str, Held] = {}
     for start in range(0, len(wanted), 100):
         keys = [dossier_key(code) for code in wanted[start : start + 100]]
-        request: dict[str, Any] = {table_name(): {"Keys": keys, "ConsistentRead": True}}
+        request: dict[str, Any] = {
+            table_name(): {"Keys": keys, "ConsistentRead": True, "ProjectionExpression": _READ}
+        }
         while request:
             answer = _client().batch_get_item(RequestItems=request)
             for raw in answer["Responses"].get(table_name(), []):
