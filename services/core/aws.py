@@ -50,9 +50,9 @@ def s3_presigner() -> Any:
 
     from botocore.config import Config
 
+    if os.environ.get("AWS_ENDPOINT_URL"):  # the local stack's moto: its own address
+        return boto3.client("s3", config=Config(signature_version="s3v4"))
     config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
-    if os.environ.get("AWS_ENDPOINT_URL"):  # the local stack's moto: its endpoint
-        return boto3.client("s3", config=config)
     # The region's own endpoint: a SigV4 link through the global one can be redirected to
     # the bucket's region, and a redirected signature does not hold.
     region = boto3.session.Session().region_name or "ap-southeast-1"

@@ -103,7 +103,8 @@ def batch(body: BatchBody, principal: Principal) -> Response:
         if isinstance(parsed, BatchItem):
             valid.append((index, parsed))
         else:
-            code = raw.get("dossier_code") if isinstance(raw.get("dossier_code"), str) else None
+            named = raw.get("dossier_code") if isinstance(raw, dict) else None
+            code = named if isinstance(named, str) else None
             answers[index] = BatchItemAnswer(dossier_code=code, status=422, errors=parsed)
     synced = service.sync_many([(item.dossier_code, item) for _, item in valid], principal)
     for (index, _), result in zip(valid, synced, strict=True):

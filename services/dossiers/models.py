@@ -122,11 +122,11 @@ class BatchItem(DossierBody):
 
 
 class BatchBody(_Strict):
-    items: list[dict[str, Any]] = Field(
+    items: list[Any] = Field(
         min_length=1,
         max_length=BATCH_MOST,
-        description="Up to 100 PUT bodies, each with its dossier_code; each item is checked "
-        "on its own",
+        description="Up to 100 PUT bodies (objects), each with its dossier_code; each item is "
+        "checked on its own, so one that is not a dossier is answered alone with a 422",
     )
 
 

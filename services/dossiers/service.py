@@ -54,8 +54,11 @@ from services.core.text import ascii_text
 from services.dossiers import contacts, domain, files, senders, storage
 from services.dossiers.domain import Copy, Dossier, Letter, Progress, Result, SealedContact
 from services.dossiers.models import (
+    LETTER_NO,
     RESERVED_CODES,
+    RESULT_ID_PATTERN,
     RESULT_UPLOADS,
+    SHA256_PATTERN,
     ApologyBody,
     Applicant,
     DossierBody,
@@ -135,12 +138,15 @@ def _contact_digest(applicant: Applicant) -> str:
 
 
 def is_dossier_code(code: str) -> bool:
+    return _matches(identifiers.DOSSIER_CODE_PATTERN, code) and code not in RESERVED_CODES
+
+
+def _matches(pattern: str, text: str) -> bool:
+    """Whether a path parameter is what it names: anything else names nothing here (and
+    would not fit in a key)."""
     import re
 
-    return (
-        re.fullmatch(identifiers.DOSSIER_CODE_PATTERN, code) is not None
-        and code not in RESERVED_CODES
-    )
+    return re.fullmatch(pattern, text) is not None
 
 
 # -- who may do what ---------------------------------------------------------------------------
@@ -504,6 +510,8 @@ def agency_list(
     time."""
     if not (principal.has(Role.OPERATOR) or _official_of(principal, agency_id)):
         raise forbidden(_NOT_YOUR_AGENCY)
+    if not identifiers.is_agency_id(agency_id):
+        raise invalid([FieldError("agency_id", "not an agency id")])
     now = clock.now()
     if overdue:
         choices = [apologised] if apologised is not None else [False, True]
@@ -590,7 +598,7 @@ def letter(code: str, letter_no: str, principal: Principal | None) -> LetterPage
     held = storage.load(code) if is_dossier_code(code) else None
     if held is None or not _may_read(principal, held.dossier):
         raise not_found(_NO_LETTER)
-    found = storage.load_letter(code, letter_no)
+    found = storage.load_letter(code, letter_no) if _matches(LETTER_NO, letter_no) else None
     if found is None:
         raise not_found(_NO_LETTER)
     agency = catalogue_view.agency(held.dossier.agency_id)
@@ -775,7 +783,9 @@ def result_link(code: str, result_id: str, principal: Principal | None) -> str:
     held = storage.load(code) if is_dossier_code(code) else None
     if held is None or not _is_applicant(principal, held.dossier):
         raise not_found(_NO_RESULT)
-    result = storage.load_result(code, result_id)
+    result = (
+        storage.load_result(code, result_id) if _matches(RESULT_ID_PATTERN, result_id) else None
+    )
     if result is None:
         raise not_found(_NO_RESULT)
     if not result.offered:
@@ -865,7 +875,8 @@ def _check_upload(message: UploadEvent) -> None:
 
 
 def verify(sha256: str) -> dict[str, Any]:
-    found = storage.verification(sha256.lower())
+    digest = sha256.lower()
+    found = storage.verification(digest) if _matches(SHA256_PATTERN, digest) else None
     if found is None:
         raise not_found(_NO_VERIFICATION)
     return found
@@ -906,11 +917,7 @@ def sweep(budget_seconds: float = SWEEP_BUDGET_SECONDS) -> dict[str, int]:
     while time.monotonic() < deadline:
         now = clock.now()
         due = storage.coming_due(now)
-        moves = [
-            (d, replace(after, version=d.version + 1))
-            for d in due
-            if (after := domain.marked_overdue(d, now)) is not None
-        ]
+        moves = [(d, after) for d in due if (after := domain.marked_overdue(d, now)) is not None]
         if not moves:
             break
         done["overdue"] += sum(storage.mark_overdue_many(moves, now))

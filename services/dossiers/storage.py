@@ -32,6 +32,7 @@ batch of 100 costs 100 writes issued in parallel plus a few counter updates.
 
 from __future__ import annotations
 
+import base64
 import heapq
 import json
 import zlib
@@ -200,11 +201,17 @@ def _step(step: Step) -> dict[str, Any]:
 
 
 # The dossier item is the attributes its indexes project (a summary, about 350 bytes) and
-# one document holding all of it (``doc``: JSON, the timeline included), with the sealed
-# contact packed in one binary attribute. A batch reads only ``doc``, ``contact`` and the
-# three attributes the sweep and the outbox update in place (``overdue``, ``version``,
-# ``event_pending``): the read of 100 dossiers costs five attribute values each, not thirty.
-_READ = "doc, contact, overdue, version, event_pending"
+# one document holding all of it (``doc``: JSON, the timeline and the sealed contact
+# included). A sync reads only ``doc``: one attribute value a dossier, not thirty, which is
+# most of what reading 100 dossiers costs.
+#
+# The sweep and the outbox change two attributes in place without rewriting the document:
+# ``overdue`` (set) and ``event_pending`` (removed), and they leave ``version`` as it is. A
+# sync that read the document before them decides on the older values: it writes ``overdue``
+# as it finds it at its own moment, may send ratings a handled status once more (ratings
+# takes each once), and may raise a week's count that was raised already (too high, never
+# too low). Answers read the attributes, which are always the latest.
+_READ = "doc"
 _KEY_BYTES = 2  # the packed contact starts with the length of the encrypted data key
 
 
@@ -221,6 +228,10 @@ def _unpack(packed: bytes, digest: str) -> SealedContact:
 def _document(dossier: Dossier, contact: SealedContact) -> str:
     return json.dumps(
         {
+            "version": dossier.version,
+            "overdue": dossier.overdue,
+            "event_pending": dossier.event_pending,
+            "contact": base64.b64encode(_pack(contact)).decode(),
             "dossier_code": dossier.dossier_code,
             "procedure_code": dossier.procedure_code,
             "procedure_name": dossier.procedure_name,
@@ -273,7 +284,6 @@ def dossier_item(dossier: Dossier, contact: SealedContact) -> Item:
         "version": dossier.version,
         "event_pending": dossier.event_pending,
         "doc": _document(dossier, contact),
-        "contact": _pack(contact),
         "expires_at": _expires(dossier.received_at),
         "gsi1pk": f"{ALL}#{agency}#{week}",
         "gsi1sk": order,
@@ -363,17 +373,20 @@ def _whole(item: Item) -> Dossier:
         paid_through_portal=bool(doc.get("paid_through_portal")),
         waiting_since=moment(doc.get("waiting_since")),
         apologies=int(doc.get("apologies", 0)),
-        # Updated in place by the sweep and the outbox: the attributes, not the document.
-        overdue=bool(item.get("overdue")),
-        event_pending=_optional_int(item.get("event_pending")),
-        version=int(item.get("version", 0)),
+        # Changed in place by the sweep and the outbox: the attributes when they were read
+        # (an answer), else the document as the last sync wrote it (a sync's read).
+        overdue=bool(item["overdue"] if "overdue" in item else doc.get("overdue")),
+        event_pending=_optional_int(
+            item.get("event_pending") if "version" in item else doc.get("event_pending")
+        ),
+        version=int(doc.get("version", 0)),
         timeline=_steps(doc.get("timeline") or []),
     )
 
 
 def _sealed_from(item: Item) -> SealedContact:
-    digest = str(json.loads(str(item["doc"])).get("contact_digest", ""))
-    return _unpack(bytes(item["contact"]), digest)
+    doc = json.loads(str(item["doc"]))
+    return _unpack(base64.b64decode(doc["contact"]), str(doc.get("contact_digest", "")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -605,7 +618,7 @@ def coming_due(now: datetime, limit: int = 200) -> list[Dossier]:
 
 def mark_overdue_many(moves: Sequence[tuple[Dossier, Dossier]], now: datetime) -> list[bool]:
     """Each dossier marked overdue if it is still at the version read: it leaves the due
-    index and enters its overdue list."""
+    index and enters its overdue list. The version stays: see the dossier item."""
 
     def mark(move: tuple[Dossier, Dossier]) -> bool:
         before, after = move
@@ -613,14 +626,14 @@ def mark_overdue_many(moves: Sequence[tuple[Dossier, Dossier]], now: datetime) -
         return dynamo.update_if(
             table(),
             dossier_key(after.dossier_code),
-            UpdateExpression="SET overdue = :yes, gsi3pk = :late, gsi3sk = :order, "
-            "version = :next REMOVE gsi4pk, gsi4sk",
-            ConditionExpression="version = :seen",
+            UpdateExpression="SET overdue = :yes, gsi3pk = :late, gsi3sk = :order "
+            "REMOVE gsi4pk, gsi4sk",
+            ConditionExpression="version = :seen AND overdue = :no",
             ExpressionAttributeValues={
                 ":yes": True,
+                ":no": False,
                 ":late": f"{overdue_cell(after.apologies > 0)}#{after.agency_id}#{week}",
                 ":order": _order(after.due_at, after.dossier_code),
-                ":next": before.version + 1,
                 ":seen": before.version,
             },
         )
@@ -664,13 +677,13 @@ def _pending(item: Item) -> Pending:
 
 def event_sent(code: str, status: int) -> bool:
     """Ratings was sent ``status``: out of the outbox, unless another status is pending
-    now. Only the version moves with it; no list changes."""
+    now. No list changes, and the version stays: see the dossier item."""
     return dynamo.update_if(
         table(),
         dossier_key(code),
-        UpdateExpression="SET version = version + :one REMOVE event_pending, gsi4pk, gsi4sk",
+        UpdateExpression="REMOVE event_pending, gsi4pk, gsi4sk",
         ConditionExpression="event_pending = :status",
-        ExpressionAttributeValues={":one": 1, ":status": status},
+        ExpressionAttributeValues={":status": status},
     )
 
 

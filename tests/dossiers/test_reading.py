@@ -244,3 +244,24 @@ def test_lists_hold_no_personal_data(
     text = json.dumps(body_of(desk.listing(agency)), ensure_ascii=False)
     for personal in (CITIZEN, APPLICANT["name"], APPLICANT["email"]):
         assert personal not in text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/000.01.31.H26-1/apologies/" + "x" * 1500,
+        "/000.01.31.H26-1/results/" + "y" * 1500,
+        "/results/" + "a" * 3000,
+        "/" + "z" * 70,
+    ],
+)
+def test_a_path_naming_nothing_is_404_whatever_its_length(desk: Desk, path: str) -> None:
+    response = desk.client.http.get(path, headers=desk.auth("operator"))
+    assert response.status_code in (403, 404), response.body
+
+
+def test_an_agency_id_that_is_none_is_422(desk: Desk) -> None:
+    response = desk.client.http.get(
+        "/agencies/" + "a" * 3000 + "/dossiers", headers=desk.auth("operator")
+    )
+    assert response.status_code == 422

@@ -310,6 +310,7 @@ def test_a_batch_answers_each_item_as_it_alone_would_be_answered(
         {"dossier_code": desk.code(other), **desk.body(other, procedure)},
         {"dossier_code": desk.code(agency), **desk.body(agency, "1.999999")},
         {"status": 2},
+        "not a dossier",
     ]
     response = desk.batch(agency, items)
     assert response.status_code == 200, response.body
@@ -320,6 +321,7 @@ def test_a_batch_answers_each_item_as_it_alone_would_be_answered(
         (items[2]["dossier_code"], 422, None),
         (items[3]["dossier_code"], 403, None),
         (items[4]["dossier_code"], 422, None),
+        (None, 422, None),
         (None, 422, None),
     ]
     assert [e["field"] for e in answers[2]["errors"]] == ["status"]
