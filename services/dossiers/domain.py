@@ -262,8 +262,8 @@ def _moved(
     since = before.waiting_since
     was_waiting, waits = before.status in WAITING, status in WAITING
     if was_waiting and not waits:
-        waited = working_days_waited(since or at, at, calendar) if since else 0
         try:
+            waited = working_days_waited(since, at, calendar) if since else 0
             if due_sent is None:
                 original = later_by(original, waited, calendar)
             if promised is not None:

@@ -668,26 +668,12 @@ def _notify(
 ) -> bool:
     """Ask the notifications consumer to e-mail the applicant (or send an SMS without an
     e-mail address). True once asked, or when the applicant left no way to reach them."""
-    number = sms_number(applicant.phone) if applicant.phone else None
-    if applicant.email:
-        message = NotificationRequested(
-            id=notification_id,
-            channel="email",
-            recipient=applicant.email,
-            subject=subject,
-            text=text,
-            about=about,
-        )
-    elif number:
-        message = NotificationRequested(
-            id=notification_id,
-            channel="sms",
-            recipient=number,
-            subject=subject,
-            text=ascii_text(sms)[:480],
-            about=about,
-        )
-    else:
+    try:
+        message = _message(notification_id, applicant, subject, text, sms, about)
+    except ValueError as error:  # not one a notification can carry: nobody to tell
+        log.warning("notification not built", extra={"trace": observability.safe_trace(error)})
+        return True
+    if message is None:
         log.info("applicant has no contact to notify", extra={"about": about.kind})
         return True
     try:
@@ -696,6 +682,36 @@ def _notify(
         log.warning("notification not asked yet", extra={"trace": observability.safe_trace(error)})
         return False
     return True
+
+
+def _message(
+    notification_id: str,
+    applicant: Applicant,
+    subject: str,
+    text: str,
+    sms: str,
+    about: NotificationAbout,
+) -> NotificationRequested | None:
+    number = sms_number(applicant.phone) if applicant.phone else None
+    if applicant.email:
+        return NotificationRequested(
+            id=notification_id,
+            channel="email",
+            recipient=applicant.email,
+            subject=subject[:200],
+            text=text[:4000],
+            about=about,
+        )
+    if number:
+        return NotificationRequested(
+            id=notification_id,
+            channel="sms",
+            recipient=number,
+            subject=subject[:200],
+            text=ascii_text(sms)[:480],
+            about=about,
+        )
+    return None
 
 
 # -- the notifications consumer: e-mail and SMS, once per id -----------------------------------

@@ -68,7 +68,7 @@ REPAIR_AFTER = timedelta(minutes=5)
 long enough that no write raising it is still on its way."""
 KEPT = timedelta(days=3653)
 """How long a dossier, its letters and its results stay (TTL ``expires_at``): ten years from
-receipt, as the results bucket keeps the documents (see docs/dossiers.md)."""
+the dossier's last change, as the results bucket keeps the documents (docs/dossiers.md)."""
 MAX_FILTERED_READ = 500
 """A list with a filter no index serves reads at most this many dossiers per request, found
 or not, and hands back a cursor to go on."""
@@ -284,7 +284,7 @@ def dossier_item(dossier: Dossier, contact: SealedContact) -> Item:
         "version": dossier.version,
         "event_pending": dossier.event_pending,
         "doc": _document(dossier, contact),
-        "expires_at": _expires(dossier.received_at),
+        "expires_at": _expires(max(dossier.received_at, dossier.status_at)),
         "gsi1pk": f"{ALL}#{agency}#{week}",
         "gsi1sk": order,
         "gsi2pk": f"{status_cell(dossier.status)}#{agency}#{week}",

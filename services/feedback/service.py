@@ -369,28 +369,47 @@ def act(code: str, body: ActionBody, principal: Principal) -> Case:
 
 def _notify_answered(case: Case, extra: dict[str, Any]) -> None:
     """Tell the submitter their case is answered, by e-mail (else SMS), through the portal's
-    one notifications queue. The answer stands if the queue cannot be reached: a log line
-    says so, without the contact."""
+    one notifications queue. The answer stands whatever happens here: a message that cannot
+    be built or sent is a log line, without the contact."""
     if not extra.get("contact"):
         return  # a case opened from a rating has no submitter to tell
-    submitter = contacts.open_sealed(extra["contact"], case.tracking_code)
+    try:
+        message = _answered_message(
+            case, contacts.open_sealed(extra["contact"], case.tracking_code)
+        )
+        if message is not None:
+            queues.send(get_settings().notifications_queue, message)
+    except Exception as error:
+        log.warning(
+            "answer notification not sent", extra={"trace": observability.safe_trace(error)}
+        )
+
+
+ANSWER_IN_EMAIL = 3000
+"""Characters of the answer an e-mail quotes; the case itself holds all of it."""
+
+
+def _answered_message(case: Case, submitter: Submitter) -> NotificationRequested | None:
     number = sms_number(submitter.phone) if submitter.phone else None
     link = f"{get_settings().public_url}/feedback/cases/{case.tracking_code}"
     about = NotificationAbout(kind="feedback-answer", reference=case.tracking_code)
     subject = f"Phản ánh, kiến nghị {case.tracking_code} đã được trả lời"
     if submitter.email:
-        message = NotificationRequested(
+        answer = case.answer or ""
+        if len(answer) > ANSWER_IN_EMAIL:
+            answer = answer[:ANSWER_IN_EMAIL] + "…"
+        return NotificationRequested(
             id=f"feedback-answer:{case.tracking_code}",
             channel="email",
             recipient=submitter.email,
             subject=subject,
             text=f"Kính gửi Ông/Bà {submitter.name},\n\n"
-            f"Phản ánh, kiến nghị {case.tracking_code} ({case.title}) đã được trả lời:\n\n"
-            f"{case.answer}\n\nTra cứu bằng mã phản ánh và mã truy cập: {link}",
+            f"Phản ánh, kiến nghị {case.tracking_code} đã được trả lời:\n\n"
+            f"{answer}\n\nTra cứu bằng mã phản ánh và mã truy cập: {link}",
             about=about,
         )
-    elif number:
-        message = NotificationRequested(
+    if number:
+        return NotificationRequested(
             id=f"feedback-answer:{case.tracking_code}",
             channel="sms",
             recipient=number,
@@ -398,14 +417,7 @@ def _notify_answered(case: Case, extra: dict[str, Any]) -> None:
             text=ascii_text(f"PAKN {case.tracking_code} đã được trả lời. Tra cứu: {link}"),
             about=about,
         )
-    else:
-        return
-    try:
-        queues.send(get_settings().notifications_queue, message)
-    except Exception as error:
-        log.warning(
-            "answer notification not sent", extra={"trace": observability.safe_trace(error)}
-        )
+    return None
 
 
 def _refused(refusal: StepRefused) -> Problem:
