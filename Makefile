@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/payments.py
 	$(BIN)/python bench/feedback.py
 	$(BIN)/python bench/ratings.py
+	$(BIN)/python bench/dossiers.py
 	$(BIN)/python bench/cold_start.py
 
 clean:

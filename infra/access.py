@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-SERVICES = ("catalogue", "payments", "feedback", "ratings")
+SERVICES = ("catalogue", "payments", "feedback", "ratings", "dossiers")
 
 # Items and indexes: what a service does with its own table.
 TABLE_WRITE_ACTIONS = (
@@ -44,6 +44,9 @@ QUEUE_EXPORTS = {
     "feedback-intake": "FeedbackIntake",
     "dossier-events": "DossierEvents",
     "rating-events": "RatingEvents",
+    "notifications": "Notifications",
+    "dossier-payments": "DossierPayments",
+    "dossier-results": "DossierResults",
 }
 # Secrets by name (``portal-<stage>/<name>`` in the shared template). A policy names a secret
 # by its name and the six random characters Secrets Manager appends, as AWS advises, so a
@@ -63,6 +66,10 @@ class ServiceAccess:
     secrets: tuple[str, ...] = ()
     encrypts_contacts: bool = False
     signs_attachment_uploads: bool = False
+    seals_applicants: bool = False
+    keeps_results: bool = False
+    # The one function that sends e-mail (SES) and SMS (SNS) to citizens, if the service has it.
+    notifier: str | None = None
     environment: dict[str, str] = field(default_factory=dict)
     # Variables taken from the stage's configuration (infra/stages.json), by field name.
     stage_environment: dict[str, str] = field(default_factory=dict)
@@ -80,23 +87,28 @@ ACCESS: dict[str, ServiceAccess] = {
     ),
     "payments": ServiceAccess(
         service="payments",
-        reads_tables=("catalogue",),
-        # The receipt issuer takes what the relay sends: both are payments' own.
-        sends=("payment-settled",),
+        # The dossiers table, to open an order for a dossier only for its applicant.
+        reads_tables=("catalogue", "dossiers"),
+        # The receipt issuer takes what the relay sends: both are payments' own. A paid
+        # dossier is the dossiers service's to mark, told on dossier-payments.
+        sends=("payment-settled", "dossier-payments"),
         consumes={"payment-settled": "issue-receipts"},
         secrets=("pseudonym-key", "payments/vnpay", "payments/momo"),
         environment={
             "PAYMENTS_TABLE": "PaymentsTableName",
             "CATALOGUE_TABLE": "CatalogueTableName",
+            "DOSSIERS_TABLE": "DossiersTableName",
             "PAYMENT_SETTLED_QUEUE": "PaymentSettledQueueName",
+            "DOSSIER_PAYMENTS_QUEUE": "DossierPaymentsQueueName",
         },
         stage_environment={"PAYMENT_RETURN_URL": "payment_return_url"},
     ),
     "feedback": ServiceAccess(
         service="feedback",
         reads_tables=("catalogue",),
-        # Intake answers at once and routes later: the route sends, the consumer routes.
-        sends=("feedback-intake",),
+        # Intake answers at once and routes later: the route sends, the consumer routes. An
+        # answered case is told to its submitter on the notifications path.
+        sends=("feedback-intake", "notifications"),
         consumes={"feedback-intake": "route-feedback-cases"},
         secrets=("cursor-key", "pseudonym-key"),
         encrypts_contacts=True,
@@ -107,7 +119,9 @@ ACCESS: dict[str, ServiceAccess] = {
             "FEEDBACK_INTAKE_QUEUE": "FeedbackIntakeQueueName",
             "FEEDBACK_CONTACT_KEY": "FeedbackContactKeyArn",
             "FEEDBACK_ATTACHMENTS_BUCKET": "FeedbackAttachmentsBucketName",
+            "NOTIFICATIONS_QUEUE": "NotificationsQueueName",
         },
+        stage_environment={"PORTAL_PUBLIC_URL": "public_url"},
     ),
     "ratings": ServiceAccess(
         service="ratings",
@@ -125,6 +139,34 @@ ACCESS: dict[str, ServiceAccess] = {
             "RATING_EVENTS_QUEUE": "RatingEventsQueueName",
             "FEEDBACK_INTAKE_QUEUE": "FeedbackIntakeQueueName",
         },
+    ),
+    "dossiers": ServiceAccess(
+        service="dossiers",
+        reads_tables=("catalogue",),
+        # A handled dossier is ratings' dossier event; apologies and results are told to
+        # applicants on the notifications path, whose one consumer is here.
+        sends=("dossier-events", "notifications"),
+        consumes={
+            "notifications": "send-notifications",
+            "dossier-payments": "mark-paid",
+            "dossier-results": "check-results",
+        },
+        secrets=("cursor-key", "pseudonym-key"),
+        seals_applicants=True,
+        keeps_results=True,
+        notifier="send-notifications",
+        environment={
+            "DOSSIERS_TABLE": "DossiersTableName",
+            "CATALOGUE_TABLE": "CatalogueTableName",
+            "DOSSIER_EVENTS_QUEUE": "DossierEventsQueueName",
+            "NOTIFICATIONS_QUEUE": "NotificationsQueueName",
+            "DOSSIER_PAYMENTS_QUEUE": "DossierPaymentsQueueName",
+            "DOSSIER_RESULTS_QUEUE": "DossierResultsQueueName",
+            "DOSSIER_CONTACT_KEY": "DossierContactKeyArn",
+            "DOSSIER_RESULTS_BUCKET": "DossierResultsBucketName",
+            "NOTIFICATION_SENDER": "NotificationSender",
+        },
+        stage_environment={"PORTAL_PUBLIC_URL": "public_url"},
     ),
 }
 
@@ -247,4 +289,48 @@ def policy_statements(
                 "Condition": {"StringLike": {"s3:prefix": ["cases/*"]}},
             }
         )
+    if access.seals_applicants:
+        # Envelope encryption: a data key per request, opened again to read a contact.
+        statements.append(
+            {
+                "Sid": "ApplicantsSeal",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": imported(stage, "DossierContactKeyArn"),
+            }
+        )
+    if access.keeps_results:
+        # Presigned uploads and downloads act with the signer's rights, and the digest check
+        # reads uploads back: objects under results/ only, no listing, no deleting.
+        statements.append(
+            {
+                "Sid": "Results",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"],
+                "Resource": {
+                    "Fn::Join": ["", [imported(stage, "DossierResultsBucketArn"), "/results/*"]]
+                },
+            }
+        )
+    if access.notifier == function:
+        statements += [
+            {
+                "Sid": "EmailFromThePortal",
+                "Effect": "Allow",
+                "Action": ["ses:SendEmail"],
+                "Resource": imported(stage, "NotificationSenderIdentityArn"),
+                "Condition": {
+                    "StringEquals": {"ses:FromAddress": imported(stage, "NotificationSender")}
+                },
+            },
+            # SMS to a phone number has no resource to name; publishing to any topic is
+            # denied, so the grant is SMS to phones and nothing else.
+            {"Sid": "SmsToPhones", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"},
+            {
+                "Sid": "NoTopics",
+                "Effect": "Deny",
+                "Action": ["sns:Publish"],
+                "Resource": {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"},
+            },
+        ]
     return statements

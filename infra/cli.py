@@ -185,7 +185,8 @@ def parser() -> argparse.ArgumentParser:
     reconciling.add_argument("--json", action="store_true", help="the whole report as JSON")
     reconciling.set_defaults(handler=_payments_reconcile)
 
-    services = ("catalogue", "payments", "feedback", "ratings")
+    from infra.access import SERVICES as services
+
     packaging = commands.add_parser(
         "package", help="write the shared template and each service's template and bundle"
     )

@@ -170,7 +170,8 @@ class Portal:
 
     def index_page(self) -> Reply:
         bank = f"{self.base_url}{SANDBOX_BANK_PREFIX}/" if self.sandbox_bank is not None else None
-        page = local_pages.index(self.base_url, list(self.services), bank)
+        extra = (local_pages.Link(f"{self.base_url}/outbox", local_pages.OUTBOX_TITLE),)
+        page = local_pages.index(self.base_url, list(self.services), bank, extra)
         return Reply(200, [("Content-Type", HTML)], page.encode())
 
     def handle(
@@ -185,6 +186,11 @@ class Portal:
             return self.index()
         if path == "/guides" and method in ("GET", "HEAD"):
             return Reply(200, [("Content-Type", HTML)], local_pages.guides_page().encode())
+        if path == "/outbox" and method in ("GET", "HEAD"):
+            page = local_pages.outbox_page(local_pages.sent_messages())
+            return Reply(
+                200, [("Content-Type", HTML), ("Cache-Control", "no-store")], page.encode()
+            )
         if self.sandbox_bank is not None and (
             path == SANDBOX_BANK_PREFIX or path.startswith(SANDBOX_BANK_PREFIX + "/")
         ):

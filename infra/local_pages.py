@@ -1,5 +1,6 @@
 """The local stack's own pages: ``GET /`` for a browser (the services, their docs, the
-sandbox bank and the README's guides) and ``GET /guides`` (the README, rendered).
+sandbox bank and the README's guides), ``GET /guides`` (the README, rendered) and
+``GET /outbox`` (the e-mails and SMS the portal sent, as moto's SES and SNS received them).
 
 A caller that does not ask for HTML gets the index as JSON, as before.
 """
@@ -74,6 +75,72 @@ def index(
         guides=guides(),
         extra_links=extra_links,
         footer_text="Môi trường thử nghiệm trên máy: dữ liệu mẫu, không phải dữ liệu thật.",
+    )
+
+
+OUTBOX_TITLE = "Hộp thư đi: thư điện tử và tin nhắn cổng đã gửi"
+
+
+@dataclass(frozen=True, slots=True)
+class SentEmail:
+    sender: str
+    recipients: tuple[str, ...]
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class SentSms:
+    number: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What the portal sent, newest first."""
+
+    emails: tuple[SentEmail, ...]
+    sms: tuple[SentSms, ...]
+
+
+def sent_messages(region: str | None = None) -> Sent:
+    """What moto's SES and SNS received from the apps. moto runs in this process (as the
+    local stack's ThreadedMotoServer), so its backends are read directly; they keep no
+    send time, but they keep the order, so the last one sent is shown first."""
+    import os
+
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+    from moto.sns.models import sns_backends
+
+    region = region or os.environ.get("AWS_DEFAULT_REGION", "ap-southeast-1")
+    emails = [
+        SentEmail(
+            sender=str(getattr(message, "source", "")),
+            recipients=tuple(
+                address
+                for kind in ("ToAddresses", "CcAddresses", "BccAddresses")
+                for address in (getattr(message, "destinations", None) or {}).get(kind, [])
+            ),
+            subject=str(getattr(message, "subject", "")),
+            body=str(getattr(message, "body", getattr(message, "raw_data", ""))),
+        )
+        for message in list(ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages)
+    ]
+    sms = [
+        SentSms(number=str(number), text=str(text))
+        for number, text in list(sns_backends[DEFAULT_ACCOUNT_ID][region].sms_messages.values())
+    ]
+    return Sent(tuple(reversed(emails)), tuple(reversed(sms)))
+
+
+def outbox_page(sent: Sent) -> str:
+    return pages.render(
+        "outbox.html",
+        TEMPLATES,
+        title=OUTBOX_TITLE,
+        sent=sent,
+        footer_text="Môi trường thử nghiệm trên máy: không thư, không tin nhắn nào rời máy này.",
     )
 
 

@@ -1,9 +1,10 @@
 """``portal up``: the whole portal on one machine, on moto.
 
 In order: moto in server mode (the local AWS), the shared template deployed into it, the
-four apps on one port under their base paths, their queue handlers and schedules on
+five apps on one port under their base paths, their queue handlers and schedules on
 threads, demo data, and a state file that lets ``portal catalogue import`` in another
-terminal find this stack. Ctrl-C or SIGTERM undoes it all and exits 0.
+terminal find this stack. What the portal e-mails and texts to citizens lands in moto's SES
+and SNS, and ``/outbox`` shows it. Ctrl-C or SIGTERM undoes it all and exits 0.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ APPS = {
     "payments": "services.payments.app",
     "feedback": "services.feedback.app",
     "ratings": "services.ratings.app",
+    "dossiers": "services.dossiers.app",
 }
 # Overrides that would point the apps away from the tables, queues and keys of this stack.
 _FOREIGN_SETTINGS = (
@@ -47,7 +49,14 @@ _FOREIGN_SETTINGS = (
     "PAYMENTS_TABLE",
     "FEEDBACK_TABLE",
     "RATINGS_TABLE",
+    "DOSSIERS_TABLE",
     "PROCEDURE_CHANGES_QUEUE",
+    "NOTIFICATIONS_QUEUE",
+    "DOSSIER_PAYMENTS_QUEUE",
+    "DOSSIER_RESULTS_QUEUE",
+    "DOSSIER_RESULTS_BUCKET",
+    "DOSSIER_CONTACT_KEY",
+    "NOTIFICATION_SENDER",
     "CURSOR_SECRET_NAME",
     "PAYMENT_SETTLED_QUEUE",
     "PAYMENT_PROVIDER_SECRETS",
@@ -73,9 +82,14 @@ def _generated_secret() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(32))
 
 
-# What moto's CloudFormation skips and the local stack does not miss: secrets, which
-# infra.world creates itself, and alarms, which have nobody to page locally.
-_SKIPPED_QUIETLY = {("AWS::SecretsManager::Secret",), ("AWS::CloudWatch::Alarm",)}
+# What moto's CloudFormation skips and the local stack does not miss: secrets and the e-mail
+# sender's identity, which infra.world creates itself, and alarms, which have nobody to page
+# locally.
+_SKIPPED_QUIETLY = {
+    ("AWS::SecretsManager::Secret",),
+    ("AWS::CloudWatch::Alarm",),
+    ("AWS::SES::EmailIdentity",),
+}
 
 
 class _SkippedResourceFilter(logging.Filter):
@@ -153,9 +167,11 @@ class LocalStack:
                 os.environ[name] = _generated_secret()
 
     def configure_payments(self) -> None:
-        """Where the bank sends the citizen back: known once the port is bound, still
-        before any app is imported (settings are read once per process)."""
+        """Where the bank sends the citizen back, and where letters and messages to citizens
+        link: known once the port is bound, still before any app is imported (settings are
+        read once per process)."""
         os.environ["PAYMENT_RETURN_URL"] = f"{self.base_url}/payments/callbacks/vnpay/return"
+        os.environ["PORTAL_PUBLIC_URL"] = self.base_url
 
     def bind(self) -> None:
         """Take the public port before the slow deploy, so a port in use fails at once."""
@@ -262,6 +278,7 @@ class LocalStack:
         lines += [
             f"Index:             {base}/",
             f"Sandbox bank:      {base}/sandbox-bank/   (plays VNPAY and MoMo; no real money)",
+            f"Outbox:            {base}/outbox   (the e-mails and SMS the portal sent)",
             "Token:             portal token --role operator   (or citizen, official, system)",
             "Import:            portal catalogue import FILE   (targets this stack)",
             "",

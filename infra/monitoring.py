@@ -2,7 +2,8 @@
 
 Alarms go to the stage's alarm topic (a shared-stack export). The shared stack alarms on
 every dead-letter queue and on ageing queues; a service stack alarms on its API's 5xx rate,
-on its functions' errors and, for payments, on refused bank callbacks.
+on its functions' errors and, for payments, on refused bank callbacks; for dossiers, on a
+notification whose sending was interrupted (it may or may not have reached the citizen).
 """
 
 from __future__ import annotations
@@ -46,6 +47,19 @@ BUSINESS_METRICS: dict[str, tuple[str, ...]] = {
         "AccessKeysSlowedDown",
     ),
     "ratings": ("DossierEvents", "Ratings", "RatingsCounted"),
+    "dossiers": (
+        "DossiersSynced",
+        "DossierSteps",
+        "DossiersOverdue",
+        "ApologiesIssued",
+        "ResultsRegistered",
+        "ResultsOffered",
+        "ResultsRejected",
+        "NotificationsSent",
+        "NotificationsFailed",
+        "NotificationsUncertain",
+        "DossiersPaidOnline",
+    ),
 }
 
 
@@ -121,6 +135,22 @@ def add_alarms_and_dashboard(template: dict[str, Any], service: str, stage_name:
             Period=300,
             EvaluationPeriods=1,
             Threshold=CALLBACK_REJECTIONS,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
+    if service == "dossiers":
+        resources["NotificationsUncertainAlarm"] = _alarm(
+            f"{api_name}-notifications-uncertain",
+            "A notification's sending stopped between the attempt and its record: it may not "
+            "have reached the citizen, and is never sent twice on its own. See "
+            "docs/dossiers.md, 'Notifications'.",
+            stage_name,
+            Namespace=NAMESPACE,
+            MetricName="NotificationsUncertain",
+            Dimensions=[{"Name": "service", "Value": service}],
+            Statistic="Sum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=1,
             ComparisonOperator="GreaterThanOrEqualToThreshold",
         )
     resources["Dashboard"] = {

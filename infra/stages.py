@@ -32,6 +32,8 @@ class Stage(BaseModel):
     jwt_audience: str = Field(min_length=1, max_length=200)
     jwks_url: HttpsUrl
     payment_return_url: HttpsUrl
+    # The portal's public address, for links in letters and messages to citizens.
+    public_url: HttpsUrl
     api_throttle_rate: int = Field(ge=1, description="Steady requests per second per API.")
     api_throttle_burst: int = Field(ge=1)
     # Browser origins whose pages may call the API (services.core.cors): exact, or with

@@ -1,7 +1,8 @@
 """Build the shared resources from ``infra/template.yaml`` in any AWS-compatible endpoint.
 
 In AWS, CloudFormation does all of it. moto's CloudFormation creates the tables and queues
-but skips ``AWS::SecretsManager::Secret`` and ignores point-in-time recovery and TTL, so
+but skips ``AWS::SecretsManager::Secret`` and ``AWS::SES::EmailIdentity``, and ignores
+point-in-time recovery, TTL and a bucket's versioning and notifications, so
 :func:`finish_for_moto` reads the *same template* and applies those parts through the
 services' own APIs: the template stays the one source of names, keys and indexes.
 """
@@ -50,10 +51,16 @@ def template() -> dict[str, Any]:
     return load(template_text())
 
 
-def _resolve(value: Any, stage: str) -> str:
+def _resolve(value: Any, stage: str, account: str = "") -> str:
     if isinstance(value, dict) and "Fn::Sub" in value:
-        return str(value["Fn::Sub"]).replace("${Stage}", stage)
+        return (
+            str(value["Fn::Sub"]).replace("${Stage}", stage).replace("${AWS::AccountId}", account)
+        )
     return str(value)
+
+
+def _parameter_default(name: str) -> str:
+    return str(template()["Parameters"][name]["Default"])
 
 
 def stack_name(stage: str) -> str:
@@ -79,7 +86,8 @@ def finish_for_moto(stage: str, *, region: str | None = None) -> None:
     """Apply what moto's CloudFormation skips, read from the same template."""
     dynamodb = boto3.client("dynamodb", region_name=region)
     secretsmanager = boto3.client("secretsmanager", region_name=region)
-    for resource in template()["Resources"].values():
+    resources = template()["Resources"]
+    for resource in resources.values():
         properties = resource.get("Properties", {})
         if resource["Type"] == "AWS::DynamoDB::Table":
             name = _resolve(properties["TableName"], stage)
@@ -113,6 +121,43 @@ def finish_for_moto(stage: str, *, region: str | None = None) -> None:
             secretsmanager.create_secret(
                 Name=name, Description=properties.get("Description", ""), SecretString=value
             )
+        elif resource["Type"] == "AWS::SES::EmailIdentity":
+            identity = properties["EmailIdentity"]
+            address = _parameter_default(identity["Ref"]) if "Ref" in identity else identity
+            # moto sends from an address only once it is verified, as SES's sandbox does.
+            boto3.client("ses", region_name=region).verify_email_identity(EmailAddress=address)
+        elif resource["Type"] == "AWS::S3::Bucket":
+            _finish_bucket(properties, resources, stage, region)
+
+
+def _finish_bucket(
+    bucket: dict[str, Any], resources: dict[str, Any], stage: str, region: str | None
+) -> None:
+    """A bucket's versioning, and its ``QueueConfigurations`` with each queue named by its
+    ``Fn::GetAtt``."""
+    s3 = boto3.client("s3", region_name=region)
+    account = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
+    name = _resolve(bucket["BucketName"], stage, account)
+    if bucket.get("VersioningConfiguration", {}).get("Status") == "Enabled":
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    if "NotificationConfiguration" not in bucket:
+        return
+    sqs = boto3.client("sqs", region_name=region)
+    configurations = []
+    for entry in bucket["NotificationConfiguration"].get("QueueConfigurations", []):
+        queue = resources[entry["Queue"]["Fn::GetAtt"].split(".")[0]]["Properties"]
+        url = sqs.get_queue_url(QueueName=_resolve(queue["QueueName"], stage))["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        configuration: dict[str, Any] = {
+            "QueueArn": arn["Attributes"]["QueueArn"],
+            "Events": [entry["Event"]],
+        }
+        if "Filter" in entry:
+            configuration["Filter"] = {"Key": {"FilterRules": entry["Filter"]["S3Key"]["Rules"]}}
+        configurations.append(configuration)
+    s3.put_bucket_notification_configuration(
+        Bucket=name, NotificationConfiguration={"QueueConfigurations": configurations}
+    )
 
 
 def build(stage: str, *, region: str | None = None) -> dict[str, str]:

@@ -1,5 +1,7 @@
-"""Cold start: importing an app in a fresh interpreter costs at most 1.25 times importing
-what any Chalice app on DynamoDB needs (boto3, pydantic, chalice and one client).
+"""Cold start: importing an app in a fresh interpreter costs at most 1.15 times importing
+what any Chalice app on DynamoDB needs (boto3, pydantic, chalice, one client and one
+pydantic model: pydantic loads its model machinery, about 90 ms of CPU, on the first class
+that subclasses ``BaseModel``, so that is the library's cost, not the app's).
 
 Each import is timed inside its own fresh interpreter, in CPU time, the app and the baseline
 in turn so that a busy machine slows both alike, and the fastest of several runs is
@@ -14,11 +16,15 @@ import sys
 
 import pytest
 
-SERVICES = ["catalogue", "payments", "feedback", "ratings"]
-RATIO_LIMIT = 1.25
+SERVICES = ["catalogue", "payments", "feedback", "ratings", "dossiers"]
+RATIO_LIMIT = 1.15
 RUNS = 5
 
-BASELINE = "import boto3, pydantic, chalice.app; boto3.client('dynamodb')"
+BASELINE = (
+    "import boto3, pydantic, chalice.app; boto3.client('dynamodb')\n"
+    "class Body(pydantic.BaseModel):\n"
+    "    name: str"
+)
 # CPU time of the importing process, not the wall clock: on a shared machine (CI runs two
 # test workers) another process's load stretches the wall clock of either side unevenly.
 _TIMER = """
@@ -67,7 +73,7 @@ def test_importing_an_app_touches_no_aws() -> None:
     """Nothing at import time may need the network: a cold start pays for that twice."""
     statement = (
         "import sys, services.catalogue.app, services.payments.app, "
-        "services.feedback.app, services.ratings.app; "
+        "services.feedback.app, services.ratings.app, services.dossiers.app; "
         "assert 'moto' not in sys.modules; "
         "assert 'yaml' not in sys.modules; "
         "assert 'cryptography.hazmat.primitives.asymmetric.ec' not in sys.modules; "

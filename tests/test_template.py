@@ -17,7 +17,8 @@ QUEUES = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::SQS::Qu
 def test_each_service_has_its_table() -> None:
     names = {r["Properties"]["TableName"]["Fn::Sub"] for r in TABLES.values()}
     assert names == {
-        f"portal-${{Stage}}-{s}" for s in ("catalogue", "payments", "feedback", "ratings")
+        f"portal-${{Stage}}-{s}"
+        for s in ("catalogue", "payments", "feedback", "ratings", "dossiers")
     }
 
 
@@ -45,7 +46,7 @@ def test_every_queue_redrives_to_its_own_dead_letter_queue(name: str) -> None:
 
 def test_the_moto_world_has_what_moto_cloudformation_skips(moto_world: None) -> None:
     dynamodb = boto3.client("dynamodb")
-    for service in ("catalogue", "payments", "feedback", "ratings"):
+    for service in ("catalogue", "payments", "feedback", "ratings", "dossiers"):
         table = f"portal-test-{service}"
         backups = dynamodb.describe_continuous_backups(TableName=table)
         recovery = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]

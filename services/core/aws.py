@@ -43,6 +43,33 @@ def s3() -> Any:
 
 
 @cache
+def s3_presigner() -> Any:
+    """S3 for presigned links, signed with SigV4 for the bucket's region: a link that fixes
+    headers (the content type, the length, a checksum) signs them."""
+    import os
+
+    from botocore.config import Config
+
+    if os.environ.get("AWS_ENDPOINT_URL"):  # the local stack's moto: its own address
+        return boto3.client("s3", config=Config(signature_version="s3v4"))
+    config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+    # The region's own endpoint: a SigV4 link through the global one can be redirected to
+    # the bucket's region, and a redirected signature does not hold.
+    region = boto3.session.Session().region_name or "ap-southeast-1"
+    return boto3.client("s3", config=config, endpoint_url=f"https://s3.{region}.amazonaws.com")
+
+
+@cache
+def sesv2() -> Any:
+    return boto3.client("sesv2")
+
+
+@cache
+def sns() -> Any:
+    return boto3.client("sns")
+
+
+@cache
 def account_id() -> str:
     return str(boto3.client("sts").get_caller_identity()["Account"])
 
@@ -59,5 +86,17 @@ def queue_url(name: str) -> str:
 
 def reset_clients() -> None:
     """Forget cached clients, for tests that start a new moto world in the same process."""
-    for cached in (_resource, dynamodb_client, table, kms, s3, account_id, sqs, queue_url):
+    for cached in (
+        _resource,
+        dynamodb_client,
+        table,
+        kms,
+        s3,
+        s3_presigner,
+        sesv2,
+        sns,
+        account_id,
+        sqs,
+        queue_url,
+    ):
         cached.cache_clear()

@@ -16,6 +16,7 @@ back, so consumers drop it (with a log line naming the message id, never its con
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
@@ -123,6 +124,69 @@ class DossierEvent(Message):
         return self
 
 
+# -- notifications: e-mail and SMS to citizens, one path for every service -----------------
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+SMS_NUMBER_PATTERN = r"^\+[1-9][0-9]{7,14}$"
+"""An SMS recipient in E.164 (``+84912345678``), as SNS takes it: see :func:`sms_number`."""
+
+
+def sms_number(phone: str) -> str | None:
+    """A Vietnamese phone number as SNS sends to it: ``0912 345 678`` is ``+84912345678``;
+    a number already in E.164 stays; anything else is None.
+
+    >>> sms_number("0912 345 678"), sms_number("+84912345678"), sms_number("12")
+    ('+84912345678', '+84912345678', None)
+    """
+    digits = "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+    if digits.startswith("0"):
+        digits = "+84" + digits[1:]
+    return digits if re.fullmatch(SMS_NUMBER_PATTERN, digits) else None
+
+
+class NotificationAbout(BaseModel):
+    """What a notification is about, for the delivery record: never the recipient."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    kind: Literal["apology", "result-ready", "feedback-answer"]
+    reference: str = Field(min_length=1, max_length=128, description="A dossier or case code")
+
+
+class NotificationRequested(Message):
+    """An e-mail or an SMS to send once. ``id`` is the sender's own and names the one
+    delivery: the consumer sends each id once, however often the message arrives. The
+    recipient travels only in this body (the queue is encrypted) and is never logged."""
+
+    type: Literal["notification.requested"] = "notification.requested"
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9:._#-]{0,127}$")
+    channel: Literal["email", "sms"]
+    recipient: str = Field(min_length=3, max_length=254)
+    subject: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=4000)
+    about: NotificationAbout
+
+    @model_validator(mode="after")
+    def _recipient_fits_the_channel(self) -> NotificationRequested:
+        pattern = EMAIL_PATTERN if self.channel == "email" else SMS_NUMBER_PATTERN
+        if not re.fullmatch(pattern, self.recipient):
+            raise ValueError(f"the recipient is not an address for {self.channel}")
+        return self
+
+
+# -- payments -> dossier-payments ----------------------------------------------------------
+class DossierPaid(Message):
+    """A dossier's fee paid through the portal: the dossiers service marks it paid online.
+    Payments' own ``payment.settled`` stays on its receipt queue."""
+
+    type: Literal["dossier.paid"] = "dossier.paid"
+    dossier_code: DossierCode
+    procedure_code: ProcedureCode
+    agency_id: AgencyId
+    order_id: str = Field(min_length=1, max_length=64)
+    amount_vnd: int = Field(ge=0)
+    paid_at: AwareDatetime
+
+
 # -- reading a queue -----------------------------------------------------------------------
 Received = TypeVar("Received")
 
@@ -168,3 +232,5 @@ PAYMENT_SETTLED: Inbox[PaymentSettled] = Inbox("payment-settled", PaymentSettled
 FEEDBACK_INTAKE: Inbox[CaseReceived | RatingDissatisfied] = Inbox("feedback-intake", FeedbackIntake)
 RATING_EVENTS: Inbox[RatingCreated] = Inbox("rating-events", RatingCreated)
 DOSSIER_EVENTS: Inbox[DossierEvent] = Inbox("dossier-events", DossierEvent)
+NOTIFICATIONS: Inbox[NotificationRequested] = Inbox("notifications", NotificationRequested)
+DOSSIER_PAYMENTS: Inbox[DossierPaid] = Inbox("dossier-payments", DossierPaid)

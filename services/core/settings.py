@@ -44,6 +44,14 @@ class Settings:
     feedback_contact_key: str
     feedback_attachments_bucket: str | None
     cors_origins: str
+    dossiers_table: str
+    notifications_queue: str
+    dossier_payments_queue: str
+    dossier_results_queue: str
+    dossier_contact_key: str
+    dossier_results_bucket: str | None
+    notification_sender: str
+    public_url: str
 
 
 def _env(name: str, default: str) -> str:
@@ -85,4 +93,15 @@ def get_settings() -> Settings:
         payment_return_url=_env(
             "PAYMENT_RETURN_URL", "http://127.0.0.1:8000/payments/callbacks/vnpay/return"
         ),
+        dossiers_table=_env("DOSSIERS_TABLE", f"{prefix}-dossiers"),
+        # One path for every e-mail and SMS to citizens (dossiers' consumer sends them).
+        notifications_queue=_env("NOTIFICATIONS_QUEUE", f"{prefix}-notifications"),
+        dossier_payments_queue=_env("DOSSIER_PAYMENTS_QUEUE", f"{prefix}-dossier-payments"),
+        dossier_results_queue=_env("DOSSIER_RESULTS_QUEUE", f"{prefix}-dossier-results"),
+        dossier_contact_key=_env("DOSSIER_CONTACT_KEY", f"alias/{prefix}-dossier-contacts"),
+        # Named with the account id, as feedback's attachments bucket; resolved when unset.
+        dossier_results_bucket=os.environ.get("DOSSIER_RESULTS_BUCKET") or None,
+        notification_sender=_env("NOTIFICATION_SENDER", "thongbao@dichvucong.gov.vn"),
+        # Where links in letters and messages to citizens point: the portal's public address.
+        public_url=_env("PORTAL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
     )

@@ -14,7 +14,12 @@ from typing import Any, Literal
 from services.core import catalogue_view, clock, observability, queues
 from services.core.auth import Principal, Role
 from services.core.dynamo import Conflict, iso
-from services.core.messages import CaseReceived
+from services.core.messages import (
+    CaseReceived,
+    NotificationAbout,
+    NotificationRequested,
+    sms_number,
+)
 from services.core.pagination import decode_cursor, encode_cursor
 from services.core.problems import (
     FieldError,
@@ -27,7 +32,7 @@ from services.core.problems import (
 )
 from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
-from services.core.text import fold
+from services.core.text import ascii_text, fold
 from services.feedback import attachments, contacts, domain, storage
 from services.feedback.domain import Case, Step, StepRefused
 from services.feedback.models import (
@@ -426,7 +431,62 @@ def act(code: str, body: ActionBody, principal: Principal) -> Case:
     except Conflict:
         raise conflict(_CHANGED) from None
     metrics.add_metric(name=f"Cases{after.status.capitalize()}", unit="Count", value=1)
+    if body.action == "answer":
+        _notify_answered(after, extra)
     return after
+
+
+def _notify_answered(case: Case, extra: dict[str, Any]) -> None:
+    """Tell the submitter their case is answered, by e-mail (else SMS), through the portal's
+    one notifications queue. The answer stands whatever happens here: a message that cannot
+    be built or sent is a log line, without the contact."""
+    if not extra.get("contact"):
+        return  # a case opened from a rating has no submitter to tell
+    try:
+        message = _answered_message(
+            case, contacts.open_sealed(extra["contact"], case.tracking_code)
+        )
+        if message is not None:
+            queues.send(get_settings().notifications_queue, message)
+    except Exception as error:
+        log.warning(
+            "answer notification not sent", extra={"trace": observability.safe_trace(error)}
+        )
+
+
+ANSWER_IN_EMAIL = 3000
+"""Characters of the answer an e-mail quotes; the case itself holds all of it."""
+
+
+def _answered_message(case: Case, submitter: Submitter) -> NotificationRequested | None:
+    number = sms_number(submitter.phone) if submitter.phone else None
+    link = f"{get_settings().public_url}/feedback/cases/{case.tracking_code}"
+    about = NotificationAbout(kind="feedback-answer", reference=case.tracking_code)
+    subject = f"Phản ánh, kiến nghị {case.tracking_code} đã được trả lời"
+    if submitter.email:
+        answer = case.answer or ""
+        if len(answer) > ANSWER_IN_EMAIL:
+            answer = answer[:ANSWER_IN_EMAIL] + "…"
+        return NotificationRequested(
+            id=f"feedback-answer:{case.tracking_code}",
+            channel="email",
+            recipient=submitter.email,
+            subject=subject,
+            text=f"Kính gửi Ông/Bà {submitter.name},\n\n"
+            f"Phản ánh, kiến nghị {case.tracking_code} đã được trả lời:\n\n"
+            f"{answer}\n\nTra cứu bằng mã phản ánh và mã truy cập: {link}",
+            about=about,
+        )
+    if number:
+        return NotificationRequested(
+            id=f"feedback-answer:{case.tracking_code}",
+            channel="sms",
+            recipient=number,
+            subject=subject,
+            text=ascii_text(f"PAKN {case.tracking_code} đã được trả lời. Tra cứu: {link}"),
+            about=about,
+        )
+    return None
 
 
 def _refused(refusal: StepRefused) -> Problem:

@@ -15,11 +15,19 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from services.core import catalogue_view, clock, observability, queues
+from services.core import catalogue_view, clock, dossier_view, observability, queues
 from services.core.auth import Principal, Role
 from services.core.dynamo import Conflict
-from services.core.messages import PaymentSettled
-from services.core.problems import FieldError, Problem, Text, conflict, invalid, not_found
+from services.core.messages import DossierPaid, PaymentSettled
+from services.core.problems import (
+    FieldError,
+    Problem,
+    Text,
+    conflict,
+    forbidden,
+    invalid,
+    not_found,
+)
 from services.core.pseudonyms import pseudonym
 from services.core.settings import get_settings
 from services.payments import domain, receipt_storage, storage
@@ -53,6 +61,10 @@ _BUSY = Text(
 _OTHER_ORDER_PENDING = Text(
     "Hồ sơ đang có một đơn thanh toán khác chờ thanh toán.",
     "The dossier has another order waiting for payment (another procedure or provider).",
+)
+_NOT_THE_APPLICANT = Text(
+    "Chỉ người nộp hồ sơ được thanh toán lệ phí cho hồ sơ này.",
+    "Only the dossier's applicant pays for it.",
 )
 _NOT_REFUNDABLE = Text(
     "Chỉ hoàn tiền được đơn đã thanh toán.", "Only a paid order can be refunded."
@@ -113,7 +125,11 @@ def create_order(
 
     The dossier's lock is the citizen's own (``DOSSIER#<code>#<owner>``): another citizen
     naming the same dossier code can neither block it nor learn anything about it.
+    A dossier the portal holds is paid for by its applicant alone.
     """
+    held = dossier_view.held_dossier(dossier_code)
+    if held is not None and not held.is_applicant(citizen.sub):
+        raise forbidden(_NOT_THE_APPLICANT)
     return _open_order(
         procedure_code, dossier_code, provider, owner_key(citizen.sub), client_ip, agency_id
     )
@@ -426,6 +442,22 @@ def receive_settled(message: PaymentSettled) -> None:
     what the receipt says is read from the order itself."""
     issued = issue_receipt(message.order_id)
     log.info("receipt", extra={"issued": issued is not None})
+    if issued is not None:
+        _tell_dossiers(message)
+
+
+def _tell_dossiers(message: PaymentSettled) -> None:
+    """The dossiers service marks the dossier paid online from this message (never a write
+    into its table); sent again with every redelivery, which it takes once."""
+    paid = DossierPaid(
+        dossier_code=message.dossier_code,
+        procedure_code=message.procedure_code,
+        agency_id=message.agency_id,
+        order_id=message.order_id,
+        amount_vnd=message.amount_vnd,
+        paid_at=message.paid_at or clock.now(),
+    )
+    queues.send(get_settings().dossier_payments_queue, paid)
 
 
 def issue_receipt(order_id: str) -> str | None:

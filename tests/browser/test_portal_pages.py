@@ -34,7 +34,7 @@ def test_the_index_page_links_every_service_and_is_usable_by_keyboard(
     assert page.title() == "Cổng Dịch vụ công — môi trường trên máy"
     assert page.get_attribute("html", "lang") == "vi"
     assert page.locator("main h1").inner_text() == "Cổng Dịch vụ công quốc gia trên máy của bạn"
-    for service in ("catalogue", "payments", "feedback", "ratings"):
+    for service in ("catalogue", "payments", "feedback", "ratings", "dossiers"):
         assert page.locator(f'a[href="{stack.base_url}/{service}/docs"]').count() == 1
     assert page.locator('a[href$="/sandbox-bank/"]').count() == 1
     # The first Tab reaches the skip link, and Enter moves focus into the main content.

@@ -55,19 +55,20 @@ def test_seed_writes_agencies_then_procedures_and_reports_bad_lines(tmp_path: Pa
     assert seed(tmp_path, say=said.append) is False
 
     assert service.get_agency("so-gtvt-ha-noi")["parent_id"] == "bo-gtvt"
-    agencies, procedures = said
+    agencies, procedures, dossiers = said
     assert agencies.startswith("Agencies: 2 agencies written, 2 rejected")
     assert "line 3: " in agencies and "unknown agency" in agencies
     assert "line 4: level" in agencies
     assert procedures.startswith(
         "Procedures: 2 lines: 1 created, 0 updated, 0 unchanged, 1 rejected"
     )
+    assert dossiers.startswith("Dossiers: no ") and dossiers.endswith("none seeded")
 
 
 def test_seed_without_files_seeds_nothing(tmp_path: Path) -> None:
     said: list[str] = []
     assert seed(tmp_path, say=said.append) is True
-    assert len(said) == 2 and all("none seeded" in line for line in said)
+    assert len(said) == 3 and all("none seeded" in line for line in said)
 
 
 def test_the_demo_seeds_cleanly_with_the_34_provinces_and_national_identifiers() -> None:
@@ -92,3 +93,41 @@ def test_the_demo_seeds_cleanly_with_the_34_provinces_and_national_identifiers()
 
     with pytest.raises(Problem):
         service.get_agency("000.00.00.H02")  # Hà Giang, now part of Tuyên Quang
+
+
+def test_seed_syncs_dossiers_as_their_agencys_system_and_reports_bad_lines(
+    tmp_path: Path, clock: Any
+) -> None:
+    from datetime import datetime
+
+    from services.core.clock import VIETNAM_TZ
+    from services.dossiers import service
+
+    clock.set(datetime(2026, 3, 20, 10, 0, tzinfo=VIETNAM_TZ))  # Friday 20 March 2026
+    _jsonl(tmp_path / "agencies.jsonl", AGENCIES[:2])
+    _jsonl(tmp_path / "procedures.jsonl", [PROCEDURE])
+    dossier = {
+        "dossier_code": "SEED-0001",
+        "procedure_code": "1.900001",
+        "agency_id": "bo-gtvt",
+        "channel": "online",
+        "applicant": {"citizen_id": "001090099999", "name": "Người mẫu"},
+        "received_days_ago": 11,  # Monday 9 March: five working days, due Monday 16 March
+        "status": 4,
+        "status_days_ago": 10,
+        "apology": {"reason": "Chờ xác minh", "new_due_in_days": 3, "official_id": "cb-1"},
+    }
+    _jsonl(
+        tmp_path / "dossiers.jsonl",
+        [dossier, {**dossier, "dossier_code": "SEED-0002", "agency_id": "so-gtvt-ha-noi"}],
+    )
+    said: list[str] = []
+    assert seed(tmp_path, say=said.append) is False
+    assert said[2].startswith(
+        "Dossiers: 1 dossiers synced (1 apologised for, 0 with an electronic result), 1 rejected"
+    )
+    assert "line 2: " in said[2]
+    held, _ = service.public_status("SEED-0001")
+    assert held.status == 4
+    assert held.original_due_at == datetime(2026, 3, 16, 23, 59, 59, tzinfo=VIETNAM_TZ)
+    assert held.due_at == datetime(2026, 3, 23, 17, 0, tzinfo=VIETNAM_TZ)

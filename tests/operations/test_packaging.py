@@ -21,7 +21,7 @@ from tests.operations.conftest import STAGE, resources_of
 
 pytestmark = pytest.mark.xdist_group("packaging")
 
-SERVICES = ("catalogue", "payments", "feedback", "ratings")
+SERVICES = ("catalogue", "payments", "feedback", "ratings", "dossiers")
 SHARED_OUTPUTS = set(world.template()["Outputs"])
 
 
@@ -184,6 +184,10 @@ def test_the_environment_names_come_from_the_shared_stacks_exports(
         assert variables.get("PAYMENT_RETURN_URL") == (
             stage.payment_return_url if service == "payments" else None
         )
+        # Links in letters and messages to citizens: for the services that send them.
+        assert variables.get("PORTAL_PUBLIC_URL") == (
+            stage.public_url if service in ("feedback", "dossiers") else None
+        )
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -264,8 +268,21 @@ def test_payments_alarms_on_refused_bank_callbacks(templates: dict[str, dict[str
     assert len(rejections) == 1
     assert rejections[0]["Namespace"] == monitoring.NAMESPACE
     assert rejections[0]["Dimensions"] == [{"Name": "service", "Value": "payments"}]
-    for service in ("catalogue", "feedback", "ratings"):
+    for service in ("catalogue", "feedback", "ratings", "dossiers"):
         assert "CallbackRejectionsAlarm" not in templates[service]["Resources"]
+
+
+def test_dossiers_alarms_on_a_notification_it_cannot_say_was_sent(
+    templates: dict[str, dict[str, Any]],
+) -> None:
+    alarms = [
+        a["Properties"]
+        for a in resources_of(templates["dossiers"], "AWS::CloudWatch::Alarm").values()
+    ]
+    uncertain = [a for a in alarms if a["MetricName"] == "NotificationsUncertain"]
+    assert len(uncertain) == 1
+    assert uncertain[0]["Dimensions"] == [{"Name": "service", "Value": "dossiers"}]
+    assert uncertain[0]["Threshold"] == 1
 
 
 @pytest.mark.parametrize("service", SERVICES)

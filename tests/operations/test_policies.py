@@ -20,31 +20,39 @@ from tests.operations.conftest import STAGE, resources_of
 
 pytestmark = pytest.mark.xdist_group("packaging")
 
-SERVICES = ("catalogue", "payments", "feedback", "ratings")
+SERVICES = ("catalogue", "payments", "feedback", "ratings", "dossiers")
 READS = {
     "catalogue": set(),
-    "payments": {"catalogue"},
+    "payments": {"catalogue", "dossiers"},  # who applied for a dossier it is asked to charge
     "feedback": {"catalogue"},
     "ratings": {"catalogue"},
+    "dossiers": {"catalogue"},
 }
 SENDS = {
     "catalogue": {"procedure-changes"},
-    "payments": {"payment-settled"},
-    "feedback": {"feedback-intake"},
+    "payments": {"payment-settled", "dossier-payments"},
+    "feedback": {"feedback-intake", "notifications"},
     "ratings": {"rating-events", "feedback-intake"},
+    "dossiers": {"dossier-events", "notifications"},
 }
 CONSUMES = {  # function -> queue
     "portal-dev-issue-receipts": "payment-settled",
     "portal-dev-route-feedback-cases": "feedback-intake",
     "portal-dev-take-dossier-events": "dossier-events",
     "portal-dev-count-ratings": "rating-events",
+    "portal-dev-send-notifications": "notifications",
+    "portal-dev-mark-paid": "dossier-payments",
+    "portal-dev-check-results": "dossier-results",
 }
 SECRETS = {
     "catalogue": {"cursor-key"},
     "payments": {"pseudonym-key", "payments/vnpay", "payments/momo"},
     "feedback": {"cursor-key", "pseudonym-key"},
     "ratings": {"pseudonym-key"},
+    "dossiers": {"cursor-key", "pseudonym-key"},
 }
+# The one function that sends to citizens' inboxes and phones.
+NOTIFIER = "portal-dev-send-notifications"
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "ConditionCheckItem"}
 QUEUE_EXPORT = re.compile(rf"^portal-{STAGE}-(\w+)QueueArn$")
 TABLE_EXPORT = re.compile(rf"^portal-{STAGE}-(\w+)TableArn$")
@@ -95,8 +103,16 @@ def _grants(template: dict[str, Any]) -> dict[str, list[tuple[set[str], set[str]
                 },
             )
             for s in statements
+            if s["Effect"] == "Allow"
         ]
-        assert all(s["Effect"] == "Allow" for s in statements)
+        denied = [s for s in statements if s["Effect"] != "Allow"]
+        # The only refusal: the notifier's SMS grant never reaches an SNS topic.
+        assert all(
+            (s["Effect"], s["Action"], s["Resource"])
+            == ("Deny", ["sns:Publish"], {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"})
+            for s in denied
+        )
+        assert bool(denied) == (properties["FunctionName"] == NOTIFIER)
     return grants
 
 
@@ -165,18 +181,21 @@ def test_no_wildcard_action_and_no_wildcard_resource_but_traces(
     for function, statements in grants[service].items():
         for actions, targets in statements:
             assert not any(a == "*" or a.endswith(":*") for a in actions), function
+            if "*" in targets and function == NOTIFIER and actions == {"sns:Publish"}:
+                continue  # SMS to a phone has no resource to name; topics are denied
             if "*" in targets:
                 assert actions <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, function
             assert not any(t.startswith("arn:") and t.endswith(":*") for t in targets)
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_only_feedback_touches_contact_keys_and_attachments(
+def test_only_feedback_and_dossiers_touch_contact_keys_and_files(
     grants: dict[str, Any], service: str
 ) -> None:
-    for statements in grants[service].values():
+    for function, statements in grants[service].items():
         kms = {a for actions, _ in statements for a in actions if a.startswith("kms:")}
         s3 = {a for actions, _ in statements for a in actions if a.startswith("s3:")}
+        mail = {a for actions, _ in statements for a in actions if a.startswith(("ses:", "sns:"))}
         if service == "feedback":
             assert kms == {"kms:Encrypt", "kms:Decrypt"}
             assert _targets_of(statements, "kms:Decrypt") == {"export:FeedbackContactKeyArn"}
@@ -188,8 +207,23 @@ def test_only_feedback_touches_contact_keys_and_attachments(
             assert _targets_of(statements, "s3:ListBucket") == {
                 "export:FeedbackAttachmentsBucketArn"
             }
+        elif service == "dossiers":
+            assert kms == {"kms:GenerateDataKey", "kms:Decrypt"}
+            assert _targets_of(statements, "kms:Decrypt") == {"export:DossierContactKeyArn"}
+            assert s3 == {"s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"}
+            for action in s3:
+                assert _targets_of(statements, action) == {
+                    "export:DossierResultsBucketArn/results/*"
+                }
         else:
             assert not kms and not s3
+        if function == NOTIFIER:
+            assert mail == {"ses:SendEmail", "sns:Publish"}
+            assert _targets_of(statements, "ses:SendEmail") == {
+                "export:NotificationSenderIdentityArn"
+            }
+        else:
+            assert not mail, function
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -214,15 +248,24 @@ SETTING_NEEDS = {
     "payments_table": ("dynamodb:GetItem", "table:payments"),
     "feedback_table": ("dynamodb:GetItem", "table:feedback"),
     "ratings_table": ("dynamodb:GetItem", "table:ratings"),
+    "dossiers_table": ("dynamodb:GetItem", "table:dossiers"),
     "procedure_changes_queue": ("sqs:SendMessage", "queue:procedure-changes"),
     "payment_settled_queue": ("sqs:SendMessage", "queue:payment-settled"),
     "feedback_intake_queue": ("sqs:SendMessage", "queue:feedback-intake"),
     "rating_events_queue": ("sqs:SendMessage", "queue:rating-events"),
+    # Named by its consumer too, which also sends to it (dossiers) or only sends (feedback).
+    "notifications_queue": ("sqs:SendMessage", "queue:notifications"),
     "feedback_contact_key": ("kms:Encrypt", "export:FeedbackContactKeyArn"),
+    "dossier_contact_key": ("kms:GenerateDataKey", "export:DossierContactKeyArn"),
 }
 MODULE_NEEDS = {
     "services.core.pagination": [("secretsmanager:GetSecretValue", "secret:cursor-key")],
     "services.core.pseudonyms": [("secretsmanager:GetSecretValue", "secret:pseudonym-key")],
+    # The dossier view keys its applicant with a pseudonym and reads the dossiers table.
+    "services.core.dossier_view": [
+        ("secretsmanager:GetSecretValue", "secret:pseudonym-key"),
+        ("dynamodb:GetItem", "table:dossiers"),
+    ],
     # A provider's profile is <prefix>/<provider>, for each provider the code knows.
     "provider_secret_prefix": [
         ("secretsmanager:GetSecretValue", "secret:payments/vnpay"),
