@@ -96,18 +96,43 @@ def headers_for(signing_key: str, role: str, sub: str, agency: str | None = None
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
-# -- the catalogue: the agencies, whose level counting reads ----------------------------------
+# -- the catalogue: the agencies, whose level counting reads, and their procedures ------------
+def procedure_draft(agency_id: str) -> dict[str, Any]:
+    """A procedure the agency implements: a one-stop system posts events only for those."""
+    return {
+        "name": f"Thủ tục đánh giá của {AGENCIES[agency_id]['name']}",
+        "field": "Đánh giá",
+        "agency_ids": [agency_id],
+        "agency_level": AGENCIES[agency_id]["level"],
+        "service_level": "partial",
+        "processing_days": 5,
+        "fees": [],
+        "documents": [],
+        "legal_bases": [],
+        "result": "Kết quả",
+        "online_payment": False,
+        "e_result": False,
+    }
+
+
 def seed_catalogue(operator: dict[str, str]) -> None:
     from chalice.test import Client
 
     from services.catalogue.app import app
 
+    steps: list[tuple[str, str, dict[str, Any]]] = []
+    for agency_id, agency in AGENCIES.items():
+        code = PROCEDURES[agency_id]
+        steps += [
+            ("put", f"/agencies/{agency_id}", agency),
+            ("put", f"/procedures/{code}", procedure_draft(agency_id)),
+            ("post", f"/procedures/{code}/publish", {"force": True}),
+        ]
     with Client(app) as client:
-        for agency_id, agency in AGENCIES.items():
-            path = f"/agencies/{agency_id}"
-            response = client.http.put(path, headers=operator, body=json.dumps(agency))
+        for method, path, body in steps:
+            response = getattr(client.http, method)(path, headers=operator, body=json.dumps(body))
             if response.status_code not in (200, 201):
-                raise SystemExit(f"PUT {path} answered {response.status_code}")
+                raise SystemExit(f"{method.upper()} {path} answered {response.status_code}")
 
 
 # -- ratings, and what counting them adds ---------------------------------------------------
