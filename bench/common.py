@@ -1,5 +1,5 @@
 """What every benchmark shares: the environment a Lambda would see, fresh moto worlds,
-percentiles and the results table.
+percentiles, round trips counted and the results table.
 
 Benchmarks print ratios measured within one run on one machine, never absolute times
 compared against another machine: moto and a shared 2-core box make absolute numbers
@@ -13,9 +13,11 @@ import io
 import pstats
 import statistics
 import sys
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from time import perf_counter, sleep
+from typing import Any
 
 from infra import moto_world as shared_world
 
@@ -68,6 +70,8 @@ class Row:
     value: str
     target: str = ""
     passed: bool | None = None
+    versus: str = ""
+    """The peer or floor the value is compared with, measured in the same run."""
 
     @property
     def mark(self) -> str:
@@ -77,8 +81,11 @@ class Row:
 
 
 def print_table(title: str, rows: list[Row]) -> None:
-    headers = ("measure", "value", "target", "result")
-    cells = [(r.measure, r.value, r.target, r.mark) for r in rows]
+    headers: tuple[str, ...] = ("measure", "value", "target", "result")
+    cells: list[tuple[str, ...]] = [(r.measure, r.value, r.target, r.mark) for r in rows]
+    if any(r.versus for r in rows):
+        headers = ("measure", "value", "compared with", "target", "result")
+        cells = [(r.measure, r.value, r.versus, r.target, r.mark) for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
     line = "+".join("-" * (w + 2) for w in widths)
     print(f"\n{title}")
@@ -109,3 +116,47 @@ def profile(title: str, work: Callable[[], None], top: int = 25) -> None:
         stats.sort_stats(order).print_stats(restriction, top)
         say(f"\n== profile: {title} ({label}, top {top}) ==")
         say("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
+
+
+class RoundTrips:
+    """Every request the portal's DynamoDB, KMS and SQS clients send while recording, as
+    its (start, end), each held back ``latency`` seconds before it goes, as a network holds
+    it. Requests sent together then overlap, and requests sent one after another do not:
+    the number of overlapping spans is the number of round trips one after another."""
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.spans: list[tuple[float, float]] = []
+
+    def _before(self, context: dict[str, Any], **_: Any) -> None:
+        context["bench_sent_at"] = perf_counter()
+        sleep(self.latency)
+
+    def _after(self, context: dict[str, Any], **_: Any) -> None:
+        self.spans.append((context.pop("bench_sent_at"), perf_counter()))
+
+    @contextmanager
+    def recording(self) -> Iterator[None]:
+        from services.core import aws
+
+        clients = (aws.dynamodb_client(), aws.kms(), aws.sqs())
+        for one in clients:
+            one.meta.events.register("before-call", self._before, unique_id="bench-rtt-sent")
+            one.meta.events.register("after-call", self._after, unique_id="bench-rtt-back")
+        try:
+            yield
+        finally:
+            for one in clients:
+                one.meta.events.unregister("before-call", unique_id="bench-rtt-sent")
+                one.meta.events.unregister("after-call", unique_id="bench-rtt-back")
+
+    def of(self, call: Callable[[], object]) -> tuple[int, int]:
+        """(round trips one after another, requests) of one call."""
+        self.spans = []
+        call()
+        sequential, reached = 0, float("-inf")
+        for sent, back in sorted(self.spans):
+            if sent > reached:
+                sequential += 1
+            reached = max(reached, back)
+        return sequential, len(self.spans)

@@ -2,10 +2,15 @@
 
 Endpoints are not configured here: boto3 honours ``AWS_ENDPOINT_URL``, which the local stack
 sets to its moto server; in AWS it is unset.
+
+Clients may be shared by threads (boto3's clients are thread-safe), but boto3's default
+session is not safe to create clients from in two threads at once: each is created under
+one lock, for a use case that sends requests from several threads in a new container.
 """
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +21,13 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
 
 
+_CREATING = threading.RLock()
+
+
 @cache
 def _resource() -> Any:
-    return boto3.resource("dynamodb")
+    with _CREATING:
+        return boto3.resource("dynamodb")
 
 
 @cache
@@ -29,17 +38,20 @@ def dynamodb_client() -> Any:
 @cache
 def table(name: str) -> Table:
     # Building a Table object costs more than half a millisecond of CPU: once per name.
-    return _resource().Table(name)  # type: ignore[no-any-return]
+    with _CREATING:
+        return _resource().Table(name)  # type: ignore[no-any-return]
 
 
 @cache
 def kms() -> Any:
-    return boto3.client("kms")
+    with _CREATING:
+        return boto3.client("kms")
 
 
 @cache
 def s3() -> Any:
-    return boto3.client("s3")
+    with _CREATING:
+        return boto3.client("s3")
 
 
 @cache
@@ -71,12 +83,15 @@ def sns() -> Any:
 
 @cache
 def account_id() -> str:
-    return str(boto3.client("sts").get_caller_identity()["Account"])
+    with _CREATING:
+        sts = boto3.client("sts")
+    return str(sts.get_caller_identity()["Account"])
 
 
 @cache
 def sqs() -> SQSClient:
-    return boto3.client("sqs")
+    with _CREATING:
+        return boto3.client("sqs")
 
 
 @cache

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 
 from services.core import aws, dynamo, periods
 from services.core.clock import VIETNAM_TZ
@@ -469,17 +470,25 @@ def _rate_window(what: str, digest: str, window_seconds: int, now: datetime) -> 
 
 
 def take_rate(what: str, digest: str, window_seconds: int, limit: int, now: datetime) -> int | None:
-    """Count one more in the current window; the seconds until it ends when over ``limit``."""
+    """Count one more in the current window; the seconds until it ends when over ``limit``.
+
+    Intake calls it from several threads at once, so it speaks through the DynamoDB client,
+    which boto3 shares between threads, not through a table resource, which it does not."""
     key, ends = _rate_window(what, digest, window_seconds, now)
-    counted = update_if(
-        table(),
-        key,
-        UpdateExpression="ADD #n :one SET expires_at = :ends",
-        ConditionExpression="attribute_not_exists(#n) OR #n < :limit",
-        ExpressionAttributeNames={"#n": "n"},
-        ExpressionAttributeValues={":one": 1, ":limit": limit, ":ends": ends + 60},
-    )
-    return None if counted else max(1, ends - int(now.timestamp()))
+    try:
+        aws.dynamodb_client().update_item(
+            TableName=get_settings().feedback_table,
+            Key=key,
+            UpdateExpression="ADD #n :one SET expires_at = :ends",
+            ConditionExpression="attribute_not_exists(#n) OR #n < :limit",
+            ExpressionAttributeNames={"#n": "n"},
+            ExpressionAttributeValues={":one": 1, ":limit": limit, ":ends": ends + 60},
+        )
+    except ClientError as error:
+        if not dynamo.condition_failed(error):
+            raise
+        return max(1, ends - int(now.timestamp()))
+    return None
 
 
 def rate_spent(

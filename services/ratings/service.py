@@ -13,6 +13,8 @@ Every message is a ``services.core.messages`` model, sent and consumed through
 from __future__ import annotations
 
 import os
+import time
+from contextvars import ContextVar
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -25,6 +27,7 @@ from services.core.messages import (
     DossierEvent,
     RatingCreated,
     RatingDissatisfied,
+    Unreadable,
 )
 from services.core.problems import (
     FieldError,
@@ -176,7 +179,37 @@ def replace_criteria(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         raise invalid([FieldError("items", "criterion ids repeat")])
     merged = [overall, *rest] if overall else rest
     storage.put_criteria(merged)
+    _counting_criteria.forget()
     return merged
+
+
+COUNTING_CRITERIA_SECONDS = 300.0
+
+
+class _KeptCriteria:
+    """The criteria as counting reads them: from this container's memory, read again after
+    :data:`COUNTING_CRITERIA_SECONDS`, and at once after an operator replaced them in this
+    container. A set that old, from a replacement made in another container, counts
+    exactly what the current one would: counting takes from the criteria only the
+    ``overall`` criterion's dissatisfied level, and a replacement keeps ``overall`` as it
+    is stored. Rating itself reads the criteria afresh, to refuse answers to a criterion
+    just removed."""
+
+    def __init__(self) -> None:
+        self._items: list[dict[str, Any]] | None = None
+        self._read_at = 0.0
+
+    def get(self) -> list[dict[str, Any]]:
+        now = time.monotonic()
+        if self._items is None or now - self._read_at >= COUNTING_CRITERIA_SECONDS:
+            self._items, self._read_at = storage.criteria(), now
+        return self._items
+
+    def forget(self) -> None:
+        self._items = None
+
+
+_counting_criteria = _KeptCriteria()
 
 
 # -- rating -----------------------------------------------------------------------------------
@@ -213,10 +246,13 @@ def _ask_counting(dossier_code: str) -> None:
 # -- counting (the rating-events consumer) ----------------------------------------------------
 def count(dossier_code: str) -> bool:
     """Count a rating once: False if it was counted already (or does not exist)."""
-    rating = storage.load_rating(dossier_code)
+    read_for_batch = _batch_ratings.get()
+    rating = read_for_batch.pop(dossier_code, None) if read_for_batch else None
+    if rating is None:
+        rating = storage.load_rating(dossier_code)
     if rating is None or rating.counted:
         return False
-    dissatisfied = domain.is_dissatisfied(rating.answers, storage.criteria())
+    dissatisfied = domain.is_dissatisfied(rating.answers, _counting_criteria.get())
     if dissatisfied:
         # Asked before counting: if counting then fails, the message comes back and the
         # feedback service, which opens one case per dossier, takes the second ask as a repeat.
@@ -263,9 +299,39 @@ def _take_queued_event(event: DossierEvent) -> None:
     log.info("dossier event", extra={"status": event.status, "applied": applied})
 
 
+_batch_ratings: ContextVar[dict[str, domain.Rating] | None] = ContextVar(
+    "ratings_read_for_the_batch", default=None
+)
+"""The ratings a batch of rating events asks to count, read together before the first is
+counted; each is taken once, so a message repeated in the batch reads its rating anew."""
+
+
 def count_rating_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The rating-events queue: each rating counted once, however often it is asked."""
-    return queues.consume(event, context, RATING_EVENTS, _count_asked, log)
+    """The rating-events queue: each rating counted once, however often it is asked. The
+    batch's ratings are read in one request, not one per message."""
+    kept = _batch_ratings.set(_read_together(event))
+    try:
+        return queues.consume(event, context, RATING_EVENTS, _count_asked, log)
+    finally:
+        _batch_ratings.reset(kept)
+
+
+def _read_together(event: dict[str, Any]) -> dict[str, domain.Rating]:
+    """The ratings of a batch of two or more rating events, by dossier code; none when the
+    read fails, and each message then reads its own (as a batch of one does anyway)."""
+    codes: list[str] = []
+    for record in event.get("Records") or []:
+        try:
+            codes.append(RATING_EVENTS.parse(str(record.get("body", ""))).dossier_code)
+        except Unreadable:
+            continue  # consume() drops it, with its log line
+    if len(codes) < 2:
+        return {}
+    try:
+        return storage.load_ratings(codes)
+    except Exception as error:
+        log.warning("batch not read", extra={"trace": observability.safe_trace(error)})
+        return {}
 
 
 def _count_asked(message: RatingCreated) -> None:

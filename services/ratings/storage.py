@@ -153,8 +153,25 @@ def put_rating(
 
 def load_rating(code: str) -> Rating | None:
     item = table().get_item(Key=rating_key(code), ConsistentRead=True).get("Item")
-    if not item:
-        return None
+    return _rating_from(item) if item else None
+
+
+def load_ratings(codes: list[str]) -> dict[str, Rating]:
+    """The ratings of ``codes`` that exist, by dossier code, in one strongly consistent
+    ``BatchGetItem`` (at most 100 codes). A rating DynamoDB left unprocessed is not in the
+    answer either: the caller reads it alone."""
+    keys = [rating_key(code) for code in dict.fromkeys(codes)]  # a repeated key is refused
+    if not keys:
+        return {}
+    name = get_settings().ratings_table
+    answer = aws.dynamodb_client().batch_get_item(
+        RequestItems={name: {"Keys": keys, "ConsistentRead": True}}
+    )
+    ratings = (_rating_from(item) for item in answer.get("Responses", {}).get(name, []))
+    return {rating.dossier_code: rating for rating in ratings}
+
+
+def _rating_from(item: dict[str, Any]) -> Rating:
     return Rating(
         dossier_code=str(item["dossier_code"]),
         agency_id=str(item["agency_id"]),
@@ -184,12 +201,17 @@ def count_rating(code: str, additions: list[dict[str, Any]]) -> bool:
     """Mark the rating counted and apply ``additions`` (:func:`add_counts`) with it, in one
     transaction; False when it was counted already (or does not exist)."""
     try:
-        dynamo.transact([_counted(code), *additions])
+        dynamo.transact(counting(code, additions))
     except dynamo.Conflict as conflict:
         if "ConditionalCheckFailed" in conflict.reasons:
             return False
         raise  # collisions outlasted the retries: the message comes back and counts later
     return True
+
+
+def counting(code: str, additions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The operations of a rating's counting transaction: the rating marked, its additions."""
+    return [_counted(code), *additions]
 
 
 def _counted(code: str) -> dict[str, Any]:

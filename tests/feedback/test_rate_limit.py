@@ -4,6 +4,7 @@ address (20 an hour), answered 429 with Retry-After; signed-in citizens and offi
 from __future__ import annotations
 
 import itertools
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -131,3 +132,58 @@ def test_one_client_address_sends_at_most_20_an_hour(
     assert_slowed_down(over)
     monkeypatch.setattr(app, "_client_ip", lambda: "198.51.100.78")
     assert desk.submit(submitter={"name": "Người 22", "phone": a_phone()}).status_code == 202
+
+
+def submitted_together(bodies: list[tuple[dict[str, Any], str]]) -> list[int]:
+    """Every (body, client address) submitted at the same moment, each from its own
+    thread; the statuses answered."""
+    from services.core.problems import Problem
+    from services.feedback import service
+    from services.feedback.models import CaseBody
+
+    answers: list[int] = []
+    start = threading.Barrier(len(bodies))
+
+    def send(body: dict[str, Any], address: str) -> None:
+        start.wait()
+        try:
+            service.submit(CaseBody.model_validate(body), None, address)
+            answers.append(202)
+        except Problem as problem:
+            answers.append(problem.status)
+            assert 1 <= int(problem.headers["Retry-After"]) <= 3600
+
+    threads = [threading.Thread(target=send, args=pair) for pair in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_racing_submissions_from_one_phone_take_exactly_five(desk: Any) -> None:
+    from tests.feedback.conftest import case_body
+
+    desk.route_all()
+    person = {"name": "Người gửi cùng lúc", "phone": a_phone()}
+    bodies = [(case_body(submitter=person), f"192.0.2.{n}") for n in range(12)]
+
+    answers = submitted_together(bodies)
+
+    assert sorted(answers) == [202] * 5 + [429] * 7
+    assert len(desk.route_all()) == 5
+
+
+def test_racing_submissions_from_one_address_take_exactly_twenty(desk: Any) -> None:
+    from tests.feedback.conftest import case_body
+
+    desk.route_all()
+    bodies = [
+        (case_body(submitter={"name": f"Người {n}", "phone": a_phone()}), "198.51.100.90")
+        for n in range(26)
+    ]
+
+    answers = submitted_together(bodies)
+
+    assert sorted(answers) == [202] * 20 + [429] * 6
+    assert len(desk.route_all()) == 20

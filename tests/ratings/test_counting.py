@@ -16,6 +16,7 @@ from tests.conftest import SetClock, documented_statuses
 from tests.ratings.conftest import (
     DISSATISFIED,
     FAIR,
+    FEEDBACK_QUEUE,
     RATING_QUEUE,
     SATISFIED,
     Portal,
@@ -113,6 +114,28 @@ def test_each_message_delivered_twice_counts_once(portal: Portal, auth: Any) -> 
     payload, _ = portal.deliver_ratings(bodies)
     assert payload == {"batchItemFailures": []}
     expect_exact(portal, agency, procedure, auth)
+
+
+def test_a_batch_repeating_a_message_counts_it_once_and_asks_one_case(
+    portal: Portal, auth: Any
+) -> None:
+    agency, procedure = portal.agency(), portal.procedure()
+    drain(RATING_QUEUE)
+    drain(FEEDBACK_QUEUE)
+    events = rated_dossiers(portal, agency, procedure, RATINGS)
+    bodies = drain(RATING_QUEUE)
+    nobody = json.dumps({"type": "rating.created", "dossier_code": "H01.22-250510-9999"})
+
+    # Each message twice in one batch, beside one for a dossier nobody rated.
+    payload, _ = portal.deliver_ratings([*bodies, nobody, *bodies[:4]])
+    assert payload == {"batchItemFailures": []}
+    payload, _ = portal.deliver_ratings([bodies[4]])
+    assert payload == {"batchItemFailures": []}
+
+    expect_exact(portal, agency, procedure, auth)
+    asked = [json.loads(body)["dossier_code"] for body in drain(FEEDBACK_QUEUE)]
+    # One case asked for each of RATINGS' two dissatisfied overall answers.
+    assert sorted(asked) == sorted([events[2]["dossier_code"], events[4]["dossier_code"]])
 
 
 def test_a_failure_mid_batch_comes_back_and_counts_once(
