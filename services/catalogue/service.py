@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -214,6 +215,7 @@ def publish(code: str, *, force: bool, relay_now: bool = True) -> ProcedureRecor
             domain.claims_name(code, storage.name_owner(domain.name_key(published)), force=False)
             raise conflict(_RACE) from None
     metrics.add_metric(name="ProceduresPublished", unit=MetricUnit.Count, value=1)
+    _note_for_new_containers(published, now)
     if relay_now:
         relay_quietly()
     return published
@@ -232,8 +234,22 @@ def abolish(code: str, reason: str) -> ProcedureRecord:
     except Conflict:
         raise conflict(_RACE) from None
     metrics.add_metric(name="ProceduresAbolished", unit=MetricUnit.Count, value=1)
+    _note_for_new_containers(abolished, now)
     relay_quietly()
     return abolished
+
+
+def _note_for_new_containers(record: ProcedureRecord, now: datetime) -> None:
+    """Add a committed change to the search snapshot's delta, so that a container
+    starting now has it without reading the feed. Best effort: without it, a new container
+    reads the feed instead (a bulk import never notes its changes: the schedule rewrites
+    the snapshot after it)."""
+    try:
+        storage.note_change(record, now)
+    except Exception as error:
+        log.warning(
+            "search snapshot delta not updated", extra={"trace": observability.safe_trace(error)}
+        )
 
 
 ImportOutcome = Literal["created", "updated", "unchanged"]
@@ -378,6 +394,12 @@ def versions(
     start = storage.decode_start(decode_cursor(cursor, scope)) if cursor else None
     records, last = storage.versions_page(code, limit, start)
     return records, encode_cursor({"start": last}, scope) if last else None
+
+
+def keep_search_snapshot() -> bool:
+    """Rewrite the snapshot new search containers start from once it lags the catalogue
+    (run every minute with the relay); whether it was rewritten."""
+    return search_model.keep_snapshot()
 
 
 def _search_scope(query: SearchQuery) -> str:
