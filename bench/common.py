@@ -68,6 +68,8 @@ class Row:
     value: str
     target: str = ""
     passed: bool | None = None
+    versus: str = ""
+    """The peer or floor the value is compared with, measured in the same run."""
 
     @property
     def mark(self) -> str:
@@ -77,8 +79,11 @@ class Row:
 
 
 def print_table(title: str, rows: list[Row]) -> None:
-    headers = ("measure", "value", "target", "result")
-    cells = [(r.measure, r.value, r.target, r.mark) for r in rows]
+    headers: tuple[str, ...] = ("measure", "value", "target", "result")
+    cells: list[tuple[str, ...]] = [(r.measure, r.value, r.target, r.mark) for r in rows]
+    if any(r.versus for r in rows):
+        headers = ("measure", "value", "compared with", "target", "result")
+        cells = [(r.measure, r.value, r.versus, r.target, r.mark) for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
     line = "+".join("-" * (w + 2) for w in widths)
     print(f"\n{title}")
