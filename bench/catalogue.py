@@ -229,7 +229,7 @@ def query_mix(records: list[ProcedureRecord]) -> list[Query]:
         Query("quyen su dung dat p2", {"q": "quyen su dung dat"}, page_two=True),
         Query("thu hoi giay phep l=50", {"q": "Thu hồi giấy phép", "limit": "50"}),
         Query("phiếu lí lịch (i/y)", {"q": "phiếu lí lịch tư pháp"}),
-        Query("giay phep xay dunh (typo)", {"q": "giay phep xay dunh"}),
+        Query("giay chunf nhan (typo)", {"q": "giay chunf nhan quyen su dung dat"}),
     ]
 
 
@@ -710,8 +710,8 @@ def main() -> None:
             versus="moto sorts the whole table for a Query; DynamoDB reads the partition",
         )
     )
+    rows.append(Row(f"search p50 at {small.size:,}", ms(p50(small.samples))))
     for run in runs:
-        rows.append(Row(f"search p50 at {run.size:,}", ms(p50(run.samples))))
         rows.append(Row(f"search p95 at {run.size:,}", ms(p95(run.samples))))
     rows.append(
         Row(
