@@ -10,6 +10,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -251,3 +252,38 @@ def procedures(count: int, scale: int, seed: int = 42) -> Iterator[ProcedureReco
             updated_at=now,
             published_at=now,
         )
+
+
+DEMO_PROCEDURES = Path(__file__).resolve().parent.parent / "infra" / "demo" / "procedures.jsonl"
+
+
+def demo_procedures() -> list[ProcedureRecord]:
+    """The local stack's demo procedures (real names and codes), as published records."""
+    from services.catalogue import service
+    from services.catalogue.domain import ProcedureRecord
+    from services.catalogue.models import ImportLine, ProcedureBody
+
+    now = datetime(2025, 7, 1, tzinfo=UTC)
+    records = []
+    for text in DEMO_PROCEDURES.read_text(encoding="utf-8").splitlines():
+        line = ImportLine.model_validate_json(text)
+        body = ProcedureBody.model_validate(line.model_dump(exclude={"code"}))
+        records.append(
+            ProcedureRecord(
+                code=line.code,
+                content=service.content_from(body),
+                status="published",
+                version=2,
+                updated_at=now,
+                published_at=now,
+            )
+        )
+    return records
+
+
+def catalogue(count: int, scale: int) -> list[ProcedureRecord]:
+    """The demo's procedures among ``count`` synthetic ones (a synthetic procedure with a
+    demo code gives way to it): real names beside generated ones."""
+    demo = demo_procedures()
+    taken = {record.code for record in demo}
+    return demo + [r for r in procedures(count, scale) if r.code not in taken]

@@ -48,12 +48,23 @@ def _up(args: argparse.Namespace) -> int:
     return local_stack.run(port=args.port, host=args.host, seed=not args.no_seed)
 
 
+def _positive(text: str) -> int:
+    number = int(text) if text.isdigit() else 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of at least 1, not {text!r}")
+    return number
+
+
 def _catalogue_import(args: argparse.Namespace) -> int:
     _use_local_stack(args.endpoint_url)
     from services.catalogue import importer
 
     report = importer.import_file(
-        args.file, publish=not args.draft_only, force=args.force, progress=not args.quiet
+        args.file,
+        publish=not args.draft_only,
+        force=args.force,
+        progress=not args.quiet,
+        workers=args.workers,
     )
     print(report.summary())
     return 0 if not report.failures else 1
@@ -165,6 +176,13 @@ def parser() -> argparse.ArgumentParser:
     importing.add_argument("--draft-only", action="store_true", help="leave drafts unpublished")
     importing.add_argument("--force", action="store_true", help="publish duplicate names too")
     importing.add_argument("--quiet", action="store_true", help="no progress bar")
+    importing.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="import with N threads (default 1); the catalogue ends the same",
+    )
     importing.set_defaults(handler=_catalogue_import)
 
     payments = commands.add_parser("payments", help="operate payments")

@@ -201,6 +201,7 @@ def put_agency(agency_id: str, body: AgencyBody) -> Agency:
 @api.background
 def relay_procedure_changes(event: Any) -> None:
     service.relay_changes()
+    service.keep_search_snapshot()
 
 
 def _agency(item: dict[str, Any]) -> Agency:

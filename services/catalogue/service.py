@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -143,12 +144,9 @@ def _declarable_code(code: str) -> str:
     return national_code(code)
 
 
-def put_draft(principal: Principal, code: str, body: ProcedureBody) -> ProcedureRecord:
-    return _put_draft(principal, _declarable_code(code), content_from(body))
-
-
-def _put_draft(principal: Principal, code: str, content: ProcedureContent) -> ProcedureRecord:
-    state = storage.load_state(code)
+def _may_declare(
+    principal: Principal, state: domain.ProcedureState, content: ProcedureContent
+) -> None:
     # An official may only declare procedures of their own agency, and only touch those
     # that already belong to it.
     if not may_edit(principal, content.agency_ids) or (
@@ -161,6 +159,15 @@ def _put_draft(principal: Principal, code: str, content: ProcedureContent) -> Pr
                 "Only officials of the procedure's agencies or operators may edit it.",
             )
         )
+
+
+def put_draft(principal: Principal, code: str, body: ProcedureBody) -> ProcedureRecord:
+    return _put_draft(principal, _declarable_code(code), content_from(body))
+
+
+def _put_draft(principal: Principal, code: str, content: ProcedureContent) -> ProcedureRecord:
+    state = storage.load_state(code)
+    _may_declare(principal, state, content)
     missing = sorted(set(content.agency_ids) - storage.existing_agencies(content.agency_ids))
     if missing:
         raise invalid([FieldError("agency_ids", f"unknown agency: {', '.join(missing)}")])
@@ -208,6 +215,7 @@ def publish(code: str, *, force: bool, relay_now: bool = True) -> ProcedureRecor
             domain.claims_name(code, storage.name_owner(domain.name_key(published)), force=False)
             raise conflict(_RACE) from None
     metrics.add_metric(name="ProceduresPublished", unit=MetricUnit.Count, value=1)
+    _note_for_new_containers(published, now)
     if relay_now:
         relay_quietly()
     return published
@@ -226,29 +234,108 @@ def abolish(code: str, reason: str) -> ProcedureRecord:
     except Conflict:
         raise conflict(_RACE) from None
     metrics.add_metric(name="ProceduresAbolished", unit=MetricUnit.Count, value=1)
+    _note_for_new_containers(abolished, now)
     relay_quietly()
     return abolished
+
+
+def _note_for_new_containers(record: ProcedureRecord, now: datetime) -> None:
+    """Add a committed change to the search snapshot's delta, so that a container
+    starting now has it without reading the feed. Best effort: without it, a new container
+    reads the feed instead (a bulk import never notes its changes: the schedule rewrites
+    the snapshot after it)."""
+    try:
+        storage.note_change(record, now)
+    except Exception as error:
+        log.warning(
+            "search snapshot delta not updated", extra={"trace": observability.safe_trace(error)}
+        )
 
 
 ImportOutcome = Literal["created", "updated", "unchanged"]
 
 
-def import_procedure(
-    principal: Principal, code: str, body: ProcedureBody, *, publishing: bool, force: bool
-) -> ImportOutcome:
-    """One procedure of a bulk import, through the same use cases as the API. Content equal
-    to what the catalogue holds is left alone, so importing the same file twice changes
-    nothing; the change messages wait in the outbox for the importer to relay in bulk."""
-    content = content_from(body)
-    state = storage.load_state(_declarable_code(code))
+def import_procedures(
+    principal: Principal,
+    lines: list[tuple[str, ProcedureBody]],
+    *,
+    publishing: bool,
+    force: bool,
+) -> list[ImportOutcome | Problem]:
+    """Lines of a bulk import, in order, under the same rules as the API; for each, what
+    it did or the problem that refused it. Content equal to what the catalogue holds is
+    left alone, so importing the same file twice changes nothing. The lines' records and
+    agencies are read in one batch each, and each line that changes something is one
+    transaction: a published line is written as published at once, with the version a
+    draft and its publication would have given it. Change messages wait in the outbox for
+    the importer to relay in bulk."""
+    outcomes: list[ImportOutcome | Problem] = []
+    codes = [code for code, _ in lines if is_procedure_code(code)]
+    states = storage.load_states(codes) if codes else {}
+    agencies = storage.existing_agencies(a for _, body in lines for a in body.agency_ids)
+    for code, body in lines:
+        try:
+            outcome, state = _import_one(
+                principal,
+                _declarable_code(code),
+                content_from(body),
+                states.get(code, domain.ProcedureState(None, None)),
+                agencies,
+                publishing=publishing,
+                force=force,
+            )
+            states[code] = state  # a later line of the same code starts from this one
+            outcomes.append(outcome)
+        except Problem as problem:
+            outcomes.append(problem)
+    return outcomes
+
+
+def _import_one(
+    principal: Principal,
+    code: str,
+    content: ProcedureContent,
+    state: domain.ProcedureState,
+    agencies: set[str],
+    *,
+    publishing: bool,
+    force: bool,
+) -> tuple[ImportOutcome, domain.ProcedureState]:
     target = state.current if publishing else state.draft
     if _holds(target, content) and (not publishing or state.draft is None):
-        return "unchanged"
+        return "unchanged", state
+    outcome: ImportOutcome = "updated" if state.exists else "created"
     if not _holds(state.draft, content):
-        _put_draft(principal, code, content)
-    if publishing:
-        publish(code, force=force, relay_now=False)
-    return "updated" if state.exists else "created"
+        _may_declare(principal, state, content)
+        missing = sorted(set(content.agency_ids) - agencies)
+        if missing:
+            raise invalid([FieldError("agency_ids", f"unknown agency: {', '.join(missing)}")])
+    now = clock.now()
+    with _refusals_as_conflicts():
+        draft = state.draft
+        if draft is None or draft.content != content:
+            draft = domain.new_draft(state, code, content, now)
+        if not publishing:
+            try:
+                storage.save_draft(state, draft)
+            except Conflict:
+                raise conflict(_RACE) from None
+            return outcome, domain.ProcedureState(state.current, draft)
+        published = domain.publish(domain.ProcedureState(state.current, draft), now)
+        # The name is claimed on trust: in a first import it is free, and the transaction's
+        # condition says when it was not; only then is its owner read.
+        try:
+            storage.save_publication(state, published, claim_name=True, now=now)
+        except Conflict:
+            owner = storage.name_owner(domain.name_key(published))
+            if domain.claims_name(code, owner, force=force):
+                raise conflict(_RACE) from None
+            try:
+                storage.save_publication(state, published, claim_name=False, now=now)
+            except Conflict:
+                raise conflict(_RACE) from None
+    metrics.add_metric(name="ProceduresPublished", unit=MetricUnit.Count, value=1)
+    return outcome, domain.ProcedureState(published, None)
 
 
 def _holds(record: ProcedureRecord | None, content: ProcedureContent) -> bool:
@@ -279,8 +366,7 @@ def relay_changes(limit: int = 100) -> int:
         get_settings().procedure_changes_queue,
         [(entry_id, _change_message(entry)) for entry_id, entry in by_id.items()],
     )
-    for entry_id in taken:
-        storage.mark_relayed(by_id[entry_id])
+    storage.mark_relayed(by_id[entry_id] for entry_id in taken)
     return len(taken)
 
 
@@ -309,6 +395,12 @@ def versions(
     start = storage.decode_start(decode_cursor(cursor, scope)) if cursor else None
     records, last = storage.versions_page(code, limit, start)
     return records, encode_cursor({"start": last}, scope) if last else None
+
+
+def keep_search_snapshot() -> bool:
+    """Rewrite the snapshot new search containers start from once it lags the catalogue
+    (run every minute with the relay); whether it was rewritten."""
+    return search_model.keep_snapshot()
 
 
 def _search_scope(query: SearchQuery) -> str:

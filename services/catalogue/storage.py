@@ -12,6 +12,14 @@ Items (``pk`` / ``sk``):
   container knows with one read whether its index is stale.
 - ``CHANGES`` / ``<time>#<code>#<version>``: the search feed, one item per change, kept a
   day (TTL); also the outbox of procedure-change messages while in ``gsi1`` under ``OUTBOX``.
+- ``SEARCH_SNAPSHOT`` / ``HEAD``: which search snapshot is current: its id, how many parts,
+  the generation and feed moment it covers, and the one before it.
+- ``SNAPSHOT#<id>#<n>`` / ``PART``: part ``n`` of a snapshot, every published search
+  document (and what was abolished) as compressed JSON, under 350 KB each; a new container
+  reads these few items instead of the whole of ``gsi1``. Each part is its own partition,
+  so containers starting at once spread over the table's partitions.
+- ``SEARCH_SNAPSHOT`` / ``DELTA#<id>``: the changes published or abolished since snapshot
+  ``<id>`` was written, appended by each publication and abolition right after it commits.
 - ``AGENCY#<id>`` / ``AGENCY``: an agency, listed through ``gsi1`` (``AGENCIES``) and by
   parent through ``gsi2`` (``CHILDREN#<parent>``).
 
@@ -22,14 +30,18 @@ layout they rely on is written once.
 
 from __future__ import annotations
 
+import json
 import uuid
+import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.types import Binary
+from botocore.exceptions import ClientError
 
 from services.catalogue.audit import full_online_gaps
 from services.catalogue.domain import (
@@ -215,6 +227,30 @@ def load_state(code: str) -> ProcedureState:
     )
 
 
+def load_states(codes: Iterable[str]) -> dict[str, ProcedureState]:
+    """The public record and draft of each of ``codes``, strongly consistent, in batches:
+    what a bulk import reads instead of one query per procedure."""
+    wanted = list(dict.fromkeys(codes))
+    by_code: dict[str, dict[str, ProcedureRecord]] = {code: {} for code in wanted}
+    keys = [_procedure_item(code, sk) for code in wanted for sk in (_CURRENT, "DRAFT")]
+    client = aws.dynamodb_client()
+    table = get_settings().catalogue_table
+    for start in range(0, len(keys), 100):
+        request: dict[str, Any] = {
+            table: {"Keys": keys[start : start + 100], "ConsistentRead": True}
+        }
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            for item in response["Responses"].get(table, []):
+                record = record_from(item)
+                by_code[record.code][item["sk"]] = record
+            request = response.get("UnprocessedKeys") or {}
+    return {
+        code: ProcedureState(current=found.get(_CURRENT), draft=found.get("DRAFT"))
+        for code, found in by_code.items()
+    }
+
+
 def load_current(code: str) -> ProcedureRecord | None:
     item = _table().get_item(Key=procedure_key(code)).get("Item")
     return record_from(item) if item else None
@@ -364,17 +400,231 @@ def changes_since(moment: datetime) -> list[Change]:
         response = _table().query(**kwargs)
         for item in response["Items"]:
             plain = dynamo.plain(item)
-            found.append(
-                Change(
-                    _feed_time(plain["sk"]),
-                    plain["code"],
-                    plain["version"],
-                    doc_from(plain["doc"]) if "doc" in plain else None,
-                )
-            )
+            found.append(_change_of(plain, _feed_time(plain["sk"])))
         start = response.get("LastEvaluatedKey")
         if not start:
             return found
+
+
+# -- the search snapshot -------------------------------------------------------------------
+_SNAPSHOT_HEAD = {"pk": "SEARCH_SNAPSHOT", "sk": "HEAD"}
+_SNAPSHOT_PART_BYTES = 350_000  # an item holds at most 400 KB
+_SNAPSHOT_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotHead:
+    """Which snapshot is current, and what it covers: every change up to ``generation``,
+    and every change in the feed up to ``replay_from``."""
+
+    snapshot_id: str
+    parts: int
+    epoch: str
+    generation: int
+    replay_from: datetime
+    written_at: datetime
+    previous: tuple[str, int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    head: SnapshotHead
+    docs: list[SearchDoc]
+    removed: dict[str, int]  # abolished codes and the version that abolished them
+    since: list[Change]  # what publications noted since it was written, in their order
+
+
+_DELTA_CAP = 400  # changes; a snapshot is rewritten long before (search.py)
+
+
+def _part_key(snapshot_id: str, part: int) -> dict[str, str]:
+    return {"pk": f"SNAPSHOT#{snapshot_id}#{part}", "sk": "PART"}
+
+
+def _delta_key(snapshot_id: str) -> dict[str, str]:
+    return {"pk": _SNAPSHOT_HEAD["pk"], "sk": f"DELTA#{snapshot_id}"}
+
+
+def _change_of(item: dict[str, Any], at: datetime) -> Change:
+    return Change(
+        at, item["code"], item["version"], doc_from(item["doc"]) if "doc" in item else None
+    )
+
+
+def note_change(record: ProcedureRecord, now: datetime) -> bool:
+    """Add the change that made ``record`` to the current snapshot's delta, so that a new
+    container sees it without reading the feed; False when there is no snapshot or its
+    delta is full (a new container then replays the feed)."""
+    head = snapshot_head()
+    if head is None:
+        return False
+    entry: dict[str, Any] = {"code": record.code, "version": record.version, "at": dynamo.iso(now)}
+    if record.status == "published":
+        entry["doc"] = _doc_item(search_doc(record))
+    # Each change as one JSON string: a list of maps costs more to read, per attribute.
+    text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+    try:
+        _table().update_item(
+            Key=_delta_key(head.snapshot_id),
+            UpdateExpression="SET changes = list_append(if_not_exists(changes, :none), :one)",
+            ConditionExpression="attribute_not_exists(changes) OR size(changes) < :cap",
+            ExpressionAttributeValues={":none": [], ":one": [text], ":cap": _DELTA_CAP},
+        )
+    except ClientError as error:
+        if dynamo.condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def snapshot_head() -> SnapshotHead | None:
+    item = _table().get_item(Key=_SNAPSHOT_HEAD, ConsistentRead=True).get("Item")
+    if not item or int(item.get("format", 0)) != _SNAPSHOT_FORMAT:
+        return None
+    plain = dynamo.plain(item)
+    previous = plain.get("previous_id")
+    return SnapshotHead(
+        snapshot_id=plain["snapshot_id"],
+        parts=plain["parts"],
+        epoch=plain["epoch"],
+        generation=plain["generation"],
+        replay_from=datetime.fromisoformat(plain["replay_from"]),
+        written_at=datetime.fromisoformat(plain["written_at"]),
+        previous=(previous, plain["previous_parts"]) if previous else None,
+    )
+
+
+def _read_parts(keys: list[dict[str, str]], consistent: bool) -> dict[str, bytes]:
+    table = get_settings().catalogue_table
+    found: dict[str, bytes] = {}
+    client = aws.dynamodb_client()
+    for start in range(0, len(keys), 100):
+        request: dict[str, Any] = {
+            table: {"Keys": keys[start : start + 100], "ConsistentRead": consistent}
+        }
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            for item in response["Responses"].get(table, []):
+                found[item["pk"]] = bytes(item["data"].value)
+            request = response.get("UnprocessedKeys") or {}
+    return found
+
+
+def load_snapshot(head: SnapshotHead) -> Snapshot | None:
+    """The snapshot ``head`` names; None if its parts are gone (a newer one replaced it)."""
+    keys = [_part_key(head.snapshot_id, n) for n in range(head.parts)]
+    # Parts never change once written: an eventually consistent read returns a part whole
+    # or not at all, and only a part written a moment ago needs the strong read.
+    found = _read_parts(keys, consistent=False)
+    missing = [key for key in keys if key["pk"] not in found]
+    if missing:
+        found.update(_read_parts(missing, consistent=True))
+    if any(key["pk"] not in found for key in keys):
+        return None
+    delta = _table().get_item(Key=_delta_key(head.snapshot_id), ConsistentRead=True).get("Item")
+    entries = [json.loads(text) for text in (delta or {}).get("changes", [])]
+    since = [_change_of(entry, datetime.fromisoformat(entry["at"])) for entry in entries]
+    payload = json.loads(zlib.decompress(b"".join(found[key["pk"]] for key in keys)))
+    docs = [
+        SearchDoc(code, name, field, level, tuple(agencies), agency_level, days, fee, version)
+        for code, name, field, level, agencies, agency_level, days, fee, version in payload["docs"]
+    ]
+    return Snapshot(head, docs, payload["removed"], since)
+
+
+def _snapshot_blob(docs: Iterable[SearchDoc], removed: dict[str, int]) -> bytes:
+    rows = [
+        [
+            d.code,
+            d.name,
+            d.field,
+            d.service_level,
+            list(d.agency_ids),
+            d.agency_level,
+            d.processing_days,
+            d.fee_total_vnd,
+            d.version,
+        ]
+        for d in docs
+    ]
+    text = json.dumps({"docs": rows, "removed": removed}, ensure_ascii=False, separators=(",", ":"))
+    return zlib.compress(text.encode(), 6)
+
+
+def _delete_parts(snapshot_id: str, parts: int) -> None:
+    with _table().batch_writer() as batch:
+        for n in range(parts):
+            batch.delete_item(Key=_part_key(snapshot_id, n))
+        batch.delete_item(Key=_delta_key(snapshot_id))
+
+
+def save_snapshot(
+    docs: Iterable[SearchDoc],
+    removed: dict[str, int],
+    *,
+    epoch: str,
+    generation: int,
+    replay_from: datetime,
+    now: datetime,
+    replacing: SnapshotHead | None,
+) -> SnapshotHead | None:
+    """Write a new snapshot and make it current, unless another writer replaced
+    ``replacing`` first (then None, and nothing of this one is left). The snapshot before
+    ``replacing`` is deleted; ``replacing`` itself stays for containers reading it now."""
+    blob = _snapshot_blob(docs, removed)
+    snapshot_id = uuid.uuid4().hex
+    chunks = [
+        blob[start : start + _SNAPSHOT_PART_BYTES]
+        for start in range(0, len(blob), _SNAPSHOT_PART_BYTES)
+    ]
+    with _table().batch_writer() as batch:
+        for n, chunk in enumerate(chunks):
+            batch.put_item(Item={**_part_key(snapshot_id, n), "data": Binary(chunk)})
+    head = SnapshotHead(
+        snapshot_id=snapshot_id,
+        parts=len(chunks),
+        epoch=epoch,
+        generation=generation,
+        replay_from=replay_from,
+        written_at=now,
+        previous=(replacing.snapshot_id, replacing.parts) if replacing else None,
+    )
+    item: dict[str, Any] = {
+        **_SNAPSHOT_HEAD,
+        "format": _SNAPSHOT_FORMAT,
+        "snapshot_id": snapshot_id,
+        "parts": len(chunks),
+        "bytes": len(blob),
+        "epoch": epoch,
+        "generation": generation,
+        "replay_from": dynamo.iso(replay_from),
+        "written_at": dynamo.iso(now),
+    }
+    if head.previous:
+        item.update(previous_id=head.previous[0], previous_parts=head.previous[1])
+    try:
+        if replacing is None:
+            # A head of another format is an older release's: it is replaced, not read.
+            _table().put_item(
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk) OR #format <> :format",
+                ExpressionAttributeNames={"#format": "format"},
+                ExpressionAttributeValues={":format": _SNAPSHOT_FORMAT},
+            )
+        else:
+            _table().put_item(
+                Item=item,
+                ConditionExpression="snapshot_id = :seen",
+                ExpressionAttributeValues={":seen": replacing.snapshot_id},
+            )
+    except ClientError as error:
+        if not dynamo.condition_failed(error):
+            raise
+        _delete_parts(snapshot_id, len(chunks))
+        return None
+    if replacing is not None and replacing.previous is not None:
+        _delete_parts(*replacing.previous)
+    return head
 
 
 # -- writes --------------------------------------------------------------------------------
@@ -421,11 +671,9 @@ def save_draft(state: ProcedureState, draft: ProcedureRecord) -> None:
     )
 
 
-def _change_ops(
-    record: ProcedureRecord,
-    now: datetime,
-    doc: SearchDoc | None,
-) -> list[dict[str, Any]]:
+def change_item(record: ProcedureRecord, now: datetime) -> dict[str, Any]:
+    """The feed (and outbox) item of the change that made ``record``: with its search
+    document when published, without one when abolished."""
     change_key = _feed_key(now, record)
     change: dict[str, Any] = {
         "pk": "CHANGES",
@@ -437,8 +685,12 @@ def _change_ops(
         "gsi1sk": change_key,
         "expires_at": int((now + CHANGE_RETENTION).timestamp()),
     }
-    if doc is not None:
-        change["doc"] = _doc_item(doc)
+    if record.status == "published":
+        change["doc"] = _doc_item(search_doc(record))
+    return change
+
+
+def _change_ops(record: ProcedureRecord, now: datetime) -> list[dict[str, Any]]:
     bump = {
         "Update": {
             "TableName": get_settings().catalogue_table,
@@ -447,26 +699,40 @@ def _change_ops(
             "ExpressionAttributeValues": {":one": 1, ":epoch": uuid.uuid4().hex},
         }
     }
-    return [_put(change), bump]
+    return [_put(change_item(record, now)), bump]
 
 
 def save_publication(
     state: ProcedureState, published: ProcedureRecord, *, claim_name: bool, now: datetime
 ) -> None:
     """Make ``published`` the public record in one transaction: history, search document,
-    name claim, change feed and generation move together or not at all."""
-    assert state.draft is not None
+    name claim, change feed and generation move together or not at all. The draft of
+    ``state`` is consumed; without one (a bulk import publishes its line at once) the
+    transaction holds only while no draft was saved meanwhile."""
+    dynamo.transact(publication_operations(state, published, claim_name=claim_name, now=now))
+
+
+def publication_operations(
+    state: ProcedureState, published: ProcedureRecord, *, claim_name: bool, now: datetime
+) -> list[dict[str, Any]]:
+    """The items of :func:`save_publication`'s transaction (what the import benchmark
+    commits bare, beside the import)."""
     code = published.code
     table = get_settings().catalogue_table
-    operations = [
-        _expect(_put(current_item(published)), _version(state.current)),
+    draft = (
         _expect(
             {"Delete": {"TableName": table, "Key": _procedure_item(code, "DRAFT")}},
             state.draft.version,
-        ),
+        )
+        if state.draft is not None
+        else _unchanged("DRAFT", code, None)
+    )
+    operations = [
+        _expect(_put(current_item(published)), _version(state.current)),
+        draft,
         _put(record_item(published, f"V#{published.version:010d}")),
         _put(search_item(published)),
-        *_change_ops(published, now, search_doc(published)),
+        *_change_ops(published, now),
     ]
     new_key = name_key(published)
     old_key = name_key(state.current) if state.current else None
@@ -480,7 +746,7 @@ def save_publication(
         )
     if old_key and old_key != new_key:
         operations.append(_release_name(old_key, code))
-    dynamo.transact(operations)
+    return operations
 
 
 def _release_name(key: str, code: str) -> dict[str, Any]:
@@ -502,7 +768,7 @@ def save_abolition(state: ProcedureState, abolished: ProcedureRecord, now: datet
         {"Delete": {"TableName": table, "Key": _procedure_item(abolished.code, "SEARCH")}},
         _put(record_item(abolished, f"V#{abolished.version:010d}")),
         _release_name(name_key(state.current), abolished.code),
-        *_change_ops(abolished, now, None),
+        *_change_ops(abolished, now),
     ]
     dynamo.transact(operations)
 
@@ -516,12 +782,17 @@ class OutboxEntry:
     version: int
     status: str
     occurred_at: datetime
+    item: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
-def mark_relayed(entry: OutboxEntry) -> None:
-    _table().update_item(
-        Key={"pk": "CHANGES", "sk": entry.key}, UpdateExpression="REMOVE gsi1pk, gsi1sk"
-    )
+def mark_relayed(entries: Iterable[OutboxEntry]) -> None:
+    """Take ``entries`` out of the outbox. Each change item is written again without its
+    outbox key, 25 to a request: a bulk import relays thousands. A change item never
+    changes otherwise, so writing it whole loses nothing."""
+    with _table().batch_writer() as batch:
+        for entry in entries:
+            kept = {k: v for k, v in entry.item.items() if k not in ("gsi1pk", "gsi1sk")}
+            batch.put_item(Item=kept)
 
 
 def pending_outbox(limit: int = 100) -> list[OutboxEntry]:
@@ -534,6 +805,7 @@ def pending_outbox(limit: int = 100) -> list[OutboxEntry]:
             version=item["version"],
             status=item["status"],
             occurred_at=_feed_time(item["sk"]),
+            item=item,
         )
         for item in items
     ]

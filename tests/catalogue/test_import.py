@@ -90,3 +90,58 @@ def test_draft_only_import_leaves_drafts(
     assert draft["status"] == "draft"
     assert cli.main(["catalogue", "import", str(path), "--draft-only", "--quiet"]) == 0
     assert body_of(catalogue.get("/procedures/1.600101", auth("operator")))["version"] == 1
+
+
+def parallel_file(tmp_path: Path, prefix: str) -> Path:
+    """Sixty lines over several workers' chunks: fifty procedures, one of them changed
+    further down, one repeated as it was, a duplicate name and a line that is no JSON."""
+
+    def entry(n: int, **changes: Any) -> str:
+        body = procedure_body(name=f"Thủ tục nhập song song {prefix} số {n}", **changes)
+        return json.dumps({"code": f"{prefix}{n:02d}", **body}, ensure_ascii=False)
+
+    lines = [entry(n) for n in range(1, 51)]
+    lines.append(entry(3, processing_days=9))  # changes what line 3 published
+    lines.append(entry(10))  # as line 10 published it
+    duplicate = json.loads(entry(99))
+    duplicate["name"] = f"Thủ tục nhập song song {prefix} số 7"
+    lines.append(json.dumps(duplicate, ensure_ascii=False))
+    lines.append("{not json")
+    path = tmp_path / f"parallel-{prefix}.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_workers_leave_the_catalogue_as_one_worker_does(
+    catalogue: Catalogue,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("PORTAL_HOME", str(tmp_path / "home"))
+    outcomes = []
+    for workers, prefix in ((1, "1.6200"), (4, "1.6300")):
+        path = parallel_file(tmp_path, prefix)
+        assert cli.main(["catalogue", "import", str(path), "--workers", str(workers), "--quiet"])
+        printed = capsys.readouterr().out.replace(prefix, "X.")
+        report = printed[printed.index("54 lines") :]  # after any metrics the import logged
+        records = {
+            n: {
+                key: value
+                for key, value in body_of(catalogue.get(f"/procedures/{prefix}{n:02d}")).items()
+                if key in ("version", "status", "processing_days")
+            }
+            for n in (1, 3, 7, 10, 50)
+        }
+        outcomes.append((report, records))
+    one, four = outcomes
+    assert "54 lines: 50 created, 1 updated, 1 unchanged, 2 rejected" in one[0]
+    assert "line 53:" in one[0] and "X.07" in one[0]
+    assert one == four
+    assert one[1][3] == {"version": 4, "status": "published", "processing_days": 9}
+    assert catalogue.get("/procedures/1.630099").status_code == 404
+
+
+def test_workers_must_be_a_positive_number(import_file: Path) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["catalogue", "import", str(import_file), "--workers", "0"])

@@ -35,3 +35,21 @@ def test_tokens_keep_procedure_codes_whole() -> None:
 
 def test_ascii_text_keeps_case_and_punctuation() -> None:
     assert ascii_text("Lệ phí Đổi GPLX, số 12") == "Le phi Doi GPLX, so 12"
+
+
+def test_every_character_folds_as_decomposing_it_would() -> None:
+    # The definition, written the slow way: decompose, drop every combining mark, lower,
+    # and keep runs of ASCII letters and digits (dots only inside numbers).
+    import re
+    import unicodedata
+
+    def by_definition(text: str) -> str:
+        decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+        kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+        words = re.sub(r"[^0-9a-z.]+", " ", kept)
+        return " ".join(re.sub(r"(?<![0-9])\.|\.(?![0-9])", " ", words).split())
+
+    for point in range(0x80, 0x2000):
+        char = chr(point)
+        for text in (char, f"Ha{char}b 1.2 .{char}.", f"{char}\u0301 x{char.upper()}"):
+            assert fold(text) == by_definition(text), (hex(point), text)
