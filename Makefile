@@ -14,7 +14,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	# Chalice packages with pip and requires pip<26.3.
+	$(BIN)/python -m pip install -q --upgrade 'pip<26.3'
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
