@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from infra import cli
+from services.catalogue import importer
 from tests.catalogue.conftest import Catalogue, procedure_body
 from tests.conftest import body_of
 
@@ -93,14 +94,14 @@ def test_draft_only_import_leaves_drafts(
 
 
 def parallel_file(tmp_path: Path, prefix: str) -> Path:
-    """Sixty lines over several workers' chunks: fifty procedures, one of them changed
+    """Twenty-four lines over several workers' chunks: twenty procedures, one of them changed
     further down, one repeated as it was, a duplicate name and a line that is no JSON."""
 
     def entry(n: int, **changes: Any) -> str:
         body = procedure_body(name=f"Thủ tục nhập song song {prefix} số {n}", **changes)
         return json.dumps({"code": f"{prefix}{n:02d}", **body}, ensure_ascii=False)
 
-    lines = [entry(n) for n in range(1, 51)]
+    lines = [entry(n) for n in range(1, 21)]
     lines.append(entry(3, processing_days=9))  # changes what line 3 published
     lines.append(entry(10))  # as line 10 published it
     duplicate = json.loads(entry(99))
@@ -119,24 +120,26 @@ def test_workers_leave_the_catalogue_as_one_worker_does(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("PORTAL_HOME", str(tmp_path / "home"))
+    # Chunks of five, so that four workers share the file as they share a national one.
+    monkeypatch.setattr(importer, "_CHUNK", 5)
     outcomes = []
     for workers, prefix in ((1, "1.6200"), (4, "1.6300")):
         path = parallel_file(tmp_path, prefix)
         assert cli.main(["catalogue", "import", str(path), "--workers", str(workers), "--quiet"])
         printed = capsys.readouterr().out.replace(prefix, "X.")
-        report = printed[printed.index("54 lines") :]  # after any metrics the import logged
+        report = printed[printed.index("24 lines") :]  # after any metrics the import logged
         records = {
             n: {
                 key: value
                 for key, value in body_of(catalogue.get(f"/procedures/{prefix}{n:02d}")).items()
                 if key in ("version", "status", "processing_days")
             }
-            for n in (1, 3, 7, 10, 50)
+            for n in (1, 3, 7, 10, 20)
         }
         outcomes.append((report, records))
     one, four = outcomes
-    assert "54 lines: 50 created, 1 updated, 1 unchanged, 2 rejected" in one[0]
-    assert "line 53:" in one[0] and "X.07" in one[0]
+    assert "24 lines: 20 created, 1 updated, 1 unchanged, 2 rejected" in one[0]
+    assert "line 23:" in one[0] and "X.07" in one[0]
     assert one == four
     assert one[1][3] == {"version": 4, "status": "published", "processing_days": 9}
     assert catalogue.get("/procedures/1.630099").status_code == 404

@@ -54,7 +54,7 @@ def assert_slowed_down(response: Any, wait: str) -> None:
     assert body_of(response)["status"] == 429
 
 
-def test_three_hundred_wrong_keys_in_a_row_are_stopped_after_ten(
+def test_sixty_wrong_keys_in_a_row_are_stopped_after_ten(
     desk: Any, auth: Any, clock: SetClock
 ) -> None:
     clock.set(datetime(2026, 3, 9, 3, 5, tzinfo=UTC))  # 10 minutes before the window ends
@@ -63,9 +63,9 @@ def test_three_hundred_wrong_keys_in_a_row_are_stopped_after_ten(
     other = new_case(desk)
     code = guessed["tracking_code"]
 
-    answers = [desk.case(code, access_key=f"doan-{n:03d}") for n in range(300)]
+    answers = [desk.case(code, access_key=f"doan-{n:03d}") for n in range(60)]
 
-    assert Counter(a.status_code for a in answers) == {404: 10, 429: 290}
+    assert Counter(a.status_code for a in answers) == {404: 10, 429: 50}
     assert [a.status_code for a in answers[:10]] == [404] * 10
     for answer in answers[10:]:
         assert_slowed_down(answer, "600")
