@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests.conftest import body_of
 from tests.dossiers.conftest import RECEIVED, Desk, at, hanoi
 
 
@@ -36,3 +37,22 @@ def test_a_hundred_long_vietnamese_notes_never_make_a_dossier_unwritable(desk: D
     assert timeline[-2]["at"] == "2026-03-16T09:40:00+07:00"  # the 100th step, 08:00 + 100'
     assert timeline[-2]["note"] == note
     assert len(timeline) < 100
+
+
+def test_a_status_that_is_not_a_number_is_refused(desk: Desk) -> None:
+    agency = desk.agency()
+    procedure = desk.procedure([agency])
+    code = desk.code(agency)
+    desk.synced(code, desk.body(agency, procedure))
+
+    as_true = desk.put(desk.code(agency), desk.body(agency, procedure, status=True))
+    as_text = desk.put(desk.code(agency), desk.body(agency, procedure, status="9"))
+    step = desk.progress(code, {"status": "9", "at": at(hanoi("2026-03-16 09:00:00"))})
+    in_batch = desk.batch(
+        agency, [{**desk.body(agency, procedure, status=True), "dossier_code": code}]
+    )
+
+    assert (as_true.status_code, as_text.status_code, step.status_code) == (422, 422, 422)
+    assert body_of(as_true)["errors"][0]["field"] == "status"
+    assert body_of(in_batch)["items"][0]["status"] == 422
+    assert desk.dossier(code)["status"] == 2
