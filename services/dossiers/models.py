@@ -52,7 +52,9 @@ class Applicant(_Strict):
     citizen_id: str = Field(
         min_length=1,
         max_length=64,
-        pattern=r"^\S+$",
+        # Printable ASCII: an invisible or full-width character would make a dossier its
+        # applicant's token never matches (not in `mine`, not payable by them).
+        pattern=r"^[!-~]+$",
         description="The applicant's identity number: the `sub` of their citizen token",
     )
     name: str = Field(min_length=1, max_length=200)

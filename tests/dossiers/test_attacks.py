@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.conftest import body_of
-from tests.dossiers.conftest import RECEIVED, Desk, at, hanoi
+from tests.dossiers.conftest import APPLICANT, RECEIVED, Desk, at, hanoi
 
 
 def test_a_hundred_long_vietnamese_notes_never_make_a_dossier_unwritable(desk: Desk) -> None:
@@ -56,3 +56,18 @@ def test_a_status_that_is_not_a_number_is_refused(desk: Desk) -> None:
     assert body_of(as_true)["errors"][0]["field"] == "status"
     assert body_of(in_batch)["items"][0]["status"] == 422
     assert desk.dossier(code)["status"] == 2
+
+
+def test_an_applicant_id_with_invisible_or_full_width_characters_is_refused(desk: Desk) -> None:
+    agency = desk.agency()
+    procedure = desk.procedure([agency])
+    answers = [
+        desk.put(
+            desk.code(agency),
+            desk.body(agency, procedure, applicant={**APPLICANT, "citizen_id": citizen_id}),
+        )
+        for citizen_id in ("079123456789\u200b", "０７９１２３４５６７８９", "0791\u00a023456789")
+    ]
+
+    assert [a.status_code for a in answers] == [422, 422, 422]
+    assert body_of(answers[0])["errors"][0]["field"] == "applicant.citizen_id"
