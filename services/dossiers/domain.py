@@ -55,8 +55,12 @@ NOT_FOR_RESULTS = frozenset({3, 7, 8})
 """Refused, withdrawn or stopped: such a dossier has no result to issue."""
 
 MAX_TIMELINE = 100
-"""Steps kept per dossier: a dossier takes a few dozen at most; a hundred of the longest
-steps (a 2,000-character note each) keep the item well under DynamoDB's 400 KB."""
+"""Steps kept per dossier: a dossier takes a few dozen at most."""
+TIMELINE_BYTES = 150_000
+"""What the steps' texts may take of the dossier's item, in UTF-8: a Vietnamese character
+takes up to 3 bytes, so a hundred 2,000-character notes would take 600 KB, past DynamoDB's
+400 KB for an item, and the dossier could never be written again. The oldest steps go
+first."""
 
 LETTER_PREFIX = "PXL"
 LETTER_NO_PATTERN = r"^PXL-[0-9]{4}-[0-9]{6}$"
@@ -303,8 +307,19 @@ def _event_pending(before: Dossier | None, after_status: int) -> int | None:
     return before.event_pending if before is not None else None
 
 
+def _step_bytes(step: Step) -> int:
+    texts = (step.actor, step.official_id, step.department, step.note)
+    return 64 + sum(len(text.encode()) for text in texts if text)
+
+
 def _with_step(timeline: tuple[Step, ...], step: Step) -> tuple[Step, ...]:
-    return (*timeline, step)[-MAX_TIMELINE:]
+    kept = (*timeline, step)[-MAX_TIMELINE:]
+    total = sum(_step_bytes(s) for s in kept)
+    start = 0
+    while total > TIMELINE_BYTES and start < len(kept) - 1:
+        total -= _step_bytes(kept[start])
+        start += 1
+    return kept[start:]
 
 
 def open_dossier(

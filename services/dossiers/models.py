@@ -52,7 +52,9 @@ class Applicant(_Strict):
     citizen_id: str = Field(
         min_length=1,
         max_length=64,
-        pattern=r"^\S+$",
+        # Printable ASCII: an invisible or full-width character would make a dossier its
+        # applicant's token never matches (not in `mine`, not payable by them).
+        pattern=r"^[!-~]+$",
         description="The applicant's identity number: the `sub` of their citizen token",
     )
     name: str = Field(min_length=1, max_length=200)
@@ -87,7 +89,10 @@ class DossierBody(_Strict):
         default=None,
         description="Omitted: received_at plus the procedure's processing_days in working days",
     )
-    status: int = Field(ge=1, le=10, description="The national dossier status (1 to 10)")
+    # Strict: JSON's true is not status 1, nor the string "9" status 9.
+    status: int = Field(
+        ge=1, le=10, strict=True, description="The national dossier status (1 to 10)"
+    )
     status_at: Moment = Field(description="When the change this copy carries happened")
     official_id: OfficialId | None = None
     completed_at: Moment | None = None
@@ -131,7 +136,7 @@ class BatchBody(_Strict):
 
 
 class ProgressBody(_Strict):
-    status: int = Field(ge=1, le=10)
+    status: int = Field(ge=1, le=10, strict=True)
     at: Moment
     official_id: OfficialId | None = None
     department: str | None = Field(default=None, max_length=200)
