@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -286,10 +287,26 @@ class ApologyBody(_Strict):
 
 # -- results ----------------------------------------------------------------------------------
 class ResultBody(_Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The file's name as the applicant will save it: no folders, no control "
+        "characters",
+    )
     content_type: Literal["application/pdf", "application/xml", "image/jpeg", "image/png"]
     size: int = Field(ge=1, le=MAX_RESULT_BYTES)
     sha256: str = Field(pattern=SHA256_PATTERN, description="Hex SHA-256 of the document")
+
+    @field_validator("name")
+    @classmethod
+    def _a_plain_file_name(cls, value: str) -> str:
+        # The name goes into the download's Content-Disposition and the "result ready"
+        # e-mail: a line break would forge a header, a slash a folder on the applicant's disk.
+        if any(unicodedata.category(c).startswith("C") for c in value):
+            raise ValueError("must not hold control or invisible characters")
+        if "/" in value or "\\" in value or value.strip(".") == "":
+            raise ValueError("must be a file's name, not a path")
+        return value
 
     @field_validator("sha256", mode="before")
     @classmethod

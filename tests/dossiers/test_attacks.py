@@ -71,3 +71,23 @@ def test_an_applicant_id_with_invisible_or_full_width_characters_is_refused(desk
 
     assert [a.status_code for a in answers] == [422, 422, 422]
     assert body_of(answers[0])["errors"][0]["field"] == "applicant.citizen_id"
+
+
+def test_a_result_named_as_a_path_or_with_a_line_break_is_refused(desk: Desk) -> None:
+    from tests.dossiers.test_results import register
+
+    agency = desk.agency()
+    procedure = desk.procedure([agency])
+    code = desk.code(agency)
+    desk.synced(code, desk.body(agency, procedure, status=9))
+    for name in (
+        "../../x.pdf",
+        "ket-qua\r\nSet-Cookie: a=b.pdf",
+        "thư mục\\kết quả.pdf",
+        "kết\u200bquả.pdf",  # a zero-width space
+        "..",
+    ):
+        answer = register(desk, code, name=name)
+        assert answer.status_code == 422, name
+        assert body_of(answer)["errors"][0]["field"] == "name"
+    assert register(desk, code, name="Giấy phép xây dựng (bản chính).pdf").status_code == 201
