@@ -97,3 +97,12 @@ def test_a_signature_in_capitals_is_still_momos_and_a_missing_one_is_not() -> No
     assert momo.ipn_is_genuine({**ipn, "signature": signature.upper()}, "AK", "SK")
     assert not momo.ipn_is_genuine(ipn, "AK", "SK")
     assert not momo.ipn_is_genuine({**ipn, "signature": signature}, "AK", "other secret")
+
+
+def test_a_field_missing_from_an_ipn_is_signed_as_empty() -> None:
+    ipn = {"partnerCode": "P", "orderId": "A1", "requestId": "A1", "amount": 1000}
+    signed = (
+        "accessKey=AK&amount=1000&extraData=&message=&orderId=A1&orderInfo=&orderType="
+        "&partnerCode=P&payType=&requestId=A1&responseTime=&resultCode=&transId="
+    )
+    assert momo.sign_ipn(ipn, "AK", "SK") == _hmac("SK", signed)
