@@ -10,7 +10,7 @@ PORT ?= 8000
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser up test lint bench clean
+.PHONY: install browser up test lint bench mutants clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,5 +48,11 @@ bench: install
 	$(BIN)/python bench/dossiers.py
 	$(BIN)/python bench/cold_start.py
 
+# Mutation testing of the rule books ([tool.mutmut] in pyproject.toml, docs/testing.md): not part
+# of `make test`. Prints the share of mutants killed per module and every mutant that lived.
+mutants: install
+	$(BIN)/mutmut run --max-children 2 > /dev/null
+	$(BIN)/python -m tests.support.mutation_score
+
 clean:
-	rm -rf $(VENV) .portal .mypy_cache .ruff_cache
+	rm -rf $(VENV) .portal .mypy_cache .ruff_cache mutants

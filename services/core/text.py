@@ -46,11 +46,6 @@ def fold(text: str) -> str:
     return " ".join(words.split())
 
 
-def tokens(text: str) -> list[str]:
-    """The folded words of ``text``, in order."""
-    return fold(text).split()
-
-
 def ascii_text(text: str) -> str:
     """``text`` without diacritics but with its case and punctuation, for systems that
     accept only ASCII (bank order descriptions)."""

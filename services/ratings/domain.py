@@ -23,7 +23,8 @@ SATISFIED_LEVELS = (
 )
 
 
-def _criterion(criterion_id: str, title: str) -> dict[str, object]:
+# Runs at import, where mutmut cannot switch a mutant on: left out of make mutants.
+def _criterion(criterion_id: str, title: str) -> dict[str, object]:  # pragma: no mutate block
     return {
         "id": criterion_id,
         "title": title,

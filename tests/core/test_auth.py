@@ -133,3 +133,34 @@ def test_a_token_with_a_claim_missing_or_malformed_is_401(
 def test_the_well_formed_control_of_those_tokens_is_accepted(signing_key: str) -> None:
     principal = verify(_signed(signing_key, roles=["official"], agency_id="bo-tu-phap"))
     assert (principal.sub, principal.agency_id) == ("cd-1", "bo-tu-phap")
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
+def test_a_bearer_header_names_its_caller_whatever_the_schemes_case(
+    signing_key: str, scheme: str
+) -> None:
+    token = tokens.mint(signing_key, roles=["citizen"], sub="cd-7")
+    principal = principal_from_header(f"{scheme} {token}")
+    assert principal is not None
+    assert (principal.sub, principal.roles) == ("cd-7", {Role.CITIZEN})
+    spaced = principal_from_header(f"Bearer   {token}  ")
+    assert spaced is not None and spaced.sub == "cd-7"
+
+
+@pytest.mark.parametrize(
+    "header", ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer    ", "Token abc", "abc"]
+)
+def test_any_other_authorization_header_is_401(header: str) -> None:
+    with pytest.raises(Problem) as refused:
+        principal_from_header(header)
+    assert refused.value.status == 401
+
+
+def test_an_empty_header_is_anonymous() -> None:
+    assert principal_from_header("") is None
+
+
+def test_require_without_roles_takes_any_signed_in_caller(signing_key: str) -> None:
+    citizen = verify(tokens.mint(signing_key, roles=["citizen"], sub="cd-8"))
+    assert require(citizen) is citizen
+    assert require(citizen, Role.OPERATOR, Role.CITIZEN) is citizen

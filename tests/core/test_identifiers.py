@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from pydantic import BaseModel, ValidationError
 
@@ -105,3 +107,29 @@ def test_a_local_procedure_code_means_the_national_one(given: str, national: str
 def test_malformed_local_codes_are_refused(code: str) -> None:
     with pytest.raises(ValidationError):
         _Sample(agency_id="a", procedure_code=code, dossier_code="D", period="2026")
+
+
+@pytest.mark.parametrize(
+    ("text", "in_utc"),
+    [
+        ("1900-01-01T00:00:00+00:00", "1900-01-01T00:00:00+00:00"),
+        ("1900-01-01T06:59:59+07:00", "1899-12-31T23:59:59+00:00"),  # refused below
+        ("2200-12-31T23:59:59+00:00", "2200-12-31T23:59:59+00:00"),
+        ("2201-01-01T06:00:00+07:00", "2200-12-31T23:00:00+00:00"),  # 2201 in Hà Nội, 2200 in UTC
+    ],
+)
+def test_the_first_and_last_years_count_in_utc(text: str, in_utc: str) -> None:
+    if in_utc.startswith("1899"):
+        with pytest.raises(ValidationError) as refused:
+            _When(at=text)  # type: ignore[arg-type]
+        assert "a moment between 1900 and 2200" in str(refused.value)
+        return
+    at = _When(at=text).at  # type: ignore[arg-type]
+    assert at.isoformat() == text
+    assert at.astimezone(UTC).isoformat() == in_utc
+
+
+def test_a_moment_with_no_utc_form_says_which_years_count() -> None:
+    with pytest.raises(ValidationError) as refused:
+        _When(at="0001-01-01T00:00:00+14:00")  # type: ignore[arg-type]
+    assert "a moment between 1900 and 2200" in str(refused.value)

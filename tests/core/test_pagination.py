@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -49,6 +51,51 @@ def test_garbage_is_a_400_problem(garbage: str) -> None:
     with pytest.raises(Problem) as refused:
         pagination.decode_cursor(garbage, "s")
     assert refused.value.status == 400
+    assert refused.value.body("en")["detail"] == "The cursor is invalid or was altered."
+    assert refused.value.body("vi")["detail"] == (
+        "Con trỏ phân trang không hợp lệ hoặc đã bị sửa đổi."
+    )
+
+
+@pytest.mark.parametrize(
+    "refused_how",
+    ["for another list", "altered", "too long", "a list, not a position", "only a nonce"],
+)
+def test_every_refusal_tells_the_caller_the_cursor_is_bad(refused_how: str) -> None:
+    def sealed(payload: bytes) -> str:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        cipher = AESGCM(hashlib.sha256(b"portal-cursor:" + b"k" * 32).digest())
+        raw = b"\x00" * 12 + cipher.encrypt(b"\x00" * 12, payload, b"s")
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    cursor, scope = {
+        "for another list": (pagination.encode_cursor({"offset": 1}, "t"), "s"),
+        "altered": (pagination.encode_cursor({"offset": 1}, "s")[:-2] + "AA", "s"),
+        "too long": ("A" * 2049, "s"),
+        "a list, not a position": (sealed(b"[1, 2]"), "s"),
+        "only a nonce": ("AAAA", "s"),
+    }[refused_how]
+    with pytest.raises(Problem) as refused:
+        pagination.decode_cursor(cursor, scope)
+    assert refused.value.body("en")["detail"] == "The cursor is invalid or was altered."
+
+
+@pytest.mark.parametrize("size", range(6))
+def test_a_cursor_of_any_length_round_trips_and_is_url_safe_without_padding(size: int) -> None:
+    # Sizes 0 to 5 give the sealed bytes every remainder modulo 3, so every padding case.
+    position = {"offset": 7, "name": "x" * size}
+    cursor = pagination.encode_cursor(position, "s")
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", cursor)
+    assert pagination.decode_cursor(cursor, "s") == position
+
+
+def test_a_cursor_of_exactly_the_longest_length_is_taken() -> None:
+    # 12 bytes of nonce, 16 of tag, 1508 of '{"k":"xx..."}' make 1536 bytes: 2048 characters.
+    position = {"k": "x" * 1500}
+    cursor = pagination.encode_cursor(position, "s")
+    assert len(cursor) == 2048
+    assert pagination.decode_cursor(cursor, "s") == position
 
 
 def test_another_key_invalidates_cursors() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.core.text import ascii_text, fold, tokens
+from services.core.text import ascii_text, fold
 
 
 @pytest.mark.parametrize(
@@ -29,8 +29,8 @@ def test_composed_and_decomposed_input_fold_alike() -> None:
     assert fold(unicodedata.normalize("NFD", text)) == fold(unicodedata.normalize("NFC", text))
 
 
-def test_tokens_keep_procedure_codes_whole() -> None:
-    assert tokens("mã 2.000123.") == ["ma", "2.000123"]
+def test_procedure_codes_stay_whole_words() -> None:
+    assert fold("mã 2.000123.").split() == ["ma", "2.000123"]
 
 
 def test_ascii_text_keeps_case_and_punctuation() -> None:
@@ -53,3 +53,9 @@ def test_every_character_folds_as_decomposing_it_would() -> None:
         char = chr(point)
         for text in (char, f"Ha{char}b 1.2 .{char}.", f"{char}\u0301 x{char.upper()}"):
             assert fold(text) == by_definition(text), (hex(point), text)
+
+
+def test_ascii_text_drops_what_is_not_ascii_even_without_a_mark() -> None:
+    # "–" (en dash), "€", "\x80" (the first code point past ASCII) and "Ω" have no diacritic
+    # to strip, and a bank taking only ASCII would refuse them all.
+    assert ascii_text("Phí – 50 € \x80 Ω x") == "Phi  50    x"

@@ -131,3 +131,73 @@ def test_a_new_version_replaces_the_old_words_and_a_removal_forgets_the_procedur
 def test_a_renamed_procedure_moves_between_tiers(index: SearchIndex) -> None:
     index.upsert(doc("1.000004", "Đăng ký kết hôn", version=3))
     assert codes(index, "dang ky ket hon")[:3] == ["1.000001", "1.000004", "2.000001"]
+
+
+def _many(count: int) -> list[SearchDoc]:
+    # Listed longest name first and highest code first, so insertion order is never rank order.
+    return [
+        doc(f"1.{900 - n:06d}", "Cấp giấy phép " + " ".join(["xây dựng"] * (1 + (n % 3))))
+        for n in range(count)
+    ]
+
+
+def test_a_large_answer_is_ranked_the_same_when_only_its_first_page_is_kept() -> None:
+    index = SearchIndex()
+    index.replace_all(_many(30))
+    # 30 matches, a page of 2: only the best few are picked out, shortest names, then codes.
+    page = index.search("giay phep", limit=2)
+    assert [d.code for d in page.docs] == ["1.000873", "1.000876"]
+    assert page.has_more
+    listing = index.search(None, limit=3)
+    assert [d.code for d in listing.docs] == ["1.000871", "1.000872", "1.000873"]
+
+
+def test_twenty_to_a_page_unless_asked_otherwise() -> None:
+    index = SearchIndex()
+    index.replace_all(_many(21))
+    first = index.search("xay dung")
+    assert len(first.docs) == 20 and first.has_more
+    assert len(index.search("xay dung", offset=20).docs) == 1
+
+
+def test_more_is_said_only_when_a_match_lies_past_the_page(index: SearchIndex) -> None:
+    assert len(index.search("ket hon", limit=6).docs) == 6
+    assert not index.search("ket hon", limit=6).has_more
+    assert index.search("ket hon", limit=5).has_more
+    assert not index.search("ket hon", offset=3, limit=3).has_more
+    assert index.search("ket hon", offset=2, limit=3).has_more
+    last = index.search("ket hon", offset=5, limit=1)
+    assert [d.code for d in last.docs] == ["1.000002"] and not last.has_more
+
+
+def test_a_removed_procedure_takes_no_place_and_counts_for_nothing(index: SearchIndex) -> None:
+    index.remove("1.000001")
+    index.remove("1.000005")
+    found = index.search("dang ky ket hon", limit=4)
+    assert [d.code for d in found.docs] == ["2.000001", "1.000002", "1.000003", "1.000004"]
+    assert not found.has_more
+    assert [d.code for d in index.search("ket hon luu dong").docs] == []
+    tu_phap = index.search(None, agency_id="bo-tu-phap", limit=5)
+    assert [d.code for d in tu_phap.docs] == [
+        "1.000002",
+        "1.000003",
+        "1.000004",
+        "1.000007",
+        "2.000001",
+    ]
+    assert not tu_phap.has_more
+    assert [d.code for d in index.search("1.000001").docs] == []
+    assert index.version_of("1.000001") is None
+    assert len(index) == 6
+
+
+def test_an_exact_name_comes_before_a_phrase_of_the_same_length() -> None:
+    index = SearchIndex()
+    # Both hold the pairs of "hôn kết hôn" and are three words long; only one is the name.
+    index.replace_all([doc("1.000001", "Kết hôn kết"), doc("1.000002", "Hôn kết hôn")])
+    assert codes(index, "hon ket hon") == ["1.000002", "1.000001"]
+
+
+def test_an_unknown_filter_value_finds_nothing(index: SearchIndex) -> None:
+    assert codes(index, None, agency_id="bo-khong-co") == []
+    assert codes(index, "ket hon", field="Không có") == []

@@ -99,3 +99,21 @@ def test_order_ids_are_twenty_crockford_characters() -> None:
 def test_receipt_numbers_are_per_agency_and_year_with_seven_digits() -> None:
     assert domain.receipt_number("bo-cong-an", 2026, 42) == "BO-CONG-AN/2026/0000042"
     assert domain.receipt_number("ubnd-ha-noi", 2030, 1_234_567) == "UBND-HA-NOI/2030/1234567"
+
+
+def test_a_refund_keeps_the_order_and_records_why_and_when() -> None:
+    order = order_of(CASES[0])
+    assert order is not None
+    at = EXPIRES + timedelta(days=3)
+    refunded = order.refunded("Nộp trùng lệ phí", at)
+    assert (refunded.status, refunded.refund_reason, refunded.refunded_at) == (
+        "refunded",
+        "Nộp trùng lệ phí",
+        at,
+    )
+    assert (refunded.order_id, refunded.amount_vnd, refunded.owner) == (
+        ORDER_ID,
+        order.amount_vnd,
+        "owner-pseudonym",
+    )
+    assert order.status == "pending"  # the order itself is not changed

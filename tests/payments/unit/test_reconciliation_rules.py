@@ -507,3 +507,53 @@ def test_a_statement_of_more_than_three_days_or_cut_short_is_refused() -> None:
     with pytest.raises(reconciliation.StatementRefused) as refused:
         reconciliation.statement_days(cut)
     assert refused.value.reason == "the statement has more lines than one statement may hold"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("đơn-1,T1,1000,20240501083000", "order_id may hold only A-Z, a-z, 0-9, _ and -"),
+        ("A-1,T\x071,1000,20240501083000", "bank_transaction_no has control characters"),
+        (
+            "A-1,T1,1000.5,20240501083000",
+            "amount_vnd must be a whole number of VND written with digits only",
+        ),
+        (
+            "A-1,T1,1000,20241301083000",
+            "paid_at must be ISO 8601 with an offset, or yyyyMMddHHmmss (GMT+7)",
+        ),
+        ("A-1,T1,1000", "expected 4 fields, found 3"),
+    ],
+)
+def test_an_operator_reads_the_whole_reason_a_line_was_refused(row: str, message: str) -> None:
+    assert parse_statement(statement(row)).errors == [LineError(2, message)]
+
+
+def test_a_wrong_header_says_which_header_is_wanted() -> None:
+    assert parse_statement("id,amount\nA-1,1000\n").errors == [
+        LineError(1, "header must be order_id,bank_transaction_no,amount_vnd,paid_at")
+    ]
+
+
+def test_ids_of_64_characters_and_amounts_of_15_digits_are_taken() -> None:
+    longest_id, longest_txn = "A" * 64, "9" * 64
+    parsed = parse_statement(statement(f"{longest_id},{longest_txn},{'9' * 15},20240501083000"))
+    assert parsed.errors == []
+    assert parsed.lines == [
+        StatementLine(
+            longest_id, longest_txn, 999_999_999_999_999, datetime(2024, 5, 1, 1, 30, tzinfo=UTC), 2
+        )
+    ]
+
+
+def test_every_digit_of_a_vnpay_time_counts() -> None:
+    parsed = parse_statement(statement("A-1,T1,1000,20241231235917"))
+    # 23:59:17 on 31 December in Hà Nội is 16:59:17 UTC the same day.
+    assert parsed.lines[0].paid_at == datetime(2024, 12, 31, 16, 59, 17, tzinfo=UTC)
+
+
+def test_a_line_keeps_its_leading_blanks_and_loses_only_its_line_break() -> None:
+    parsed = parse_statement(
+        HEADER + "\r\n\r\nA-1,T1,1000,20240501083000\r\nB-2,T2,5,20240501083000"
+    )
+    assert [(line.order_id, line.line) for line in parsed.lines] == [("A-1", 3), ("B-2", 4)]

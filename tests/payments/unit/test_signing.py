@@ -166,3 +166,33 @@ def test_the_bank_accepts_a_pay_url_the_portal_signed_over_a_tilde() -> None:
     status, _, page = bank.handle("GET", "/sandbox-bank/vnpay/pay", urlsplit(url).query, {}, None)
     assert status == 200, page.decode()
     assert "Thanh toán / Pay" in page.decode()
+
+
+def test_a_refund_answer_is_genuine_only_over_vnpays_thirteen_fields_in_order() -> None:
+    answer = {
+        "vnp_ResponseId": "R9",
+        "vnp_Command": "refund",
+        "vnp_ResponseCode": "00",
+        "vnp_Message": "Refund success",
+        "vnp_TmnCode": "PORTAL01",
+        "vnp_TxnRef": "0123456789ABCDEFGHJK",
+        "vnp_Amount": "15000000",
+        "vnp_BankCode": "NCB",
+        "vnp_PayDate": "20260501083000",
+        "vnp_TransactionNo": "14000001",
+        "vnp_TransactionType": "02",
+        "vnp_TransactionStatus": "05",
+        "vnp_OrderInfo": "Hoan le phi",
+    }
+    text = (
+        "R9|refund|00|Refund success|PORTAL01|0123456789ABCDEFGHJK|15000000|NCB"
+        "|20260501083000|14000001|02|05|Hoan le phi"
+    )
+    signature = hmac.new(SECRET.encode(), text.encode(), hashlib.sha512).hexdigest()
+    assert vnpay.refund_answer_is_genuine({**answer, "vnp_SecureHash": signature}, SECRET)
+    assert vnpay.refund_answer_is_genuine({**answer, "vnp_SecureHash": signature.upper()}, SECRET)
+    assert not vnpay.refund_answer_is_genuine(answer, SECRET)
+    assert not vnpay.refund_answer_is_genuine(
+        {**answer, "vnp_Amount": "1500000", "vnp_SecureHash": signature}, SECRET
+    )
+    assert not vnpay.refund_answer_is_genuine({**answer, "vnp_SecureHash": signature}, "other")
