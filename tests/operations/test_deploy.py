@@ -29,7 +29,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
+# Session, not module: xdist may hand this worker the packaging group's modules interleaved,
+# and a module fixture would then deploy again (some 200 s) each time the module resumes.
+@pytest.fixture(scope="session")
 def endpoint() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
@@ -66,7 +68,7 @@ def _outputs(endpoint: str, stack: str) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def first_deploy(endpoint: str, package_dir: Path) -> str:
     """Deploy shared then ratings once, and return what the operator saw."""
     import contextlib
