@@ -114,3 +114,20 @@ def is_procedure_code(text: str) -> bool:
 
 def is_agency_id(text: str) -> bool:
     return re.fullmatch(AGENCY_ID_PATTERN, text) is not None
+
+
+_PHONE_NUMBER = re.compile(r"^(?:\+?84|0)[1-9][0-9]{8,9}$")
+
+
+def vietnamese_phone(typed: str) -> str:
+    """A Vietnamese phone number in its one form (``0xxxxxxxxx``), however it was typed:
+    spaces, dots, dashes and brackets dropped, ``+84`` and ``84`` being the same subscriber
+    as ``0``. ``ValueError`` for anything that is not one.
+
+    >>> vietnamese_phone("+84 912.345.678"), vietnamese_phone("(091) 234-5678")
+    ('0912345678', '0912345678')
+    """
+    digits = re.sub(r"[\s.\-()]", "", typed)
+    if not _PHONE_NUMBER.match(digits):
+        raise ValueError("not a Vietnamese phone number")
+    return "0" + re.sub(r"^(?:\+?84|0)", "", digits)

@@ -23,6 +23,7 @@ from services.core.identifiers import (
     Moment,
     OfficialId,
     ProcedureCode,
+    vietnamese_phone,
 )
 from services.core.messages import EMAIL_PATTERN, Inbox
 from services.core.models import Model, Strict
@@ -37,7 +38,6 @@ At = Annotated[
 whichever form it was computed or stored in."""
 RESULT_ID_PATTERN = r"^[0-9a-f]{32}$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
-PHONE = re.compile(r"^(?:\+?84|0)[1-9][0-9]{8,9}$")
 RESERVED_CODES = frozenset({"batch", "mine", "results", "agencies", "health", "docs"})
 """Paths of the API that a dossier code would shadow: no dossier may take one as its code."""
 RESULT_TYPES = ("application/pdf", "application/xml", "image/jpeg", "image/png")
@@ -65,12 +65,7 @@ class Applicant(_Strict):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        digits = re.sub(r"[\s.\-()]", "", value)
-        if not PHONE.match(digits):
-            raise ValueError("not a Vietnamese phone number")
-        return "0" + re.sub(r"^(?:\+?84|0)", "", digits)
+        return None if value is None else vietnamese_phone(value)
 
     @field_validator("email")
     @classmethod

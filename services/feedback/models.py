@@ -8,12 +8,11 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from services.core.identifiers import AgencyId, Period, ProcedureCode
+from services.core.identifiers import AgencyId, Period, ProcedureCode, vietnamese_phone
 from services.core.models import Model, Strict
 from services.feedback.domain import Action, Channel, Status
 
 TRACKING_CODE_PATTERN = r"^PA-[2-9A-HJKMNP-TV-Z]{5}-[2-9A-HJKMNP-TV-Z]{5}$"
-PHONE = re.compile(r"^(?:\+?84|0)[1-9][0-9]{8,9}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[A-Za-z]{2,24}$")
 NATIONAL_ID = re.compile(r"^(?:[0-9]{9}|[0-9]{12})$")
 ATTACHMENT_TYPES = {
@@ -38,13 +37,7 @@ class Submitter(_Strict):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        digits = re.sub(r"[\s.\-()]", "", value)
-        if not PHONE.match(digits):
-            raise ValueError("not a Vietnamese phone number")
-        # One number, one form (0xxxxxxxxx): +84 and 84 prefixes are the same subscriber.
-        return "0" + re.sub(r"^(?:\+?84|0)", "", digits)
+        return None if value is None else vietnamese_phone(value)
 
     @field_validator("email")
     @classmethod
