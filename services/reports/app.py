@@ -1,0 +1,57 @@
+"""Reports: the Decision 766 index, rankings, and the report-events consumer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Chalice, SQSEvent
+
+from services.core.api import Api
+from services.core.settings import get_settings
+from services.core.standard_routes import add_standard_routes
+from services.reports import service
+from services.reports.models import IndexQuery, IndexView, Ranked, Rankings, RankingsQuery
+
+app = Chalice(app_name="portal-reports")
+api = Api(
+    app,
+    service="reports",
+    title="Reports",
+    description="The Decision 766/QĐ-TTg index of serving citizens and businesses per agency "
+    "and period, with every number's numerator and denominator, and the rankings.",
+)
+add_standard_routes(api, lambda: get_settings().reports_table)
+
+
+@api.route(
+    "/index",
+    summary="An agency's Decision 766 index in a period",
+    query=IndexQuery,
+    response=IndexView,
+    errors=(404,),
+)
+def index(query: IndexQuery) -> IndexView:
+    return IndexView.model_validate(service.index(query.agency_id, query.period))
+
+
+@api.route(
+    "/rankings",
+    summary="Agencies by score, best first",
+    query=RankingsQuery,
+    response=Rankings,
+)
+def rankings(query: RankingsQuery) -> Rankings:
+    rows = service.rankings(query.period, query.agency_level)
+    return Rankings(
+        period=query.period,
+        agency_level=query.agency_level,
+        items=[Ranked.model_validate(row) for row in rows],
+    )
+
+
+@app.on_sqs_message(
+    queue=get_settings().report_events_queue, batch_size=10, name="count-report-events"
+)
+@api.background
+def count_report_events(event: SQSEvent) -> dict[str, Any]:
+    return service.take_report_events(event.to_dict(), event.context)
