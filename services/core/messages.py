@@ -190,11 +190,13 @@ class DossierPaid(Message):
 # -- report-events: every producer's facts for the 766 index (no personal data) -----------
 class DossierReported(Message):
     """A dossier as its last write left it, sent by the dossiers service after each write.
-    ``version`` grows with every write: reports applies a dossier's newest version only."""
+    ``version`` grows with every write, and marking a dossier overdue keeps the version:
+    reports applies only a state newer than the one it holds (version, then overdue)."""
 
     type: Literal["report.dossier"] = "report.dossier"
     dossier_code: DossierCode
     version: int = Field(ge=1)
+    overdue: bool = Field(default=False, description="Marked overdue, as last written")
     agency_id: AgencyId
     procedure_code: ProcedureCode
     channel: Literal["online", "counter", "post"]
@@ -228,10 +230,13 @@ class FeedbackReported(Message):
 
     type: Literal["report.feedback"] = "report.feedback"
     tracking_code: str = Field(min_length=1, max_length=32)
+    version: int = Field(ge=0, default=0, description="The case's, growing with each step")
     agency_id: AgencyId
     received_at: AwareDatetime
     due_at: AwareDatetime | None = None
     answered_at: AwareDatetime | None = None
+    overdue: bool = Field(default=False, description="Missed a deadline at some step")
+    finished: bool = Field(default=False, description="Answered, published or rejected")
 
 
 class RatingReported(Message):

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, SQSEvent
+from chalice.app import Chalice, Response, SQSEvent
 
 from services.core.api import Api
+from services.core.auth import Principal, Role
 from services.core.settings import get_settings
 from services.core.standard_routes import add_standard_routes
 from services.reports import service
-from services.reports.models import IndexQuery, IndexView, Ranked, Rankings, RankingsQuery
+from services.reports.forms import XLSX
+from services.reports.models import (
+    FormQuery,
+    IndexQuery,
+    IndexView,
+    Ranked,
+    Rankings,
+    RankingsQuery,
+)
 
 app = Chalice(app_name="portal-reports")
 api = Api(
@@ -21,6 +30,7 @@ api = Api(
     "and period, with every number's numerator and denominator, and the rankings.",
 )
 add_standard_routes(api, lambda: get_settings().reports_table)
+app.api.binary_types.append(XLSX)
 
 
 @api.route(
@@ -46,6 +56,30 @@ def rankings(query: RankingsQuery) -> Rankings:
         period=query.period,
         agency_level=query.agency_level,
         items=[Ranked.model_validate(row) for row in rows],
+    )
+
+
+@api.route(
+    "/forms/{form}",
+    summary="A periodic form of Circular 01/2020/TT-VPCP, as CSV or XLSX",
+    description="dossier-handling or feedback-handling, for officials of the agency and operators.",
+    query=FormQuery,
+    roles=(Role.OFFICIAL, Role.OPERATOR),
+    errors=(401, 403, 404),
+    path_patterns={"form": r"^[a-z][a-z-]{0,39}$"},
+    media_types=("text/csv", XLSX),
+)
+def form(form: str, query: FormQuery, principal: Principal) -> Response:
+    body, content_type, name = service.form_file(
+        form, query.agency_id, query.period, query.format, principal
+    )
+    return Response(
+        body=body,
+        status_code=200,
+        headers={
+            "Content-Type": content_type,
+            "Content-Disposition": f'attachment; filename="{name}"',
+        },
     )
 
 

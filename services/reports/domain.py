@@ -81,6 +81,8 @@ class FeedbackFacts:
     received_at: datetime
     due_at: datetime | None
     answered_at: datetime | None
+    overdue: bool = False
+    finished: bool = False
 
 
 def _in_periods(agency_id: str, moment: datetime, counts: dict[str, int]) -> Contribution:
@@ -128,13 +130,15 @@ def procedure_contribution(facts: ProcedureFacts) -> Contribution:
 
 def feedback_contribution(facts: FeedbackFacts) -> Contribution:
     """A case counts in the periods it was received in."""
-    answered = facts.answered_at is not None
-    on_time = answered and (facts.due_at is None or facts.answered_at <= facts.due_at)  # type: ignore[operator]
+    answered_at = facts.answered_at
+    answered = answered_at is not None
+    in_time = facts.due_at is None or (answered_at is not None and answered_at <= facts.due_at)
+    on_time = answered and in_time and not facts.overdue
     counts = {
         "feedback_received": 1,
         "feedback_answered_on_time": int(answered and on_time),
         "feedback_answered_late": int(answered and not on_time),
-        "feedback_pending": int(not answered),
+        "feedback_pending": int(not answered and not facts.finished),
     }
     return _in_periods(facts.agency_id, facts.received_at, counts)
 
@@ -354,3 +358,75 @@ def merged(parts: Iterable[Mapping[str, int]]) -> dict[str, int]:
         for name, n in part.items():
             total[name] = total.get(name, 0) + n
     return total
+
+
+# -- the periodic forms of Circular 01/2020/TT-VPCP ------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A form as the Circular lays it out: its title, two heading rows (a group heading
+    spanning its columns, then each column's own), and one row of counters per agency."""
+
+    id: str
+    title: str
+    groups: tuple[tuple[str, int], ...]  # a heading and how many columns it spans
+    columns: tuple[tuple[str, str | None], ...]  # a heading and the counter (None: no data)
+
+
+FORMS: dict[str, Form] = {
+    "dossier-handling": Form(
+        "dossier-handling",
+        "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
+        (
+            ("STT", 1),
+            ("Đơn vị", 1),
+            ("Số hồ sơ nhận giải quyết", 5),
+            ("Kết quả giải quyết", 4),
+            ("Số văn bản xin lỗi", 1),
+        ),
+        (
+            ("STT", None),
+            ("Mã định danh", None),
+            ("Trực tuyến", "received_online"),
+            ("Trực tiếp", "received_counter"),
+            ("Dịch vụ bưu chính", "received_post"),
+            ("Từ kỳ trước", None),
+            ("Tổng số", "received"),
+            ("Đã giải quyết đúng hạn", "finished_on_time"),
+            ("Đã giải quyết quá hạn", "finished_late"),
+            ("Đang giải quyết trong hạn", "unfinished_within"),
+            ("Đang giải quyết quá hạn", "unfinished_past"),
+            ("Tổng số", "apologies"),
+        ),
+    ),
+    "feedback-handling": Form(
+        "feedback-handling",
+        "TÌNH HÌNH, KẾT QUẢ TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NGHỊ",
+        (("STT", 1), ("Đơn vị", 1), ("Số phản ánh, kiến nghị", 1), ("Kết quả xử lý", 3)),
+        (
+            ("STT", None),
+            ("Mã định danh", None),
+            ("Tổng số tiếp nhận", "feedback_received"),
+            ("Đã trả lời đúng hạn", "feedback_answered_on_time"),
+            ("Đã trả lời quá hạn", "feedback_answered_late"),
+            ("Đang xử lý", "feedback_pending"),
+        ),
+    ),
+}
+
+
+def form_rows(form: Form, agency_id: str, counters: Mapping[str, int]) -> list[list[object]]:
+    """The form's data rows: one for the agency. A column the portal holds no data for is
+    empty, never a made-up zero.
+
+    >>> form_rows(FORMS["feedback-handling"], "H55", {"feedback_received": 3})
+    [[1, 'H55', 3, 0, 0, 0]]
+    """
+    row: list[object] = []
+    for heading, counter in form.columns:
+        if heading == "STT":
+            row.append(1)
+        elif heading == "Mã định danh":
+            row.append(agency_id)
+        else:
+            row.append(counters.get(counter, 0) if counter else "")
+    return [row]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from services.core.identifiers import AgencyId, Period
@@ -54,3 +56,9 @@ class Rankings(Model):
     period: str
     agency_level: str | None
     items: list[Ranked]
+
+
+class FormQuery(Model):
+    agency_id: AgencyId
+    period: Period
+    format: Literal["csv", "xlsx"] = "csv"

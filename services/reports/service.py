@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from services.core import catalogue_view, clock, observability, periods, queues
+from services.core.auth import Principal, Role
 from services.core.messages import (
     REPORT_EVENTS,
     DossierReported,
@@ -20,13 +21,18 @@ from services.core.messages import (
     ProcedureReported,
     RatingReported,
 )
-from services.core.problems import Text, conflict, not_found
-from services.reports import domain, storage
+from services.core.problems import Text, conflict, forbidden, not_found
+from services.reports import domain, forms, storage
 
 log = observability.logger("reports")
 metrics = observability.metrics("reports")
 
 _NO_AGENCY = Text("Không tìm thấy cơ quan.", "There is no such agency.")
+_NOT_YOUR_AGENCY = Text(
+    "Chỉ cán bộ của cơ quan và người vận hành được xem báo cáo này.",
+    "Only officials of the agency and operators see this report.",
+)
+_NO_FORM = Text("Không có biểu mẫu này.", "There is no such form.")
 _BUSY = Text("Số liệu đang được cập nhật.", "The counters are being updated; retry.")
 ATTEMPTS = 8
 
@@ -53,7 +59,9 @@ def facts_of(message: ReportEvent) -> tuple[str, str, int, domain.Contribution]:
                 paid_online=message.paid_online,
             )
             contribution = domain.dossier_contribution(facts)
-            return "dossier", message.dossier_code, message.version, contribution
+            # Marking overdue keeps a dossier's version; the next write raises it.
+            order = message.version * 2 + int(message.overdue)
+            return "dossier", message.dossier_code, order, contribution
         case ProcedureReported():
             procedure = domain.ProcedureFacts(
                 agency_ids=tuple(message.agency_ids),
@@ -66,9 +74,14 @@ def facts_of(message: ReportEvent) -> tuple[str, str, int, domain.Contribution]:
             return "procedure", message.code, message.version, contribution
         case FeedbackReported():
             case_facts = domain.FeedbackFacts(
-                message.agency_id, message.received_at, message.due_at, message.answered_at
+                message.agency_id,
+                message.received_at,
+                message.due_at,
+                message.answered_at,
+                overdue=message.overdue,
+                finished=message.finished or message.answered_at is not None,
             )
-            order = 2 if message.answered_at else 1
+            order = message.version + 1
             contribution = domain.feedback_contribution(case_facts)
             return "feedback", message.tracking_code, order, contribution
         case RatingReported():
@@ -176,3 +189,34 @@ def periods_before(period: str, count_: int) -> list[str]:
 
 def current_period() -> str:
     return periods.containing(clock.now())[1]
+
+
+# -- the forms --------------------------------------------------------------------------------
+def may_see_agency(principal: Principal | None, agency_id: str) -> bool:
+    """Officials of the agency and operators: who sees an agency's forms and dossiers."""
+    if principal is None:
+        return False
+    return principal.has(Role.OPERATOR) or (
+        principal.has(Role.OFFICIAL) and principal.agency_id == agency_id
+    )
+
+
+def form_file(
+    form_id: str, agency_id: str, period: str, file_format: str, principal: Principal
+) -> tuple[bytes | str, str, str]:
+    """The form as a file: its content, content type and file name. XLSX is binary: API
+    Gateway (and Chalice) send it only to a caller whose Accept names its type."""
+    form = domain.FORMS.get(form_id)
+    if form is None:
+        raise not_found(_NO_FORM)
+    if not may_see_agency(principal, agency_id):
+        raise forbidden(_NOT_YOUR_AGENCY)
+    agency = catalogue_view.agency(agency_id)
+    if agency is None:
+        raise not_found(_NO_AGENCY)
+    counted = storage.counters([(agency_id, period)])[(agency_id, period)]
+    rows = domain.form_rows(form, agency_id, counted)
+    name = f"{form_id}-{agency_id}-{period}.{file_format}"
+    if file_format == "xlsx":
+        return forms.as_xlsx(form, agency.name, period, rows), forms.XLSX, name
+    return forms.as_csv(form, agency.name, period, rows), forms.CSV, name

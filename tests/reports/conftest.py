@@ -56,9 +56,13 @@ class Reports:
         return agency_id
 
     def deliver(self, *messages: dict[str, Any]) -> dict[str, Any]:
-        event = self.client.events.generate_sqs_event(
-            message_bodies=[json.dumps(m) for m in messages], queue_name=QUEUE
-        )
+        return self.deliver_bodies([json.dumps(m) for m in messages])
+
+    def deliver_bodies(self, bodies: list[str]) -> dict[str, Any]:
+        if len(bodies) > 10:
+            self.deliver_bodies(bodies[10:])
+            bodies = bodies[:10]
+        event = self.client.events.generate_sqs_event(message_bodies=bodies, queue_name=QUEUE)
         for record in event["Records"]:
             record["messageId"] = f"m-{next(_messages)}"
         return self.client.lambda_.invoke("count-report-events", event).payload  # type: ignore[no-any-return]
