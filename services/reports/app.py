@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from chalice.app import Chalice, Response, SQSEvent
@@ -13,6 +14,7 @@ from services.core.standard_routes import add_standard_routes
 from services.reports import service
 from services.reports.forms import XLSX
 from services.reports.models import (
+    DashboardQuery,
     FormQuery,
     IndexQuery,
     IndexView,
@@ -31,6 +33,7 @@ api = Api(
 )
 add_standard_routes(api, lambda: get_settings().reports_table)
 app.api.binary_types.append(XLSX)
+TEMPLATES = Path(__file__).with_name("templates")
 
 
 @api.route(
@@ -81,6 +84,21 @@ def form(form: str, query: FormQuery, principal: Principal) -> Response:
             "Content-Disposition": f'attachment; filename="{name}"',
         },
     )
+
+
+@api.route(
+    "/dashboard",
+    summary="The index as a page people read: score, band, groups, rankings, trend",
+    query=DashboardQuery,
+    errors=(404,),
+    media_types=("text/html",),
+)
+def dashboard(query: DashboardQuery) -> Response:
+    from services.core import pages
+
+    context = service.dashboard(query.agency_id, query.period)
+    page = pages.render("dashboard.html", TEMPLATES, **context)
+    return Response(body=page, status_code=200, headers={"Content-Type": pages.HTML})
 
 
 @app.on_sqs_message(

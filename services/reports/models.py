@@ -62,3 +62,11 @@ class FormQuery(Model):
     agency_id: AgencyId
     period: Period
     format: Literal["csv", "xlsx"] = "csv"
+
+
+class DashboardQuery(Model):
+    agency_id: AgencyId | None = None
+    period: Period | None = None
+    token: str | None = Field(
+        default=None, max_length=4000, description="Shown to the page's script only"
+    )

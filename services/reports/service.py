@@ -22,7 +22,7 @@ from services.core.messages import (
     RatingReported,
 )
 from services.core.problems import Text, conflict, forbidden, not_found
-from services.reports import domain, forms, storage
+from services.reports import charts, domain, forms, storage
 
 log = observability.logger("reports")
 metrics = observability.metrics("reports")
@@ -220,3 +220,85 @@ def form_file(
     if file_format == "xlsx":
         return forms.as_xlsx(form, agency.name, period, rows), forms.XLSX, name
     return forms.as_csv(form, agency.name, period, rows), forms.CSV, name
+
+
+# -- the dashboard ----------------------------------------------------------------------------
+BANDS = {
+    "xuat_sac": "Xuất sắc",
+    "tot": "Tốt",
+    "kha": "Khá",
+    "trung_binh": "Trung bình",
+    "yeu": "Yếu",
+}
+DOSSIER_FILTERS = {
+    # What the dossiers API can list behind each number of dossiers.
+    "ho_so_dung_han": "&overdue=true",
+    "ho_so_truc_tuyen": "",
+    "ho_so_thanh_toan_truc_tuyen": "",
+    "ho_so_so_hoa": "",
+}
+CHART_AGENCIES = 15
+
+
+def period_label(period: str) -> str:
+    """A period as Vietnamese reports name it.
+
+    >>> period_label("2026-Q2"), period_label("2026-05"), period_label("2026")
+    ('quý II/2026', 'tháng 05/2026', 'năm 2026')
+    """
+    if "-Q" in period:
+        return f"quý {['I', 'II', 'III', 'IV'][int(period[-1]) - 1]}/{period[:4]}"
+    if "-" in period:
+        return f"tháng {period[5:]}/{period[:4]}"
+    return f"năm {period}"
+
+
+def _period_options(period: str) -> list[dict[str, str]]:
+    now_month, now_quarter, now_year = periods.containing(clock.now())
+    options = (
+        periods_before(now_quarter, 8) + periods_before(now_month, 12) + periods_before(now_year, 3)
+    )
+    if period not in options:
+        options.append(period)
+    return [{"value": p, "label": period_label(p)} for p in options]
+
+
+def _name(agency_id: str) -> str:
+    found = catalogue_view.agency(agency_id)
+    return found.name if found is not None else agency_id
+
+
+def dashboard(agency_id: str | None, period: str | None) -> dict[str, object]:
+    """Everything the dashboard page shows. Without an agency it opens on the best-ranked
+    one of the period."""
+    period = period or current_period()
+    ranked = rankings(period, None)
+    shown = ranked[:CHART_AGENCIES]
+    names = {row["agency_id"]: _name(row["agency_id"]) for row in shown}
+    chosen = agency_id or (ranked[0]["agency_id"] if ranked else None)
+    context: dict[str, object] = {
+        "period": period,
+        "period_label": period_label(period),
+        "periods": _period_options(period),
+        "bands": BANDS,
+        "dossier_filters": DOSSIER_FILTERS,
+        "agency": None,
+        "rankings": [{**row, "name": names[row["agency_id"]]} for row in shown],
+    }
+    if chosen is not None:
+        found = index(chosen, period)  # 404 for an agency the catalogue does not know
+        names.setdefault(chosen, _name(chosen))
+        context["agency"] = {"id": chosen, "name": names[chosen]}
+        context["index"] = found
+        points = [(p["period"], float(p["score"])) for p in trend(chosen, period)]
+        context["trend_chart"] = charts.line(
+            points, f"Điểm của {names[chosen]} qua các kỳ đến {period_label(period)}"
+        )
+    agencies = [{"id": a, "name": n} for a, n in names.items()]
+    context["agencies"] = agencies
+    context["rank_chart"] = charts.bars(
+        [(names[row["agency_id"]], float(row["score"])) for row in shown],
+        names.get(chosen) if chosen else None,
+        f"Điểm của các cơ quan, kỳ {period_label(period)}",
+    )
+    return context
