@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-SERVICES = ("catalogue", "payments", "feedback", "ratings", "dossiers")
+SERVICES = ("catalogue", "payments", "feedback", "ratings", "dossiers", "reports")
 
 # Items and indexes: what a service does with its own table.
 TABLE_WRITE_ACTIONS = (
@@ -47,6 +47,7 @@ QUEUE_EXPORTS = {
     "notifications": "Notifications",
     "dossier-payments": "DossierPayments",
     "dossier-results": "DossierResults",
+    "report-events": "ReportEvents",
 }
 # Secrets by name (``portal-<stage>/<name>`` in the shared template). A policy names a secret
 # by its name and the six random characters Secrets Manager appends, as AWS advises, so a
@@ -78,11 +79,12 @@ class ServiceAccess:
 ACCESS: dict[str, ServiceAccess] = {
     "catalogue": ServiceAccess(
         service="catalogue",
-        sends=("procedure-changes",),
+        sends=("procedure-changes", "report-events"),
         secrets=("cursor-key",),
         environment={
             "CATALOGUE_TABLE": "CatalogueTableName",
             "PROCEDURE_CHANGES_QUEUE": "ProcedureChangesQueueName",
+            "REPORT_EVENTS_QUEUE": "ReportEventsQueueName",
         },
     ),
     "payments": ServiceAccess(
@@ -91,11 +93,12 @@ ACCESS: dict[str, ServiceAccess] = {
         reads_tables=("catalogue", "dossiers"),
         # The receipt issuer takes what the relay sends: both are payments' own. A paid
         # dossier is the dossiers service's to mark, told on dossier-payments.
-        sends=("payment-settled", "dossier-payments"),
+        sends=("payment-settled", "dossier-payments", "report-events"),
         consumes={"payment-settled": "issue-receipts"},
         secrets=("pseudonym-key", "payments/vnpay", "payments/momo"),
         environment={
             "PAYMENTS_TABLE": "PaymentsTableName",
+            "REPORT_EVENTS_QUEUE": "ReportEventsQueueName",
             "CATALOGUE_TABLE": "CatalogueTableName",
             "DOSSIERS_TABLE": "DossiersTableName",
             "PAYMENT_SETTLED_QUEUE": "PaymentSettledQueueName",
@@ -108,13 +111,14 @@ ACCESS: dict[str, ServiceAccess] = {
         reads_tables=("catalogue",),
         # Intake answers at once and routes later: the route sends, the consumer routes. An
         # answered case is told to its submitter on the notifications path.
-        sends=("feedback-intake", "notifications"),
+        sends=("feedback-intake", "notifications", "report-events"),
         consumes={"feedback-intake": "route-feedback-cases"},
         secrets=("cursor-key", "pseudonym-key"),
         encrypts_contacts=True,
         signs_attachment_uploads=True,
         environment={
             "FEEDBACK_TABLE": "FeedbackTableName",
+            "REPORT_EVENTS_QUEUE": "ReportEventsQueueName",
             "CATALOGUE_TABLE": "CatalogueTableName",
             "FEEDBACK_INTAKE_QUEUE": "FeedbackIntakeQueueName",
             "FEEDBACK_CONTACT_KEY": "FeedbackContactKeyArn",
@@ -129,11 +133,12 @@ ACCESS: dict[str, ServiceAccess] = {
         # Dossier events come from agencies' systems, not from ratings; rating events are
         # ratings' own hand-off from the route to counting; a dissatisfied rating asks
         # feedback's intake to open a case.
-        sends=("rating-events", "feedback-intake"),
+        sends=("rating-events", "feedback-intake", "report-events"),
         consumes={"dossier-events": "take-dossier-events", "rating-events": "count-ratings"},
         secrets=("pseudonym-key",),
         environment={
             "RATINGS_TABLE": "RatingsTableName",
+            "REPORT_EVENTS_QUEUE": "ReportEventsQueueName",
             "CATALOGUE_TABLE": "CatalogueTableName",
             "DOSSIER_EVENTS_QUEUE": "DossierEventsQueueName",
             "RATING_EVENTS_QUEUE": "RatingEventsQueueName",
@@ -145,7 +150,7 @@ ACCESS: dict[str, ServiceAccess] = {
         reads_tables=("catalogue",),
         # A handled dossier is ratings' dossier event; apologies and results are told to
         # applicants on the notifications path, whose one consumer is here.
-        sends=("dossier-events", "notifications"),
+        sends=("dossier-events", "notifications", "report-events"),
         consumes={
             "notifications": "send-notifications",
             "dossier-payments": "mark-paid",
@@ -157,6 +162,7 @@ ACCESS: dict[str, ServiceAccess] = {
         notifier="send-notifications",
         environment={
             "DOSSIERS_TABLE": "DossiersTableName",
+            "REPORT_EVENTS_QUEUE": "ReportEventsQueueName",
             "CATALOGUE_TABLE": "CatalogueTableName",
             "DOSSIER_EVENTS_QUEUE": "DossierEventsQueueName",
             "NOTIFICATIONS_QUEUE": "NotificationsQueueName",
@@ -167,6 +173,17 @@ ACCESS: dict[str, ServiceAccess] = {
             "NOTIFICATION_SENDER": "NotificationSender",
         },
         stage_environment={"PORTAL_PUBLIC_URL": "public_url"},
+    ),
+    "reports": ServiceAccess(
+        service="reports",
+        # The catalogue for agencies (names, levels); every other fact arrives as a message.
+        reads_tables=("catalogue",),
+        consumes={"report-events": "count-report-events"},
+        environment={
+            "REPORTS_TABLE": "ReportsTableName",
+            "CATALOGUE_TABLE": "CatalogueTableName",
+            "REPORT_EVENTS_QUEUE": "ReportEventsQueueName",
+        },
     ),
 }
 

@@ -42,6 +42,7 @@ APPS = {
     "feedback": "services.feedback.app",
     "ratings": "services.ratings.app",
     "dossiers": "services.dossiers.app",
+    "reports": "services.reports.app",
 }
 # Overrides that would point the apps away from the tables, queues and keys of this stack.
 _FOREIGN_SETTINGS = (
@@ -50,7 +51,9 @@ _FOREIGN_SETTINGS = (
     "FEEDBACK_TABLE",
     "RATINGS_TABLE",
     "DOSSIERS_TABLE",
+    "REPORTS_TABLE",
     "PROCEDURE_CHANGES_QUEUE",
+    "REPORT_EVENTS_QUEUE",
     "NOTIFICATIONS_QUEUE",
     "DOSSIER_PAYMENTS_QUEUE",
     "DOSSIER_RESULTS_QUEUE",

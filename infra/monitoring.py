@@ -47,6 +47,7 @@ BUSINESS_METRICS: dict[str, tuple[str, ...]] = {
         "AccessKeysSlowedDown",
     ),
     "ratings": ("DossierEvents", "Ratings", "RatingsCounted"),
+    "reports": ("FactsCounted",),
     "dossiers": (
         "DossiersSynced",
         "DossierSteps",

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-SERVICES = ["catalogue", "payments", "feedback", "ratings", "dossiers"]
+SERVICES = ["catalogue", "payments", "feedback", "ratings", "dossiers", "reports"]
 RATIO_LIMIT = 1.15
 RUNS = 5
 

@@ -10,7 +10,7 @@ from chalice.test import Client
 
 from services.core import settings
 
-SERVICES = ["catalogue", "payments", "feedback", "ratings", "dossiers"]
+SERVICES = ["catalogue", "payments", "feedback", "ratings", "dossiers", "reports"]
 
 
 @pytest.mark.parametrize("service", SERVICES)

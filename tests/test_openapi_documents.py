@@ -12,7 +12,7 @@ from chalice.test import Client
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.validators import OpenAPIV31SpecValidator
 
-SERVICES = ["catalogue", "payments", "feedback", "ratings", "dossiers"]
+SERVICES = ["catalogue", "payments", "feedback", "ratings", "dossiers", "reports"]
 
 
 def served_document(service: str) -> tuple[Any, dict[str, Any]]:

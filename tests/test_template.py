@@ -18,7 +18,7 @@ def test_each_service_has_its_table() -> None:
     names = {r["Properties"]["TableName"]["Fn::Sub"] for r in TABLES.values()}
     assert names == {
         f"portal-${{Stage}}-{s}"
-        for s in ("catalogue", "payments", "feedback", "ratings", "dossiers")
+        for s in ("catalogue", "payments", "feedback", "ratings", "dossiers", "reports")
     }
 
 

@@ -32,7 +32,12 @@ from services.core import clock, observability, queues
 from services.core.auth import Principal, Role
 from services.core.dynamo import Conflict
 from services.core.identifiers import is_agency_id, is_procedure_code, national_code
-from services.core.messages import ProcedureAbolished, ProcedurePublished
+from services.core.messages import (
+    Message,
+    ProcedureAbolished,
+    ProcedurePublished,
+    ProcedureReported,
+)
 from services.core.pagination import decode_cursor, encode_cursor
 from services.core.problems import (
     FieldError,
@@ -362,12 +367,37 @@ def relay_changes(limit: int = 100) -> int:
     if not pending:
         return 0
     by_id = {str(number): entry for number, entry in enumerate(pending)}
+    # Reports hears of the change first: an entry leaves the outbox only when both queues
+    # took it, and both consumers apply a (code, version) once.
+    reports: list[tuple[str, Message]] = [
+        (entry_id, report) for entry_id, entry in by_id.items() if (report := _report(entry))
+    ]
+    reported = set(queues.send_batch(get_settings().report_events_queue, reports))
+    reported |= set(by_id) - {entry_id for entry_id, _ in reports}
     taken = queues.send_batch(
         get_settings().procedure_changes_queue,
         [(entry_id, _change_message(entry)) for entry_id, entry in by_id.items()],
     )
-    storage.mark_relayed(by_id[entry_id] for entry_id in taken)
+    storage.mark_relayed(by_id[entry_id] for entry_id in taken if entry_id in reported)
     return len(taken)
+
+
+def _report(entry: storage.OutboxEntry) -> ProcedureReported | None:
+    """The procedure as it stands for the index: its newest public record."""
+    current = storage.load_state(entry.code).current
+    if current is None:
+        return None
+    content = current.content
+    return ProcedureReported(
+        code=entry.code,
+        version=max(current.version, entry.version),
+        agency_ids=list(content.agency_ids),
+        published=current.status == "published",
+        online_level=content.service_level if content.service_level != "offline" else None,
+        online_payment=content.online_payment,
+        electronic_result=content.e_result,
+        occurred_at=entry.occurred_at,
+    )
 
 
 def relay_quietly() -> int:

@@ -187,6 +187,68 @@ class DossierPaid(Message):
     paid_at: AwareDatetime
 
 
+# -- report-events: every producer's facts for the 766 index (no personal data) -----------
+class DossierReported(Message):
+    """A dossier as its last write left it, sent by the dossiers service after each write.
+    ``version`` grows with every write, and marking a dossier overdue keeps the version:
+    reports applies only a state newer than the one it holds (version, then overdue)."""
+
+    type: Literal["report.dossier"] = "report.dossier"
+    dossier_code: DossierCode
+    version: int = Field(ge=1)
+    overdue: bool = Field(default=False, description="Marked overdue, as last written")
+    agency_id: AgencyId
+    procedure_code: ProcedureCode
+    channel: Literal["online", "counter", "post"]
+    received_at: AwareDatetime
+    due_at: AwareDatetime = Field(description="The date before any apology")
+    status: int = Field(ge=1, le=10)
+    status_at: AwareDatetime
+    completed_at: AwareDatetime | None = None
+    late: bool = Field(description="Late as on-time handling counts it, when it was sent")
+    apologies: int = Field(ge=0, default=0)
+    digitized: bool = False
+    paid_online: bool = False
+
+
+class ProcedureReported(Message):
+    """A procedure's state for the agencies that implement it, from the catalogue."""
+
+    type: Literal["report.procedure"] = "report.procedure"
+    code: ProcedureCode
+    version: int = Field(ge=1)
+    agency_ids: list[AgencyId] = Field(max_length=500)
+    published: bool
+    online_level: Literal["full", "partial"] | None = None
+    online_payment: bool = False
+    electronic_result: bool = False
+    occurred_at: AwareDatetime
+
+
+class FeedbackReported(Message):
+    """A feedback case received or answered, from the feedback service."""
+
+    type: Literal["report.feedback"] = "report.feedback"
+    tracking_code: str = Field(min_length=1, max_length=32)
+    version: int = Field(ge=0, default=0, description="The case's, growing with each step")
+    agency_id: AgencyId
+    received_at: AwareDatetime
+    due_at: AwareDatetime | None = None
+    answered_at: AwareDatetime | None = None
+    overdue: bool = Field(default=False, description="Missed a deadline at some step")
+    finished: bool = Field(default=False, description="Answered, published or rejected")
+
+
+class RatingReported(Message):
+    """A rating counted by the ratings service: satisfied or not, nothing of the citizen."""
+
+    type: Literal["report.rating"] = "report.rating"
+    dossier_code: DossierCode
+    agency_id: AgencyId
+    rated_at: AwareDatetime
+    satisfied: bool
+
+
 # -- reading a queue -----------------------------------------------------------------------
 Received = TypeVar("Received")
 
@@ -234,3 +296,11 @@ RATING_EVENTS: Inbox[RatingCreated] = Inbox("rating-events", RatingCreated)
 DOSSIER_EVENTS: Inbox[DossierEvent] = Inbox("dossier-events", DossierEvent)
 NOTIFICATIONS: Inbox[NotificationRequested] = Inbox("notifications", NotificationRequested)
 DOSSIER_PAYMENTS: Inbox[DossierPaid] = Inbox("dossier-payments", DossierPaid)
+
+ReportEvent = Annotated[
+    DossierReported | ProcedureReported | FeedbackReported | RatingReported | PaymentSettled,
+    Field(discriminator="type"),
+]
+REPORT_EVENTS: Inbox[
+    DossierReported | ProcedureReported | FeedbackReported | RatingReported | PaymentSettled
+] = Inbox("report-events", ReportEvent)

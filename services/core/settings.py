@@ -52,6 +52,8 @@ class Settings:
     dossier_results_bucket: str | None
     notification_sender: str
     public_url: str
+    reports_table: str
+    report_events_queue: str
 
 
 def _env(name: str, default: str) -> str:
@@ -104,4 +106,7 @@ def get_settings() -> Settings:
         notification_sender=_env("NOTIFICATION_SENDER", "thongbao@dichvucong.gov.vn"),
         # Where links in letters and messages to citizens point: the portal's public address.
         public_url=_env("PORTAL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        # The reports service's own table, and the one queue every producer tells it on.
+        reports_table=_env("REPORTS_TABLE", f"{prefix}-reports"),
+        report_events_queue=_env("REPORT_EVENTS_QUEUE", f"{prefix}-report-events"),
     )

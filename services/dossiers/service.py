@@ -33,6 +33,7 @@ from services.core.messages import (
     NOTIFICATIONS,
     DossierEvent,
     DossierPaid,
+    DossierReported,
     Message,
     NotificationAbout,
     NotificationRequested,
@@ -270,6 +271,7 @@ def sync_many(items: Sequence[tuple[str, DossierBody]], principal: Principal) ->
     _tell_ratings(
         [(r.dossier, citizens[r.dossier_code]) for r in results if r.dossier and r.applied]
     )
+    _tell_reports([r.dossier for r in results if r.dossier and r.applied])
     return results
 
 
@@ -412,6 +414,7 @@ def progress(code: str, body: ProgressBody, principal: Principal) -> SyncResult:
             metrics.add_metric(name="DossierSteps", unit="Count", value=1)
             answer.dossier = after
             _tell_ratings([(after, None)])
+            _tell_reports([after])
             return answer
     raise conflict(_CHANGING)
 
@@ -441,6 +444,43 @@ def _tell_ratings(dossiers: Sequence[tuple[Dossier, str | None]]) -> int:
         dossier = pending[int(entry_id)][0]
         storage.event_sent(dossier.dossier_code, dossier.event_pending or dossier.status)
     return len(taken)
+
+
+def _tell_reports(dossiers: Sequence[Dossier]) -> int:
+    """Send each written dossier's state to reports (no personal data). Best effort: a
+    state lost here is counted by the dossier's next write, or by ``portal reports
+    rebuild``."""
+    if not dossiers:
+        return 0
+    now = clock.now()
+    try:
+        messages: list[tuple[str, Message]] = [
+            (str(n), _report(dossier, now)) for n, dossier in enumerate(dossiers)
+        ]
+        return len(queues.send_batch(get_settings().report_events_queue, messages))
+    except Exception as error:
+        log.warning("report events not sent", extra={"trace": observability.safe_trace(error)})
+        return 0
+
+
+def _report(dossier: Dossier, now: datetime) -> DossierReported:
+    return DossierReported(
+        dossier_code=dossier.dossier_code,
+        version=max(dossier.version, 1),
+        overdue=dossier.overdue,
+        agency_id=dossier.agency_id,
+        procedure_code=dossier.procedure_code,
+        channel=dossier.channel,
+        received_at=dossier.received_at,
+        due_at=dossier.original_due_at,
+        status=dossier.status,
+        status_at=dossier.status_at,
+        completed_at=dossier.completed_at,
+        late=dossier.late_at(now),
+        apologies=dossier.apologies,
+        digitized=bool(dossier.digitized),
+        paid_online=bool(dossier.paid_online) or dossier.paid_through_portal,
+    )
 
 
 def _dossier_event(dossier: Dossier, citizen_id: str) -> DossierEvent:
@@ -579,6 +619,7 @@ def apologise(code: str, body: ApologyBody, principal: Principal) -> Letter:
             time.sleep(random.uniform(0, 0.01) * (attempt + 1))  # noqa: S311 - jitter
             continue
         metrics.add_metric(name="ApologiesIssued", unit="Count", value=1)
+        _tell_reports([after])
         _notify_apology(letter, after, held.contact)
         return letter
     raise conflict(_CHANGING)
@@ -920,6 +961,7 @@ def paid(message: DossierPaid) -> bool:
         after = replace(after, version=held.dossier.version + 1)
         if storage.write_one(held.dossier, after, held.contact, clock.now()):
             metrics.add_metric(name="DossiersPaidOnline", unit="Count", value=1)
+            _tell_reports([after])
             return True
     raise conflict(_CHANGING)  # comes back through the queue
 
@@ -936,7 +978,9 @@ def sweep(budget_seconds: float = SWEEP_BUDGET_SECONDS) -> dict[str, int]:
         moves = [(d, after) for d in due if (after := domain.marked_overdue(d, now)) is not None]
         if not moves:
             break
-        done["overdue"] += sum(storage.mark_overdue_many(moves, now))
+        marked = storage.mark_overdue_many(moves, now)
+        done["overdue"] += sum(marked)
+        _tell_reports([after for (_, after), ok in zip(moves, marked, strict=True) if ok])
         if len(due) < storage.SHARDS:
             break
     for pending in storage.outbox(clock.now() - OUTBOX_GRACE):

@@ -18,6 +18,7 @@ from services.core.auth import Principal, Role
 from services.core.dynamo import Conflict, iso
 from services.core.messages import (
     CaseReceived,
+    FeedbackReported,
     NotificationAbout,
     NotificationRequested,
     sms_number,
@@ -301,7 +302,32 @@ def route(code: str) -> bool:
             return False  # another delivery routed it first
         raise
     metrics.add_metric(name="CasesRouted", unit="Count", value=1)
+    _tell_reports(after)
     return True
+
+
+def _tell_reports(case: Case) -> None:
+    """The case's state for the index, no personal data. Best effort: a state lost here
+    is counted by the case's next step, or by ``portal reports rebuild``."""
+    if not case.agency_id:
+        return
+    answered_at = next(
+        (step.at for step in case.timeline if step.status in ("answered", "published")), None
+    )
+    try:
+        message = FeedbackReported(
+            tracking_code=case.tracking_code,
+            version=case.version,
+            agency_id=case.agency_id,
+            received_at=case.received_at,
+            due_at=case.answer_by,
+            answered_at=answered_at,
+            overdue=case.overdue,
+            finished=case.status in domain.FINISHED,
+        )
+        queues.send(get_settings().report_events_queue, message)
+    except Exception as error:
+        log.warning("report event not sent", extra={"trace": observability.safe_trace(error)})
 
 
 # -- reading a case ---------------------------------------------------------------------------
@@ -462,6 +488,7 @@ def act(code: str, body: ActionBody, principal: Principal) -> Case:
     except Conflict:
         raise conflict(_CHANGED) from None
     metrics.add_metric(name=f"Cases{after.status.capitalize()}", unit="Count", value=1)
+    _tell_reports(after)
     if body.action == "answer":
         _notify_answered(after, extra)
     return after
@@ -681,4 +708,5 @@ def _change(code: str, change: Any) -> int:
         storage.save(case, after, new_extra, counters=counters)
     except Conflict:
         return 0  # changed meanwhile: the next sweep looks again
+    _tell_reports(after)
     return 1

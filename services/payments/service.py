@@ -281,6 +281,7 @@ def _send_settled(order: Order) -> None:
     try:
         for _, event in events:
             queues.send(get_settings().payment_settled_queue, event)
+            queues.send(get_settings().report_events_queue, event)  # the index counts it
     except Exception as error:
         log.warning("settled event left to the relay", extra={"trace": _trace(error)})
         try:

@@ -27,6 +27,7 @@ from services.core.messages import (
     DossierEvent,
     RatingCreated,
     RatingDissatisfied,
+    RatingReported,
     Unreadable,
 )
 from services.core.problems import (
@@ -264,10 +265,23 @@ def count(dossier_code: str) -> bool:
         for scope in domain.scopes(rating.agency_id, rating.procedure_code, rating.official_id)
         for period in periods.containing(rating.rated_at)
     ]
+    # Reports hears of it before it is marked counted: should counting then fail, the
+    # message comes back and reports takes the second telling as a repeat.
+    _tell_reports(rating, dissatisfied)
     if not storage.count_rating(dossier_code, additions):
         return False  # counted by another delivery meanwhile
     metrics.add_metric(name="RatingsCounted", unit="Count", value=1)
     return True
+
+
+def _tell_reports(rating: domain.Rating, dissatisfied: bool) -> None:
+    message = RatingReported(
+        dossier_code=rating.dossier_code,
+        agency_id=rating.agency_id,
+        rated_at=rating.rated_at,
+        satisfied=not dissatisfied,
+    )
+    queues.send(get_settings().report_events_queue, message)
 
 
 def _open_feedback_case(rating: domain.Rating) -> None:

@@ -21,7 +21,7 @@ from tests.operations.conftest import STAGE, resources_of
 
 pytestmark = pytest.mark.xdist_group("packaging")
 
-SERVICES = ("catalogue", "payments", "feedback", "ratings", "dossiers")
+SERVICES = ("catalogue", "payments", "feedback", "ratings", "dossiers", "reports")
 SHARED_OUTPUTS = set(world.template()["Outputs"])
 
 

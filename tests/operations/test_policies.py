@@ -20,20 +20,22 @@ from tests.operations.conftest import STAGE, resources_of
 
 pytestmark = pytest.mark.xdist_group("packaging")
 
-SERVICES = ("catalogue", "payments", "feedback", "ratings", "dossiers")
+SERVICES = ("catalogue", "payments", "feedback", "ratings", "dossiers", "reports")
 READS = {
     "catalogue": set(),
     "payments": {"catalogue", "dossiers"},  # who applied for a dossier it is asked to charge
     "feedback": {"catalogue"},
     "ratings": {"catalogue"},
     "dossiers": {"catalogue"},
+    "reports": {"catalogue"},  # agencies' names and levels; the rest comes as messages
 }
-SENDS = {
-    "catalogue": {"procedure-changes"},
-    "payments": {"payment-settled", "dossier-payments"},
-    "feedback": {"feedback-intake", "notifications"},
-    "ratings": {"rating-events", "feedback-intake"},
-    "dossiers": {"dossier-events", "notifications"},
+SENDS = {  # every producer tells reports its facts on report-events
+    "catalogue": {"procedure-changes", "report-events"},
+    "payments": {"payment-settled", "dossier-payments", "report-events"},
+    "feedback": {"feedback-intake", "notifications", "report-events"},
+    "ratings": {"rating-events", "feedback-intake", "report-events"},
+    "dossiers": {"dossier-events", "notifications", "report-events"},
+    "reports": set(),
 }
 CONSUMES = {  # function -> queue
     "portal-dev-issue-receipts": "payment-settled",
@@ -43,6 +45,7 @@ CONSUMES = {  # function -> queue
     "portal-dev-send-notifications": "notifications",
     "portal-dev-mark-paid": "dossier-payments",
     "portal-dev-check-results": "dossier-results",
+    "portal-dev-count-report-events": "report-events",
 }
 SECRETS = {
     "catalogue": {"cursor-key"},
@@ -50,6 +53,7 @@ SECRETS = {
     "feedback": {"cursor-key", "pseudonym-key"},
     "ratings": {"pseudonym-key"},
     "dossiers": {"cursor-key", "pseudonym-key"},
+    "reports": set(),
 }
 # The one function that sends to citizens' inboxes and phones.
 NOTIFIER = "portal-dev-send-notifications"
@@ -249,10 +253,14 @@ SETTING_NEEDS = {
     "feedback_table": ("dynamodb:GetItem", "table:feedback"),
     "ratings_table": ("dynamodb:GetItem", "table:ratings"),
     "dossiers_table": ("dynamodb:GetItem", "table:dossiers"),
+    "reports_table": ("dynamodb:GetItem", "table:reports"),
     "procedure_changes_queue": ("sqs:SendMessage", "queue:procedure-changes"),
     "payment_settled_queue": ("sqs:SendMessage", "queue:payment-settled"),
     "feedback_intake_queue": ("sqs:SendMessage", "queue:feedback-intake"),
     "rating_events_queue": ("sqs:SendMessage", "queue:rating-events"),
+    # Named by its producers (who send) and its consumer (who receives): both may ask for
+    # its attributes.
+    "report_events_queue": ("sqs:GetQueueAttributes", "queue:report-events"),
     # Named by its consumer too, which also sends to it (dossiers) or only sends (feedback).
     "notifications_queue": ("sqs:SendMessage", "queue:notifications"),
     "feedback_contact_key": ("kms:Encrypt", "export:FeedbackContactKeyArn"),

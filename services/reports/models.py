@@ -1,0 +1,72 @@
+"""Requests and answers of the reports API."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from services.core.identifiers import AgencyId, Period
+from services.core.models import Model
+
+
+class IndexQuery(Model):
+    agency_id: AgencyId
+    period: Period
+
+
+class IndicatorView(Model):
+    id: str
+    title: str
+    numerator: int
+    denominator: int
+    points: float
+    max_points: int
+
+
+class GroupView(Model):
+    id: str
+    title: str
+    points: float
+    max_points: int
+    indicators: list[IndicatorView]
+
+
+class IndexView(Model):
+    agency_id: str
+    period: str
+    score: float = Field(ge=0, le=100)
+    band: str = Field(description="xuat_sac, tot, kha, trung_binh or yeu")
+    groups: list[GroupView]
+
+
+class RankingsQuery(Model):
+    period: Period
+    agency_level: str | None = Field(default=None, pattern=r"^(central|province|commune)$")
+
+
+class Ranked(Model):
+    rank: int
+    agency_id: str
+    score: float
+    band: str
+
+
+class Rankings(Model):
+    period: str
+    agency_level: str | None
+    items: list[Ranked]
+
+
+class FormQuery(Model):
+    agency_id: AgencyId
+    period: Period
+    format: Literal["csv", "xlsx"] = "csv"
+
+
+class DashboardQuery(Model):
+    agency_id: AgencyId | None = None
+    period: Period | None = None
+    token: str | None = Field(
+        default=None, max_length=4000, description="Shown to the page's script only"
+    )
