@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -102,6 +103,26 @@ def _payments_reconcile(args: argparse.Namespace) -> int:
             print("\n".join(f"  {order_id}" for order_id in report.flagged_order_ids))
         print("clean" if report.clean else "NOT clean")
     return 0 if report.clean else 1
+
+
+def _period(text: str) -> str:
+    from services.core.identifiers import PERIOD_PATTERN
+
+    if not re.fullmatch(PERIOD_PATTERN, text):
+        raise argparse.ArgumentTypeError(
+            f"a period YYYY, YYYY-Qn or YYYY-MM (2026, 2026-Q4, 2026-11), not {text!r}"
+        )
+    return text
+
+
+def _reports_rebuild(args: argparse.Namespace) -> int:
+    _use_local_stack(args.endpoint_url)
+    from infra import rebuild
+
+    say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
+    progress = rebuild.rebuild(args.period, segments=args.segments, say=say)
+    print(progress.summary())
+    return 0
 
 
 def _package(args: argparse.Namespace) -> int:
@@ -202,6 +223,24 @@ def parser() -> argparse.ArgumentParser:
     )
     reconciling.add_argument("--json", action="store_true", help="the whole report as JSON")
     reconciling.set_defaults(handler=_payments_reconcile)
+
+    reports = commands.add_parser("reports", help="operate reports")
+    reports_commands = reports.add_subparsers(dest="reports_command", required=True)
+    rebuilding = reports_commands.add_parser(
+        "rebuild",
+        help="recompute a period of the index from the other services' tables (read only)",
+    )
+    rebuilding.add_argument(
+        "--period", required=True, type=_period, help="YYYY, YYYY-Qn or YYYY-MM"
+    )
+    rebuilding.add_argument(
+        "--segments", type=_positive, default=4, help="parallel scan segments per table"
+    )
+    rebuilding.add_argument(
+        "--endpoint-url", help="AWS endpoint (default: the running local stack, else AWS)"
+    )
+    rebuilding.add_argument("--quiet", action="store_true", help="no progress, the summary only")
+    rebuilding.set_defaults(handler=_reports_rebuild)
 
     from infra.access import SERVICES as services
 

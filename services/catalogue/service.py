@@ -387,17 +387,30 @@ def _report(entry: storage.OutboxEntry) -> ProcedureReported | None:
     current = storage.load_state(entry.code).current
     if current is None:
         return None
-    content = current.content
+    return _procedure_report(current, max(current.version, entry.version), entry.occurred_at)
+
+
+def _procedure_report(
+    record: ProcedureRecord, version: int, occurred_at: datetime
+) -> ProcedureReported:
+    content = record.content
     return ProcedureReported(
-        code=entry.code,
-        version=max(current.version, entry.version),
+        code=record.code,
+        version=version,
         agency_ids=list(content.agency_ids),
-        published=current.status == "published",
+        published=record.status == "published",
         online_level=content.service_level if content.service_level != "offline" else None,
         online_payment=content.online_payment,
         electronic_result=content.e_result,
-        occurred_at=entry.occurred_at,
+        occurred_at=occurred_at,
     )
+
+
+def report_facts(segment: int, segments: int) -> Iterator[ProcedureReported]:
+    """Every public procedure of one scan segment as reports counts it, the same message
+    the relay sends (``portal reports rebuild``)."""
+    for record in storage.public_records_in(segment, segments):
+        yield _procedure_report(record, record.version, record.updated_at)
 
 
 def relay_quietly() -> int:

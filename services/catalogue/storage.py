@@ -251,6 +251,13 @@ def load_states(codes: Iterable[str]) -> dict[str, ProcedureState]:
     }
 
 
+def public_records_in(segment: int, segments: int) -> Iterator[ProcedureRecord]:
+    """Every public record (published or abolished) of one segment of a parallel scan
+    (``portal reports rebuild``)."""
+    for item in dynamo.scan_segment(_table(), segment, segments, _CURRENT):
+        yield record_from(item)
+
+
 def load_current(code: str) -> ProcedureRecord | None:
     item = _table().get_item(Key=procedure_key(code)).get("Item")
     return record_from(item) if item else None

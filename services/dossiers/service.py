@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
@@ -461,6 +461,14 @@ def _tell_reports(dossiers: Sequence[Dossier]) -> int:
     except Exception as error:
         log.warning("report events not sent", extra={"trace": observability.safe_trace(error)})
         return 0
+
+
+def report_facts(segment: int, segments: int) -> Iterator[DossierReported]:
+    """Every dossier of one scan segment as reports counts it, the same message each write
+    sends (``portal reports rebuild``)."""
+    now = clock.now()
+    for dossier in storage.dossiers_in(segment, segments):
+        yield _report(dossier, now)
 
 
 def _report(dossier: Dossier, now: datetime) -> DossierReported:

@@ -37,7 +37,7 @@ import heapq
 import json
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -417,6 +417,12 @@ def load(code: str) -> Held | None:
         .get("Item")
     )
     return _held(_plain_bytes(item)) if item else None
+
+
+def dossiers_in(segment: int, segments: int) -> Iterator[Dossier]:
+    """Every dossier of one segment of a parallel scan (``portal reports rebuild``)."""
+    for item in dynamo.scan_segment(table(), segment, segments, "DOSSIER"):
+        yield dossier_from(_plain_bytes(item))
 
 
 def load_many(codes: Iterable[str]) -> dict[str, Held]:

@@ -7,6 +7,7 @@ and sets deadlines, once per case however often the message arrives.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -309,25 +310,40 @@ def route(code: str) -> bool:
 def _tell_reports(case: Case) -> None:
     """The case's state for the index, no personal data. Best effort: a state lost here
     is counted by the case's next step, or by ``portal reports rebuild``."""
+    try:
+        message = _report(case)
+        if message is not None:
+            queues.send(get_settings().report_events_queue, message)
+    except Exception as error:
+        log.warning("report event not sent", extra={"trace": observability.safe_trace(error)})
+
+
+def _report(case: Case) -> FeedbackReported | None:
+    """What reports counts of a case: nothing until it is routed to an agency."""
     if not case.agency_id:
-        return
+        return None
     answered_at = next(
         (step.at for step in case.timeline if step.status in ("answered", "published")), None
     )
-    try:
-        message = FeedbackReported(
-            tracking_code=case.tracking_code,
-            version=case.version,
-            agency_id=case.agency_id,
-            received_at=case.received_at,
-            due_at=case.answer_by,
-            answered_at=answered_at,
-            overdue=case.overdue,
-            finished=case.status in domain.FINISHED,
-        )
-        queues.send(get_settings().report_events_queue, message)
-    except Exception as error:
-        log.warning("report event not sent", extra={"trace": observability.safe_trace(error)})
+    return FeedbackReported(
+        tracking_code=case.tracking_code,
+        version=case.version,
+        agency_id=case.agency_id,
+        received_at=case.received_at,
+        due_at=case.answer_by,
+        answered_at=answered_at,
+        overdue=case.overdue,
+        finished=case.status in domain.FINISHED,
+    )
+
+
+def report_facts(segment: int, segments: int) -> Iterator[FeedbackReported]:
+    """Every routed case of one scan segment as reports counts it, the same message each
+    step sends (``portal reports rebuild``)."""
+    for case in storage.cases_in(segment, segments):
+        message = _report(case)
+        if message is not None:
+            yield message
 
 
 # -- reading a case ---------------------------------------------------------------------------

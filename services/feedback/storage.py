@@ -25,6 +25,7 @@ A case changes by one transaction conditional on the version read, with its coun
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -206,6 +207,12 @@ def load(code: str) -> tuple[Case, dict[str, Any]] | None:
     if "contact" in extra:
         extra["contact"] = bytes(extra["contact"])
     return case_from(item), extra
+
+
+def cases_in(segment: int, segments: int) -> Iterator[Case]:
+    """Every case of one segment of a parallel scan (``portal reports rebuild``)."""
+    for item in dynamo.scan_segment(table(), segment, segments, "CASE"):
+        yield case_from(item)
 
 
 # -- writes -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import timedelta
 from functools import cache
@@ -275,13 +276,24 @@ def count(dossier_code: str) -> bool:
 
 
 def _tell_reports(rating: domain.Rating, dissatisfied: bool) -> None:
-    message = RatingReported(
+    queues.send(get_settings().report_events_queue, _report(rating, dissatisfied))
+
+
+def _report(rating: domain.Rating, dissatisfied: bool) -> RatingReported:
+    return RatingReported(
         dossier_code=rating.dossier_code,
         agency_id=rating.agency_id,
         rated_at=rating.rated_at,
         satisfied=not dissatisfied,
     )
-    queues.send(get_settings().report_events_queue, message)
+
+
+def report_facts(segment: int, segments: int) -> Iterator[RatingReported]:
+    """Every counted rating of one scan segment as reports counts it, judged by the
+    criteria as they stand (``portal reports rebuild``)."""
+    criteria = storage.criteria()
+    for rating in storage.counted_ratings_in(segment, segments):
+        yield _report(rating, domain.is_dissatisfied(rating.answers, criteria))
 
 
 def _open_feedback_case(rating: domain.Rating) -> None:

@@ -21,6 +21,7 @@ A summary reads one item, whatever the number of ratings.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -169,6 +170,13 @@ def load_ratings(codes: list[str]) -> dict[str, Rating]:
     )
     ratings = (_rating_from(item) for item in answer.get("Responses", {}).get(name, []))
     return {rating.dossier_code: rating for rating in ratings}
+
+
+def counted_ratings_in(segment: int, segments: int) -> Iterator[Rating]:
+    """Every counted rating of one segment of a parallel scan (``portal reports rebuild``)."""
+    for item in dynamo.scan_segment(table(), segment, segments, "RATING"):
+        if item.get("counted"):
+            yield _rating_from(item)
 
 
 def _rating_from(item: dict[str, Any]) -> Rating:

@@ -171,6 +171,24 @@ def delta(old: Contribution, new: Contribution) -> Contribution:
     return changes
 
 
+def with_period(old: Contribution, new: Contribution, period: str) -> Contribution:
+    """``old`` with its buckets of ``period`` and of :data:`CURRENT` taken from ``new``:
+    what a rebuild of one period leaves in a fact's row.
+
+    >>> old = {("A", "2026-04"): {"x": 1}, ("A", "2026"): {"x": 1}}
+    >>> new = {("B", "2026-04"): {"x": 1}, ("B", "2026"): {"x": 1}}
+    >>> with_period(old, new, "2026-04")
+    {('A', '2026'): {'x': 1}, ('B', '2026-04'): {'x': 1}}
+    """
+    rebuilt = {
+        bucket: counts for bucket, counts in old.items() if bucket[1] not in (period, CURRENT)
+    }
+    rebuilt |= {
+        bucket: dict(counts) for bucket, counts in new.items() if bucket[1] in (period, CURRENT)
+    }
+    return dict(sorted(rebuilt.items()))
+
+
 # -- the index --------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Indicator:

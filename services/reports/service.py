@@ -111,6 +111,38 @@ def count(message: ReportEvent) -> bool:
     raise conflict(_BUSY)  # comes back through the queue
 
 
+REBUILT_ONLY = 0
+"""The order of a fact only a rebuild has seen: below every message's, so the fact's first
+message still counts it in every period."""
+
+
+def recount(message: ReportEvent, period: str) -> bool:
+    """Set a fact's share of ``period`` (and of ``current``, its procedures as they stand)
+    to what its source table holds now, leaving its other periods and its order as they
+    are; True when that changed a counter (``portal reports rebuild``).
+
+    The counters stay the sum of the facts' rows, so a message that comes later adds its
+    difference from the rebuilt row, and a rebuild run twice changes nothing. A fact whose
+    row holds a newer state than the source read (a message overtook the scan) is left to
+    that message."""
+    kind, fact_id, order, contribution = facts_of(message)
+    for _ in range(ATTEMPTS):
+        known = storage.load_fact(kind, fact_id)
+        if known is not None and known[0] > order:
+            return False
+        seen_order, before = known if known is not None else (None, {})
+        rebuilt = domain.with_period(before, contribution, period)
+        changes = domain.delta(before, rebuilt)
+        if not changes:
+            return False
+        levels = {agency: agency_level(agency) for agency, _ in changes}
+        kept_order = REBUILT_ONLY if seen_order is None else seen_order
+        if storage.apply(kind, fact_id, seen_order, kept_order, rebuilt, changes, levels):
+            metrics.add_metric(name="FactsRebuilt", unit="Count", value=1)
+            return True
+    raise conflict(_BUSY)
+
+
 @cache
 def _agency_levels() -> dict[str, str | None]:
     return {}
