@@ -25,3 +25,25 @@ def containing(moment: datetime) -> list[str]:
         f"{local.year}-Q{(local.month - 1) // 3 + 1}",
         str(local.year),
     ]
+
+
+def bounds(period: str) -> tuple[datetime, datetime]:
+    """When a period (``2026-04``, ``2026-Q2``, ``2026``) starts and when the next one does,
+    at midnight in Vietnam.
+
+    >>> start, end = bounds("2026-Q4")
+    >>> start.isoformat(), end.isoformat()
+    ('2026-10-01T00:00:00+07:00', '2027-01-01T00:00:00+07:00')
+    >>> [moment.isoformat()[:10] for moment in bounds("2026-12")]
+    ['2026-12-01', '2027-01-01']
+    """
+    year = int(period[:4])
+    if "-Q" in period:
+        first_month, months = (int(period[-1]) - 1) * 3 + 1, 3
+    elif "-" in period:
+        first_month, months = int(period[5:]), 1
+    else:
+        first_month, months = 1, 12
+    after = first_month - 1 + months
+    start = datetime(year, first_month, 1, tzinfo=VIETNAM_TZ)
+    return start, datetime(year + after // 12, after % 12 + 1, 1, tzinfo=VIETNAM_TZ)

@@ -55,6 +55,14 @@ class DossierFacts:
     apologies: int
     digitized: bool
     paid_online: bool
+    status_at: datetime | None = None
+
+    @property
+    def closed_at(self) -> datetime | None:
+        """When it was finished (handled, refused, withdrawn or stopped); None while open."""
+        if self.status not in FINISHED:
+            return None
+        return self.completed_at or self.status_at or self.received_at
 
     @property
     def on_time(self) -> bool:
@@ -90,8 +98,37 @@ def _in_periods(agency_id: str, moment: datetime, counts: dict[str, int]) -> Con
     return {(agency_id, period): dict(kept) for period in periods.containing(moment)}
 
 
+def plus(*parts: Contribution) -> Contribution:
+    """The contributions added up, bucket by bucket."""
+    total: Contribution = {}
+    for part in parts:
+        for bucket, counts in part.items():
+            into = total.setdefault(bucket, {})
+            for name, n in counts.items():
+                into[name] = into.get(name, 0) + n
+    return total
+
+
 def dossier_contribution(facts: DossierFacts) -> Contribution:
-    """A dossier counts in the periods it was received in (Hanoi time)."""
+    """A dossier counts in the periods it was received in (Hanoi time), and, for the
+    periodic form's balances, in those of its due date (``due``), of its closing
+    (``closed``, on time or late) and of whichever of the two came last (``settled``)."""
+    flows = [_received(facts), _in_periods(facts.agency_id, facts.due_at, {"due": 1})]
+    closed_at = facts.closed_at
+    if closed_at is not None:
+        # A refusal or a withdrawal ends the handling too: the form's results add up to
+        # the dossiers it had to handle.
+        closing = {
+            "closed": 1,
+            "closed_on_time": int(facts.on_time),
+            "closed_late": int(not facts.on_time),
+        }
+        flows.append(_in_periods(facts.agency_id, closed_at, closing))
+        flows.append(_in_periods(facts.agency_id, max(facts.due_at, closed_at), {"settled": 1}))
+    return plus(*flows)
+
+
+def _received(facts: DossierFacts) -> Contribution:
     counted = facts.status not in (REFUSED, WITHDRAWN)
     finished = facts.status in FINISHED
     on_time = facts.on_time
@@ -407,12 +444,12 @@ FORMS: dict[str, Form] = {
             ("Trực tuyến", "received_online"),
             ("Trực tiếp", "received_counter"),
             ("Dịch vụ bưu chính", "received_post"),
-            ("Từ kỳ trước", None),
-            ("Tổng số", "received"),
-            ("Đã giải quyết đúng hạn", "finished_on_time"),
-            ("Đã giải quyết quá hạn", "finished_late"),
-            ("Đang giải quyết trong hạn", "unfinished_within"),
-            ("Đang giải quyết quá hạn", "unfinished_past"),
+            ("Từ kỳ trước", "carried_over"),
+            ("Tổng số", "to_handle"),
+            ("Đã giải quyết đúng hạn", "closed_on_time"),
+            ("Đã giải quyết quá hạn", "closed_late"),
+            ("Đang giải quyết trong hạn", "open_within"),
+            ("Đang giải quyết quá hạn", "open_past"),
             ("Tổng số", "apologies"),
         ),
     ),
@@ -430,6 +467,68 @@ FORMS: dict[str, Form] = {
         ),
     ),
 }
+
+
+FIRST_YEAR = 2015
+"""The first year the balances go back to: one-stop systems began syncing dossiers later, so
+a dossier received before it is not carried over (and a form reads a constant number of
+items: at most one per year since, plus the year's months)."""
+
+
+def earlier(period: str) -> list[str]:
+    """The periods that together hold everything before ``period`` starts: each year from
+    :data:`FIRST_YEAR`, then the periods of ``period``'s length in its year before it.
+
+    >>> earlier("2026-03")[-3:], earlier("2026-Q2")[-2:], earlier("2016")
+    (['2025', '2026-01', '2026-02'], ['2025', '2026-Q1'], ['2015'])
+    """
+    year = int(period[:4])
+    years = [str(y) for y in range(FIRST_YEAR, year)]
+    if "-Q" in period:
+        return years + [f"{year}-Q{q}" for q in range(1, int(period[-1]))]
+    if "-" in period:
+        return years + [f"{year}-{m:02d}" for m in range(1, int(period[5:]))]
+    return years
+
+
+def dossier_handling(
+    in_period: Mapping[str, int],
+    before: Mapping[str, int],
+    through: Mapping[str, int],
+    *,
+    ended: bool,
+) -> dict[str, int]:
+    """The balances of the dossier-handling form: ``before`` is everything counted in the
+    periods before this one (:func:`earlier`), ``through`` the same with this one.
+
+    Carried over: received before the period and not closed before it. Still open at its
+    end: what it had to handle less what it closed. Of those, past due at a period's end:
+    due before the end and not closed by then, which is every ``due`` up to the end less
+    every ``settled`` (a dossier is settled in the later period of its due date and its
+    closing). A period still running is read as it stands now, from the open dossiers'
+    state (``unfinished_within``, ``unfinished_past``), which the overdue sweep keeps.
+
+    >>> flows = {"received": 3, "closed": 2, "received_online": 3}
+    >>> row = dossier_handling(flows, {"received": 5, "closed": 4},
+    ...     {"due": 7, "settled": 5, "received": 8}, ended=True)
+    >>> row["carried_over"], row["to_handle"], row["open_within"], row["open_past"]
+    (1, 4, 0, 2)
+    """
+    carried = before.get("received", 0) - before.get("closed", 0)
+    to_handle = carried + in_period.get("received", 0)
+    still_open = to_handle - in_period.get("closed", 0)
+    if ended:
+        past = through.get("due", 0) - through.get("settled", 0)
+        within = still_open - past
+    else:
+        past, within = through.get("unfinished_past", 0), through.get("unfinished_within", 0)
+    return {
+        **in_period,
+        "carried_over": max(carried, 0),
+        "to_handle": max(to_handle, 0),
+        "open_within": max(within, 0),
+        "open_past": max(past, 0),
+    }
 
 
 def form_rows(form: Form, agency_id: str, counters: Mapping[str, int]) -> list[list[object]]:

@@ -67,6 +67,3 @@ class FormQuery(Model):
 class DashboardQuery(Model):
     agency_id: AgencyId | None = None
     period: Period | None = None
-    token: str | None = Field(
-        default=None, max_length=4000, description="Shown to the page's script only"
-    )

@@ -5,9 +5,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from datetime import datetime
+from typing import Any
 
 from openpyxl import load_workbook
 
+from tests.conftest import SetClock
 from tests.reports.conftest import Reports, dossier
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,7 +42,18 @@ def _fill(reports: Reports) -> str:
     return agency
 
 
-def test_dossier_handling_as_csv_with_a_bom(reports: Reports, auth) -> None:  # type: ignore[no-untyped-def]
+def _dossier_row(reports: Reports, auth: Any, agency: str, period: str) -> list[str]:
+    response = reports.client.http.get(
+        f"/forms/dossier-handling?agency_id={agency}&period={period}&format=csv",
+        headers=auth("operator"),
+    )
+    assert response.status_code == 200, response.body
+    return list(csv.reader(io.StringIO(response.body.decode("utf-8-sig"))))[5]
+
+
+def test_dossier_handling_as_csv_with_a_bom(reports: Reports, auth, clock: SetClock) -> None:  # type: ignore[no-untyped-def]
+    # Midnight of 1 June in Hanoi: May has ended, and is read as it stood at its end.
+    clock.set(datetime.fromisoformat("2026-06-01T00:00:00+07:00"))
     agency = _fill(reports)
     response = reports.client.http.get(
         f"/forms/dossier-handling?agency_id={agency}&period=2026-05&format=csv",
@@ -66,7 +80,47 @@ def test_dossier_handling_as_csv_with_a_bom(reports: Reports, auth) -> None:  # 
         "Đang giải quyết quá hạn",
         "Tổng số",
     ]
-    assert rows[5] == ["1", agency, "2", "1", "1", "", "4", "1", "1", "1", "1", "1"]
+    # Two closed in May (one on time, one late); the two still open were both due on 11 May.
+    assert rows[5] == ["1", agency, "2", "1", "1", "0", "4", "1", "1", "0", "2", "1"]
+
+
+def test_a_period_still_running_reads_the_open_dossiers_as_they_stand(
+    reports: Reports, auth: Any, clock: SetClock
+) -> None:
+    clock.set(datetime.fromisoformat("2026-05-31T23:59:00+07:00"))
+    agency = _fill(reports)
+    # One open dossier is within its date as the sweep last saw it, the other past it.
+    assert _dossier_row(reports, auth, agency, "2026-05")[5:11] == ["0", "4", "1", "1", "1", "1"]
+
+
+def test_dossiers_open_at_the_end_of_a_month_are_carried_into_the_next(
+    reports: Reports, auth: Any, clock: SetClock
+) -> None:
+    clock.set(datetime.fromisoformat("2026-07-01T08:00:00+07:00"))
+    agency = reports.agency()
+    april = {"received_at": "2026-04-28T09:00:00+07:00", "due_at": "2026-05-06T17:00:00+07:00"}
+    reports.deliver(
+        # Open since April, due in May: carried over, and past due at the end of May.
+        dossier(agency, f"{agency}-OPEN", **april),
+        # Closed in April: not carried.
+        dossier(
+            agency, f"{agency}-APRIL", status=10, completed_at="2026-04-30T10:00:00+07:00", **april
+        ),
+        # Closed at 00:30 on 1 May in Hanoi (still 30 April in UTC): carried, closed in May.
+        dossier(
+            agency, f"{agency}-MAY", status=10, completed_at="2026-04-30T17:30:00+00:00", **april
+        ),
+        # Received and refused in May: handled, on time.
+        dossier(agency, f"{agency}-REFUSED", status=3, status_at="2026-05-05T09:00:00+07:00"),
+    )
+    may = _dossier_row(reports, auth, agency, "2026-05")
+    assert may[2:11] == ["1", "0", "0", "2", "3", "2", "0", "0", "1"]
+    # June starts with the one still open, past due since May.
+    june = _dossier_row(reports, auth, agency, "2026-06")
+    assert june[2:11] == ["0", "0", "0", "1", "1", "0", "0", "0", "1"]
+    # The quarter received all four itself: nothing is carried into it.
+    quarter = _dossier_row(reports, auth, agency, "2026-Q2")
+    assert quarter[2:11] == ["4", "0", "0", "0", "4", "3", "0", "0", "1"]
 
 
 def test_feedback_handling_as_xlsx(reports: Reports, auth) -> None:  # type: ignore[no-untyped-def]

@@ -221,7 +221,8 @@ def test_a_rebuilt_period_equals_what_the_messages_built(
     index_built = reports.index(AGENCY, APRIL)
     assert storage.clear() > 0
     changed, _ = rebuild(APRIL)
-    assert changed == {"catalogue": 1, "dossiers": 2, "feedback": 1, "ratings": 1}
+    # March's dossier is in April too: it fell due there.
+    assert changed == {"catalogue": 1, "dossiers": 3, "feedback": 1, "ratings": 1}
     rebuilt = snapshot(client)
     for bucket in ((AGENCY, APRIL), (AGENCY, domain.CURRENT)):
         assert rebuilt[bucket] == built[bucket]
