@@ -600,10 +600,18 @@ def relay_quietly(budget_seconds: float = RELAY_BUDGET_SECONDS) -> int:
     sent = 0
     deadline = time.monotonic() + budget_seconds
     try:
-        queue = get_settings().payment_settled_queue
+        settings = get_settings()
         while time.monotonic() < deadline and (waiting := storage.outbox(clock.now())):
             by_id = {order.order_id: order for order in waiting}
-            taken = queues.send_batch(queue, _settled(waiting))
+            events = list(_settled(waiting))
+            # An order leaves the outbox only when reports took its event too; both
+            # consumers apply an order's settlement once.
+            reported = set(queues.send_batch(settings.report_events_queue, events))
+            taken = [
+                o
+                for o in queues.send_batch(settings.payment_settled_queue, events)
+                if o in reported
+            ]
             for order_id in taken:
                 storage.event_sent(by_id[order_id], clock.now())
             sent += len(taken)

@@ -17,11 +17,12 @@ from tests.payments.conftest import FEES, Bank, Citizen
 
 AMOUNT = sum(FEES)
 QUEUE = "portal-test-payment-settled"
+REPORTS = "portal-test-report-events"
 
 
-def _drain() -> list[dict[str, Any]]:
+def _drain(queue: str = QUEUE) -> list[dict[str, Any]]:
     sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
     bodies = []
     while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
         for message in batch:
@@ -75,7 +76,7 @@ def test_a_send_that_fails_is_picked_up_by_the_relay(
 ) -> None:
     from services.payments import service
 
-    _drain()
+    _drain(), _drain(REPORTS)
     order_id = _order(citizen, "EVT-0003")
     with _queue_down(monkeypatch):
         answer = bank.send(bank.notice(order_id, AMOUNT))
@@ -84,6 +85,8 @@ def test_a_send_that_fails_is_picked_up_by_the_relay(
     assert _drain() == []
     assert service.relay_quietly() == 1  # the next run of the schedule
     assert [event["order_id"] for event in _drain()] == [order_id]
+    # Reports hears of it from the relay too (the index counts settled payments).
+    assert [event["order_id"] for event in _drain(REPORTS)] == [order_id]
     assert service.relay_quietly() == 0
 
 
