@@ -46,6 +46,7 @@ bench: install
 	$(BIN)/python bench/feedback.py
 	$(BIN)/python bench/ratings.py
 	$(BIN)/python bench/dossiers.py
+	$(BIN)/python bench/reports.py
 	$(BIN)/python bench/cold_start.py
 
 # Mutation testing of the rule books ([tool.mutmut] in pyproject.toml, docs/testing.md): not part

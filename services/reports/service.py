@@ -339,6 +339,10 @@ def dashboard(agency_id: str | None, period: str | None) -> dict[str, object]:
         names.setdefault(chosen, _name(chosen))
         context["agency"] = {"id": chosen, "name": names[chosen]}
         context["index"] = found
+        context["own_rank"] = next(
+            (row["rank"] for row in ranked if row["agency_id"] == chosen), None
+        )
+        context["ranked_count"] = len(ranked)
         points = [(p["period"], float(p["score"])) for p in trend(chosen, period)]
         context["trend_chart"] = charts.line(
             points, f"Điểm của {names[chosen]} qua các kỳ đến {period_label(period)}"
