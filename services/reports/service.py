@@ -324,7 +324,11 @@ def dashboard(agency_id: str | None, period: str | None) -> dict[str, object]:
     ranked = rankings(period, None)
     shown = ranked[:CHART_AGENCIES]
     names = {row["agency_id"]: _name(row["agency_id"]) for row in shown}
-    chosen = agency_id or (ranked[0]["agency_id"] if ranked else None)
+    # The best-ranked agency the catalogue knows: the counters also hold agencies only a
+    # message named, and opening on one would make the public page a 404.
+    chosen = agency_id or next(
+        (row["agency_id"] for row in ranked if catalogue_view.agency(row["agency_id"])), None
+    )
     context: dict[str, object] = {
         "period": period,
         "period_label": period_label(period),
