@@ -188,6 +188,12 @@ class DossierPaid(Message):
 
 
 # -- report-events: every producer's facts for the 766 index (no personal data) -----------
+MAX_COUNT = 10**9
+"""The largest version or count a report message carries: far above any real one, and far
+below DynamoDB's 38 digits, so that no message can make the counters' update fail (and come
+back until it reaches the dead-letter queue) or hold a fact at a version no real write reaches."""
+
+
 class DossierReported(Message):
     """A dossier as its last write left it, sent by the dossiers service after each write.
     ``version`` grows with every write, and marking a dossier overdue keeps the version:
@@ -195,18 +201,18 @@ class DossierReported(Message):
 
     type: Literal["report.dossier"] = "report.dossier"
     dossier_code: DossierCode
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_COUNT)
     overdue: bool = Field(default=False, description="Marked overdue, as last written")
     agency_id: AgencyId
     procedure_code: ProcedureCode
     channel: Literal["online", "counter", "post"]
-    received_at: AwareDatetime
-    due_at: AwareDatetime = Field(description="The date before any apology")
+    received_at: Moment
+    due_at: Moment = Field(description="The date before any apology")
     status: int = Field(ge=1, le=10)
-    status_at: AwareDatetime
-    completed_at: AwareDatetime | None = None
+    status_at: Moment
+    completed_at: Moment | None = None
     late: bool = Field(description="Late as on-time handling counts it, when it was sent")
-    apologies: int = Field(ge=0, default=0)
+    apologies: int = Field(ge=0, le=MAX_COUNT, default=0)
     digitized: bool = False
     paid_online: bool = False
 
@@ -216,13 +222,13 @@ class ProcedureReported(Message):
 
     type: Literal["report.procedure"] = "report.procedure"
     code: ProcedureCode
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_COUNT)
     agency_ids: list[AgencyId] = Field(max_length=500)
     published: bool
     online_level: Literal["full", "partial"] | None = None
     online_payment: bool = False
     electronic_result: bool = False
-    occurred_at: AwareDatetime
+    occurred_at: Moment
 
 
 class FeedbackReported(Message):
@@ -230,11 +236,13 @@ class FeedbackReported(Message):
 
     type: Literal["report.feedback"] = "report.feedback"
     tracking_code: str = Field(min_length=1, max_length=32)
-    version: int = Field(ge=0, default=0, description="The case's, growing with each step")
+    version: int = Field(
+        ge=0, le=MAX_COUNT, default=0, description="The case's, growing with each step"
+    )
     agency_id: AgencyId
-    received_at: AwareDatetime
-    due_at: AwareDatetime | None = None
-    answered_at: AwareDatetime | None = None
+    received_at: Moment
+    due_at: Moment | None = None
+    answered_at: Moment | None = None
     overdue: bool = Field(default=False, description="Missed a deadline at some step")
     finished: bool = Field(default=False, description="Answered, published or rejected")
 
@@ -245,7 +253,7 @@ class RatingReported(Message):
     type: Literal["report.rating"] = "report.rating"
     dossier_code: DossierCode
     agency_id: AgencyId
-    rated_at: AwareDatetime
+    rated_at: Moment
     satisfied: bool
 
 

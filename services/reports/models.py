@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
-from services.core.identifiers import AgencyId, Period
+from services.core.identifiers import EARLIEST_YEAR, LATEST_YEAR, AgencyId
+from services.core.identifiers import Period as AnyPeriod
 from services.core.models import Model
+
+
+def _within_the_calendar(period: str) -> str:
+    """A period's bounds must be dates: ``0000`` and ``9999-12`` match the pattern, but their
+    start or end is no datetime, and a form of them would fail far from the request."""
+    if not EARLIEST_YEAR <= int(period[:4]) <= LATEST_YEAR:
+        raise ValueError(f"a year between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return period
+
+
+Period = Annotated[AnyPeriod, AfterValidator(_within_the_calendar)]
 
 
 class IndexQuery(Model):

@@ -103,10 +103,10 @@ def count(message: ReportEvent) -> bool:
         known = storage.load_fact(kind, fact_id)
         if known is not None and known[0] >= order:
             return False
-        seen_order, before = known if known is not None else (None, {})
+        before = known[1] if known is not None else {}
         changes = domain.delta(before, contribution)
         levels = {agency: agency_level(agency) for agency, _ in changes}
-        if storage.apply(kind, fact_id, seen_order, order, contribution, changes, levels):
+        if storage.apply(kind, fact_id, known, order, contribution, changes, levels):
             metrics.add_metric(name="FactsCounted", unit="Count", value=1)
             return True
     raise conflict(_BUSY)  # comes back through the queue
@@ -131,14 +131,14 @@ def recount(message: ReportEvent, period: str) -> bool:
         known = storage.load_fact(kind, fact_id)
         if known is not None and known[0] > order:
             return False
-        seen_order, before = known if known is not None else (None, {})
+        before = known[1] if known is not None else {}
         rebuilt = domain.with_period(before, contribution, period)
         changes = domain.delta(before, rebuilt)
         if not changes:
             return False
         levels = {agency: agency_level(agency) for agency, _ in changes}
-        kept_order = REBUILT_ONLY if seen_order is None else seen_order
-        if storage.apply(kind, fact_id, seen_order, kept_order, rebuilt, changes, levels):
+        kept_order = REBUILT_ONLY if known is None else known[0]
+        if storage.apply(kind, fact_id, known, kept_order, rebuilt, changes, levels):
             metrics.add_metric(name="FactsRebuilt", unit="Count", value=1)
             return True
     raise conflict(_BUSY)
@@ -324,7 +324,11 @@ def dashboard(agency_id: str | None, period: str | None) -> dict[str, object]:
     ranked = rankings(period, None)
     shown = ranked[:CHART_AGENCIES]
     names = {row["agency_id"]: _name(row["agency_id"]) for row in shown}
-    chosen = agency_id or (ranked[0]["agency_id"] if ranked else None)
+    # The best-ranked agency the catalogue knows: the counters also hold agencies only a
+    # message named, and opening on one would make the public page a 404.
+    chosen = agency_id or next(
+        (row["agency_id"] for row in ranked if catalogue_view.agency(row["agency_id"])), None
+    )
     context: dict[str, object] = {
         "period": period,
         "period_label": period_label(period),

@@ -65,14 +65,19 @@ def load_fact(kind: str, fact_id: str) -> tuple[int, Contribution] | None:
 def apply(
     kind: str,
     fact_id: str,
-    seen_order: int | None,
+    seen: tuple[int, Contribution] | None,
     order: int,
     contribution: Contribution,
     changes: Contribution,
     levels: dict[str, str | None],
 ) -> bool:
     """Record the fact's new contribution and add ``changes`` to the counters, together; False
-    when the fact changed since ``seen_order`` was read (the caller reads it again)."""
+    when the fact changed since ``seen`` (its order and contribution) was read (the caller
+    reads it again).
+
+    The condition names the contribution as well as the order: a rebuild rewrites a fact's
+    contribution and keeps its order, and a message that read the fact before that write
+    must not add a difference computed from what it no longer holds."""
     name = get_settings().reports_table
     fact: dict[str, Any] = {
         "TableName": name,
@@ -82,12 +87,16 @@ def apply(
             "counts": _encode(contribution),
         },
     }
-    if seen_order is None:
+    if seen is None:
         fact["ConditionExpression"] = "attribute_not_exists(pk)"
     else:
-        fact["ConditionExpression"] = "#order = :seen"
-        fact["ExpressionAttributeNames"] = {"#order": "order"}
-        fact["ExpressionAttributeValues"] = {":seen": seen_order}
+        seen_order, seen_contribution = seen
+        fact["ConditionExpression"] = "#order = :seen AND #counts = :seen_counts"
+        fact["ExpressionAttributeNames"] = {"#order": "order", "#counts": "counts"}
+        fact["ExpressionAttributeValues"] = {
+            ":seen": seen_order,
+            ":seen_counts": _encode(seen_contribution),
+        }
     operations = [{"Put": fact}]
     operations.extend(
         _add(bucket, counts, levels.get(bucket[0])) for bucket, counts in changes.items()
