@@ -30,7 +30,7 @@ pytestmark = pytest.mark.e2e
 
 READY_TIMEOUT = 90
 STOP_TIMEOUT = 15
-SERVICES = ("catalogue", "payments", "feedback", "ratings", "dossiers")
+SERVICES = ("catalogue", "payments", "feedback", "ratings", "dossiers", "reports")
 # `portal` is infra.cli:main; run as a module it needs no console script on PATH.
 PORTAL = [sys.executable, "-m", "infra.cli"]
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

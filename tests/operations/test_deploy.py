@@ -149,7 +149,11 @@ def test_the_deployed_roles_name_the_shared_stacks_exact_resources(
     ]
     assert statements["QueueConsume"]["Resource"] == [shared["RatingEventsQueueArn"]]
     assert sorted(statements["QueuesSend"]["Resource"]) == sorted(
-        [shared["RatingEventsQueueArn"], shared["FeedbackIntakeQueueArn"]]
+        [
+            shared["RatingEventsQueueArn"],
+            shared["FeedbackIntakeQueueArn"],
+            shared["ReportEventsQueueArn"],
+        ]
     )
 
 

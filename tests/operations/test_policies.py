@@ -288,6 +288,9 @@ def test_everything_the_services_code_names_is_granted(
 ) -> None:
     source_dir: Path = packaging.SERVICES_DIR / service
     source = "\n".join(p.read_text() for p in source_dir.glob("*.py"))
+    # The queue an event source reads is named at import by every function of the app, but
+    # only its consumer touches it, and that grant is checked above.
+    source = re.sub(r"@app\.on_sqs_message\(\s*queue=get_settings\(\)\.\w+", "", source)
     needs = set()
     for setting, need in SETTING_NEEDS.items():
         if re.search(rf"\.{setting}\b", source):
