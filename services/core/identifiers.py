@@ -131,3 +131,23 @@ def vietnamese_phone(typed: str) -> str:
     if not _PHONE_NUMBER.match(digits):
         raise ValueError("not a Vietnamese phone number")
     return "0" + re.sub(r"^(?:\+?84|0)", "", digits)
+
+
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,255}\.[A-Za-z]{2,24}$"
+"""An e-mail address as the portal accepts one, wherever a person gives it (feedback, a
+dossier's applicant) and wherever it is sent to (notifications): a local part, a domain and
+a top-level domain of letters."""
+
+
+def email_address(typed: str) -> str:
+    """An e-mail address in its one form (lower case), or ``ValueError``.
+
+    >>> email_address("Nguyen.Van.An@Example.VN")
+    'nguyen.van.an@example.vn'
+    >>> email_address("an@localhost")
+    Traceback (most recent call last):
+    ValueError: not an e-mail address
+    """
+    if not re.fullmatch(EMAIL_PATTERN, typed):
+        raise ValueError("not an e-mail address")
+    return typed.lower()

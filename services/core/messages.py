@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from services.core import identifiers
 from services.core.identifiers import AgencyId, DossierCode, Moment, OfficialId, ProcedureCode
 
 
@@ -125,7 +126,7 @@ class DossierEvent(Message):
 
 
 # -- notifications: e-mail and SMS to citizens, one path for every service -----------------
-EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+EMAIL_PATTERN = identifiers.EMAIL_PATTERN
 SMS_NUMBER_PATTERN = r"^\+[1-9][0-9]{7,14}$"
 """An SMS recipient in E.164 (``+84912345678``), as SNS takes it: see :func:`sms_number`."""
 

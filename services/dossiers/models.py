@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -23,9 +22,10 @@ from services.core.identifiers import (
     Moment,
     OfficialId,
     ProcedureCode,
+    email_address,
     vietnamese_phone,
 )
-from services.core.messages import EMAIL_PATTERN, Inbox
+from services.core.messages import Inbox
 from services.core.models import Model, Strict
 from services.dossiers.domain import LETTER_NO_PATTERN
 
@@ -70,9 +70,7 @@ class Applicant(_Strict):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(EMAIL_PATTERN, value):
-            raise ValueError("not an e-mail address")
-        return value.lower() if value else None
+        return None if value is None else email_address(value)
 
 
 class DossierBody(_Strict):

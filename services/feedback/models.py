@@ -8,12 +8,17 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from services.core.identifiers import AgencyId, Period, ProcedureCode, vietnamese_phone
+from services.core.identifiers import (
+    AgencyId,
+    Period,
+    ProcedureCode,
+    email_address,
+    vietnamese_phone,
+)
 from services.core.models import Model, Strict
 from services.feedback.domain import Action, Channel, Status
 
 TRACKING_CODE_PATTERN = r"^PA-[2-9A-HJKMNP-TV-Z]{5}-[2-9A-HJKMNP-TV-Z]{5}$"
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[A-Za-z]{2,24}$")
 NATIONAL_ID = re.compile(r"^(?:[0-9]{9}|[0-9]{12})$")
 ATTACHMENT_TYPES = {
     "application/pdf": ".pdf",
@@ -42,9 +47,7 @@ class Submitter(_Strict):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is not None and not EMAIL.match(value):
-            raise ValueError("not an e-mail address")
-        return value.lower() if value else None
+        return None if value is None else email_address(value)
 
     @field_validator("national_id")
     @classmethod

@@ -133,3 +133,34 @@ def test_a_moment_with_no_utc_form_says_which_years_count() -> None:
     with pytest.raises(ValidationError) as refused:
         _When(at="0001-01-01T00:00:00+14:00")  # type: ignore[arg-type]
     assert "a moment between 1900 and 2200" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("Tran.Thi.Bich@Example.VN", "tran.thi.bich@example.vn"),
+        ("an+phan-anh@so-tu-phap.hanoi.gov.vn", "an+phan-anh@so-tu-phap.hanoi.gov.vn"),
+    ],
+)
+def test_one_email_rule_for_feedback_dossiers_and_notifications(typed: str, kept: str) -> None:
+    from services.dossiers.models import Applicant
+    from services.feedback.models import Submitter
+
+    applicant = Applicant(citizen_id="001090012345", name="Trần Thị Bích", email=typed)
+    assert applicant.email == kept
+    assert Submitter(name="Trần Thị Bích", email=typed).email == kept
+
+
+@pytest.mark.parametrize(
+    "typed", ["an@localhost", "an@example.v1", "an @example.vn", "@example.vn"]
+)
+def test_what_no_email_address_looks_like(typed: str) -> None:
+    from pydantic import ValidationError
+
+    from services.dossiers.models import Applicant
+    from services.feedback.models import Submitter
+
+    with pytest.raises(ValidationError):
+        Applicant(citizen_id="001090012345", name="Trần Thị Bích", email=typed)
+    with pytest.raises(ValidationError):
+        Submitter(name="Trần Thị Bích", email=typed)
