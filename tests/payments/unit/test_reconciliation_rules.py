@@ -223,6 +223,32 @@ def test_a_statement_of_exactly_200000_lines_is_whole() -> None:
     assert parsed.errors == [] and not parsed.truncated
 
 
+# The same limit, made small so that mutation testing (which leaves the 200,000-line tests
+# out as slow) still holds the cut to its line.
+def test_a_statement_stops_after_its_limit_with_blank_lines_not_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(reconciliation, "MAX_STATEMENT_LINES", 3)
+    rows = ["P1,T1,1000,20240501083000", "", "P2,T2,1000,20240501083000"]
+    rows += ["P3,T3,1000,20240501083000", "P4,T4,1000,20240501083000"]
+    parsed = parse_statement(statement(*rows, "P5,T5,1000,20240501083000"))
+
+    assert [line.order_id for line in parsed.lines] == ["P1", "P2", "P3"]
+    assert parsed.truncated
+    assert parsed.errors == [
+        LineError(6, "statement longer than 3 lines; the rest was not read"),
+    ]
+
+
+def test_a_statement_of_exactly_its_limit_is_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reconciliation, "MAX_STATEMENT_LINES", 3)
+    rows = ["P1,T1,1000,20240501083000", "P2,T2,1000,20240501083000"]
+    parsed = parse_statement(statement(*rows, "P3,T3,1000,20240501083000", ""))
+
+    assert [line.order_id for line in parsed.lines] == ["P1", "P2", "P3"]
+    assert parsed.errors == [] and not parsed.truncated
+
+
 def test_period_of_spans_the_earliest_and_latest_payment() -> None:
     parsed = parse_statement(
         statement(
