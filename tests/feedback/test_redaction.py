@@ -674,3 +674,48 @@ def test_what_is_known_is_found_in_its_bounds(known: list[str], text: str, expec
 )
 def test_a_known_address_in_its_bounds(addresses: list[str], text: str, expected: str) -> None:
     assert redact(text, addresses=addresses) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A phone in parentheses keeps both of them, or neither: never one alone.
+        ("Liên hệ (nhà riêng 0912 345 678).", f"Liên hệ (nhà riêng {PHONE})."),
+        ("Gọi (0912 345 678) giờ hành chính.", f"Gọi ({PHONE}) giờ hành chính."),
+        (
+            "ĐT 0912 345 678 (0243 825 1234) giờ hành chính.",
+            f"ĐT {PHONE} {PHONE} giờ hành chính.",
+        ),
+        ("ĐT 0912 345 678 (024) 3825 1234.", f"ĐT {PHONE} {PHONE}."),
+    ],
+)
+def test_parentheses_around_a_phone_stay_balanced(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("known", "addresses", "text", "expected"),
+    [
+        # A text that is only a one-word known name.
+        (["Hà"], [], "Hà", NAME),
+        # Several known e-mails, each found where only what is known can find it.
+        (
+            ["hong.nhung@example.vn", "nhung.hồng@thư.vn"],
+            [],
+            "Gửi nhung.hồng@thư.vn.",
+            f"Gửi {EMAIL}.",
+        ),
+        # A lane abbreviated with a dot in the form ("ng." for "ngõ").
+        ([], ["Số 12 ng.34 phố Huế"], "Nhà ở so 12 ng.34 pho hue.", f"Nhà ở {ADDRESS}."),
+    ],
+)
+def test_what_is_known_in_the_forms_it_is_kept_in(
+    known: list[str], addresses: list[str], text: str, expected: str
+) -> None:
+    assert redact(text, known=known, addresses=addresses) == expected
+
+
+def test_a_number_given_instead_of_text_is_returned_as_is() -> None:
+    # A JSON field may carry a number where text was expected.
+    assert redact(912345678) == 912345678  # type: ignore[arg-type]
+    assert contains_personal_data(912345678) is False  # type: ignore[arg-type]
