@@ -409,6 +409,7 @@ def test_bad_calendar_data_says_which_day_and_why() -> None:
         "2025-01-01 is listed twice": ([new_year, new_year], [2025]),
         "2025-01-01 is outside the years of the decisions": ([new_year], [2026]),
         "2025-01-04 is a substitute on a weekend": ([saturday_off], [2025]),
+        "the calendar needs the decisions of at least one year": ([], []),
     }
     for message, (days, years) in refusals.items():
         with pytest.raises(ValueError) as refused:

@@ -15,6 +15,7 @@ from services.core.identifiers import (
     ProcedureCode,
     is_agency_id,
     is_procedure_code,
+    vietnamese_phone,
 )
 
 
@@ -133,3 +134,22 @@ def test_a_moment_with_no_utc_form_says_which_years_count() -> None:
     with pytest.raises(ValidationError) as refused:
         _When(at="0001-01-01T00:00:00+14:00")  # type: ignore[arg-type]
     assert "a moment between 1900 and 2200" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("0912 345 678", "0912345678"),
+        ("+84 912-345-678", "0912345678"),
+        ("024.3825.1234", "02438251234"),
+    ],
+)
+def test_a_phone_is_kept_in_one_form(typed: str, stored: str) -> None:
+    assert vietnamese_phone(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["1900 1234", "0912 345", "số 0912345678"])
+def test_what_is_not_a_phone_is_refused_saying_so(typed: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        vietnamese_phone(typed)
+    assert str(refused.value) == "not a Vietnamese phone number"
