@@ -321,8 +321,14 @@ def _phones(text: str) -> Iterator[tuple[int, int]]:
                 ):
                     continue  # a piece of a dotted code or amount
                 span_start = start if i == 0 else groups[i][0]
+                if i > 0 and text[span_start - 1] == "(":
+                    span_start -= 1  # "... (0243 825 1234)": the parenthesis opens this phone
                 span_end = groups[j - 1][1]
-                if span_end < end and text[span_end] == ")":
+                # Its closing parenthesis goes with it only if it opened one: a "(" left
+                # behind alone, or a ")" taken from a parenthesis around more, garbles the text.
+                inside = text[span_start:span_end]
+                opened = inside.count("(") > inside.count(")")
+                if opened and span_end < end and text[span_end] == ")":
                     span_end += 1
                 yield span_start, span_end
                 i, found = j, True

@@ -344,3 +344,87 @@ def test_every_statutory_holiday_is_a_day_off(cal: WorkingCalendar, year: int) -
 
 def test_the_docstring_examples_hold() -> None:
     assert doctest.testmod(calendar_module).failed == 0
+
+
+def test_a_years_decisions_are_read_from_json_as_written() -> None:
+    text = json.dumps(
+        {
+            "years": ["2025"],
+            "days": [
+                {
+                    "date": "2025-01-01",
+                    "name_vi": "Tết Dương lịch",
+                    "name_en": "New Year's Day",
+                    "kind": "holiday",
+                    "source": "Bộ luật Lao động 2019, Điều 112",
+                },
+                {
+                    "date": "2025-04-26",
+                    "name_vi": "Làm bù ngày 2/5",
+                    "name_en": "Make-up for 2 May",
+                    "kind": "working_weekend",
+                    "source": "Thông báo 6150/TB-BLĐTBXH",
+                },
+            ],
+        }
+    )
+
+    cal = WorkingCalendar.from_json(text)
+
+    assert cal.years == {2025}
+    assert cal.first_year == 2025
+    assert dict(cal.days) == {
+        date(2025, 1, 1): SpecialDay(
+            date(2025, 1, 1),
+            "Tết Dương lịch",
+            "New Year's Day",
+            "holiday",
+            "Bộ luật Lao động 2019, Điều 112",
+        ),
+        date(2025, 4, 26): SpecialDay(
+            date(2025, 4, 26),
+            "Làm bù ngày 2/5",
+            "Make-up for 2 May",
+            "working_weekend",
+            "Thông báo 6150/TB-BLĐTBXH",
+        ),
+    }
+    assert cal.is_working_day(date(2025, 4, 26))  # a Saturday worked
+    assert not cal.is_working_day(date(2025, 1, 1))
+
+
+def test_an_unknown_kind_of_day_is_refused_by_its_date() -> None:
+    entry = {"date": "2025-01-02", "name_vi": "x", "name_en": "x", "kind": "nghỉ", "source": "x"}
+
+    with pytest.raises(ValueError) as refused:
+        WorkingCalendar.from_json(json.dumps({"years": [2025], "days": [entry]}))
+
+    assert str(refused.value) == "unknown kind 'nghỉ' for 2025-01-02"
+
+
+def test_bad_calendar_data_says_which_day_and_why() -> None:
+    new_year = SpecialDay(date(2025, 1, 1), "Tết Dương lịch", "New Year", "holiday", "law")
+    saturday_off = SpecialDay(date(2025, 1, 4), "x", "x", "substitute", "law")
+    refusals = {
+        "2025-01-01 is listed twice": ([new_year, new_year], [2025]),
+        "2025-01-01 is outside the years of the decisions": ([new_year], [2026]),
+        "2025-01-04 is a substitute on a weekend": ([saturday_off], [2025]),
+        "the calendar needs the decisions of at least one year": ([], []),
+    }
+    for message, (days, years) in refusals.items():
+        with pytest.raises(ValueError) as refused:
+            WorkingCalendar(days, years)
+        assert str(refused.value) == message
+
+
+def test_a_date_outside_the_calendar_is_refused_with_the_years_it_covers(
+    cal: WorkingCalendar,
+) -> None:
+    with pytest.raises(CalendarNotCovered) as refused:
+        cal.is_working_day(date(2024, 12, 31))
+
+    assert refused.value.day == date(2024, 12, 31)
+    assert (refused.value.first_year, refused.value.last_year) == (2025, 2100)
+    assert str(refused.value) == (
+        "no working-day calendar for 2024 (asked about 2024-12-31; the calendar covers 2025–2100)"
+    )

@@ -15,6 +15,7 @@ from services.core.identifiers import (
     ProcedureCode,
     is_agency_id,
     is_procedure_code,
+    vietnamese_phone,
 )
 
 
@@ -164,3 +165,22 @@ def test_what_no_email_address_looks_like(typed: str) -> None:
         Applicant(citizen_id="001090012345", name="Trần Thị Bích", email=typed)
     with pytest.raises(ValidationError):
         Submitter(name="Trần Thị Bích", email=typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("0912 345 678", "0912345678"),
+        ("+84 912-345-678", "0912345678"),
+        ("024.3825.1234", "02438251234"),
+    ],
+)
+def test_a_phone_is_kept_in_one_form(typed: str, stored: str) -> None:
+    assert vietnamese_phone(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["1900 1234", "0912 345", "số 0912345678"])
+def test_what_is_not_a_phone_is_refused_saying_so(typed: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        vietnamese_phone(typed)
+    assert str(refused.value) == "not a Vietnamese phone number"

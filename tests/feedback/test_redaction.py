@@ -497,3 +497,225 @@ def test_the_docstring_examples_hold() -> None:
     from services.feedback import redaction
 
     assert doctest.testmod(redaction).failed == 0
+
+
+# -- the edges each rule turns on ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "+84 0912..." typed without the "+": the 0 after the country code is dropped.
+        ("Gọi 84 0912 345 678.", f"Gọi {PHONE}."),
+        # A mobile whose third digit is 0 (090x, 080x).
+        ("Gọi 0903 123 456.", f"Gọi {PHONE}."),
+        # Any "+" number of 8 to 15 digits (a relative abroad), not 16.
+        ("Gọi +682 21 234.", f"Gọi {PHONE}."),
+        ("Gọi +882123456789012.", f"Gọi {PHONE}."),
+        ("Mã +8821234567890123.", "Mã +8821234567890123."),
+        # An 11-digit account number starting with 8 is not a phone.
+        ("Tài khoản 81234567890 tại Agribank.", "Tài khoản 81234567890 tại Agribank."),
+        # Amounts written without the currency: thousands groups after a short head.
+        (
+            "Tổng 84.912.345.678 và 840.912.345.678 trong năm.",
+            "Tổng 84.912.345.678 và 840.912.345.678 trong năm.",
+        ),
+        # A date before the phone does not hide it.
+        (
+            "Ngày 12/05/2024 tôi gọi 0912345678 nhưng không ai nghe.",
+            f"Ngày 12/05/2024 tôi gọi {PHONE} nhưng không ai nghe.",
+        ),
+        # A code right at the start of the text, and one before a real phone.
+        ("Mã 0912345678 đã được cấp.", "Mã 0912345678 đã được cấp."),
+        (
+            "Mã hồ sơ 0912345678, liên hệ 0987654321.",
+            f"Mã hồ sơ 0912345678, liên hệ {PHONE}.",
+        ),
+        # The longest phone in a run of groups, the rest of the run kept.
+        (
+            "Đường dây nóng 0912 345 678 24 giờ mọi ngày.",
+            f"Đường dây nóng {PHONE} 24 giờ mọi ngày.",
+        ),
+        # An alley first (no house number), then an address.
+        (
+            "Ngõ 34 phố Huế bị ngập, số 5 phố Huế cũng vậy.",
+            f"Ngõ 34 phố Huế bị ngập, {ADDRESS} cũng vậy.",
+        ),
+        # A street named after a person, then a person.
+        (
+            "Đường Ông Ích Khiêm bị ngập, ông Nguyễn Văn An đã báo.",
+            f"Đường Ông Ích Khiêm bị ngập, ông {NAME} đã báo.",
+        ),
+        # A title, an acronym, a single letter and a unit after a name.
+        (
+            "Kính gửi ông Chủ Tịch UBND xã, tôi là Trần Văn Bình.",
+            f"Kính gửi ông Chủ Tịch UBND xã, tôi là {NAME}.",
+        ),
+        (
+            "Anh CB Tư pháp đã hẹn; chị Lê Thị Hoa sẽ gọi lại.",
+            f"Anh CB Tư pháp đã hẹn; chị {NAME} sẽ gọi lại.",
+        ),
+        ("Gửi ông Nguyễn Văn A.", f"Gửi ông {NAME}."),
+        (
+            "Anh Nguyễn Văn Nam CA phường Hàng Gai đã đến.",
+            f"Anh {NAME} CA phường Hàng Gai đã đến.",
+        ),
+        # Two words are a name.
+        ("Liên hệ bà Lê Hoa.", f"Liên hệ bà {NAME}."),
+        # A dossier's code at the very start of the text.
+        ("Hồ sơ 079123456789 đã được tiếp nhận.", "Hồ sơ 079123456789 đã được tiếp nhận."),
+        # A serial number starting with 00 is no phone.
+        ("Hóa đơn seri 0012345678 đã xuất.", "Hóa đơn seri 0012345678 đã xuất."),
+    ],
+)
+def test_the_edges_of_the_pattern_rules(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_a_known_name_at_the_start_of_decomposed_text() -> None:
+    text = unicodedata.normalize("NFD", "Nguyễn Thị Hoà đã nộp hồ sơ")
+
+    assert redact(text, known=["nguyen thi hoa"]) == NAME + unicodedata.normalize(
+        "NFD", " đã nộp hồ sơ"
+    )
+
+
+@pytest.mark.parametrize(
+    ("known", "text", "expected"),
+    [
+        # Known numbers of 8 to 15 digits are looked for, shorter or longer ones not.
+        (["1234 5678"], "Số 1234-5678 của tôi.", f"Số {ID_NUMBER} của tôi."),
+        (["123 4567"], "Số 123-4567 của tôi.", "Số 123-4567 của tôi."),
+        (["079123456789012"], "Mã 079 123 456 789 012.", f"Mã {ID_NUMBER}."),
+        (["4111 1111 1111 1111"], "Thẻ 4111 1111 1111 1111.", "Thẻ 4111 1111 1111 1111."),
+        # A phone stored with 0084, typed in its national form.
+        (["0084 912 345 670"], "Gọi 912 345 670.", f"Gọi {PHONE}."),
+        (["0084 0912 345 670"], "Gọi 912 345 670.", f"Gọi {PHONE}."),
+        (["84 912 345 670"], "Gọi 912 345 670.", f"Gọi {PHONE}."),
+        (["840912345670"], "Gọi 912 345 670.", f"Gọi {PHONE}."),
+        # A known number in parentheses is hidden with them; a parenthesis it does not
+        # open stays.
+        (["079123456789"], "Số cũ (079 123 456 789) đã hết hạn.", f"Số cũ {ID_NUMBER} đã hết hạn."),
+        (["079123456789"], "(079 123 456 789) là số cũ.", f"{ID_NUMBER} là số cũ."),
+        (
+            ["079123456789"],
+            "Số cũ (bản năm 2015: 079 123 456 789) hết hạn (xem bản sao).",
+            f"Số cũ (bản năm 2015: {ID_NUMBER}) hết hạn (xem bản sao).",
+        ),
+        (
+            ["079123456789"],
+            "Mục 2) tờ khai ghi số (079 123 456 789) đã hết hạn.",
+            f"Mục 2) tờ khai ghi số {ID_NUMBER} đã hết hạn.",
+        ),
+        # A known name's first word at the very end, or parted by a comma before the name.
+        (["Nguyễn Văn An"], "Trân trọng, Nguyễn", "Trân trọng, Nguyễn"),
+        (
+            ["Nguyễn Văn An"],
+            "Nguyễn, Văn An là con; nguyễn văn an là cha.",
+            f"Nguyễn, Văn An là con; {NAME} là cha.",
+        ),
+        # A known name is never looked for inside a placeholder already there.
+        (
+            ["Thoại"],
+            "Gửi [họ tên] ([email]), số [số điện thoại]; chị Thoại sẽ gọi lại.",
+            "Gửi [họ tên] ([email]), số [số điện thoại]; chị [họ tên] sẽ gọi lại.",
+        ),
+        (
+            ["Thoại"],
+            "Gửi chị Thoại, số [số điện thoại].",
+            "Gửi chị [họ tên], số [số điện thoại].",
+        ),
+        # A known phone inside an e-mail: the whole e-mail is hidden.
+        (["0912345678"], "Gửi nhung.0912345678@gmail.com.", f"Gửi {EMAIL}."),
+        # A name of two letters is looked for.
+        (["Hà"], "Chị Hà gọi lại.", f"Chị {NAME} gọi lại."),
+        # Empty or missing fields of the contact do not stop the others being looked for.
+        (["", "Nguyễn Văn An"], "Gửi nguyen van an.", f"Gửi {NAME}."),
+        ([None, "Nguyễn Văn An"], "Gửi nguyen van an.", f"Gửi {NAME}."),
+    ],
+)
+def test_what_is_known_is_found_in_its_bounds(known: list[str], text: str, expected: str) -> None:
+    assert redact(text, known=known) == expected
+
+
+@pytest.mark.parametrize(
+    ("addresses", "text", "expected"),
+    [
+        # An address without a house number is skipped, the next one still looked for.
+        (
+            ["Hoàn Kiếm, Hà Nội", "Số 12 ngõ 34 phố Hàng Bông, Hoàn Kiếm"],
+            "Nhà ở so 12 ngo 34 pho hang bong.",
+            f"Nhà ở {ADDRESS}.",
+        ),
+        # Parted by commas in the form and in the text, with or without its "Số".
+        (
+            ["Số 12, ngõ 34, phố Hàng Bông, Hoàn Kiếm"],
+            "Nhà ở so 12, ngo 34, pho hang bong.",
+            f"Nhà ở {ADDRESS}.",
+        ),
+        (["Số 12 ngõ 34 phố Hàng Bông"], "Nhà ở 12, ngo 34, pho hang bong.", f"Nhà ở {ADDRESS}."),
+        (["Số 12 ngõ 34 phố Hàng Bông"], "Nhà ở 12 ngo 34 pho hang bong.", f"Nhà ở {ADDRESS}."),
+        (
+            ["Số 12,, ngõ 34 phố Hàng Bông"],
+            "Nhà ở so 12 ngo 34 pho hang bong.",
+            f"Nhà ở {ADDRESS}.",
+        ),
+        # Each leading word the house number may be typed without.
+        (["Số nhà 8 ngõ 12 phố Huế"], "Nhà ở 8 ngo 12 pho hue.", f"Nhà ở {ADDRESS}."),
+        (["Nhà số 8 ngõ 12 phố Huế"], "Nhà ở 8 ngo 12 pho hue.", f"Nhà ở {ADDRESS}."),
+        (["Nhà 8 ngõ 12 phố Huế"], "Nhà ở 8 ngo 12 pho hue.", f"Nhà ở {ADDRESS}."),
+        # Only the house number is dropped, never its lane: an alley is no address.
+        (["12 ngõ 34 phố Hàng Bông"], "Ngõ 34 phố Hàng Bông ngập.", "Ngõ 34 phố Hàng Bông ngập."),
+        # Without a street's name the ward is the locality: nothing is looked for.
+        (
+            ["Số 12, phường Hàng Gai, Hoàn Kiếm"],
+            "Số 12, phường Hàng Gai có ổ gà.",
+            "Số 12, phường Hàng Gai có ổ gà.",
+        ),
+    ],
+)
+def test_a_known_address_in_its_bounds(addresses: list[str], text: str, expected: str) -> None:
+    assert redact(text, addresses=addresses) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A phone in parentheses keeps both of them, or neither: never one alone.
+        ("Liên hệ (nhà riêng 0912 345 678).", f"Liên hệ (nhà riêng {PHONE})."),
+        ("Gọi (0912 345 678) giờ hành chính.", f"Gọi ({PHONE}) giờ hành chính."),
+        (
+            "ĐT 0912 345 678 (0243 825 1234) giờ hành chính.",
+            f"ĐT {PHONE} {PHONE} giờ hành chính.",
+        ),
+        ("ĐT 0912 345 678 (024) 3825 1234.", f"ĐT {PHONE} {PHONE}."),
+    ],
+)
+def test_parentheses_around_a_phone_stay_balanced(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("known", "addresses", "text", "expected"),
+    [
+        # A text that is only a one-word known name.
+        (["Hà"], [], "Hà", NAME),
+        # Several known e-mails, each found where only what is known can find it.
+        (
+            ["hong.nhung@example.vn", "nhung.hồng@thư.vn"],
+            [],
+            "Gửi nhung.hồng@thư.vn.",
+            f"Gửi {EMAIL}.",
+        ),
+        # A lane abbreviated with a dot in the form ("ng." for "ngõ").
+        ([], ["Số 12 ng.34 phố Huế"], "Nhà ở so 12 ng.34 pho hue.", f"Nhà ở {ADDRESS}."),
+    ],
+)
+def test_what_is_known_in_the_forms_it_is_kept_in(
+    known: list[str], addresses: list[str], text: str, expected: str
+) -> None:
+    assert redact(text, known=known, addresses=addresses) == expected
+
+
+def test_a_number_given_instead_of_text_is_returned_as_is() -> None:
+    # A JSON field may carry a number where text was expected.
+    assert redact(912345678) == 912345678  # type: ignore[arg-type]
+    assert contains_personal_data(912345678) is False  # type: ignore[arg-type]

@@ -286,3 +286,20 @@ def test_tracking_codes() -> None:
     assert domain.tracking_code_from("0" * 64) == "PA-22222-22222"
     assert domain.tracking_code_from("ff") == domain.tracking_code_from("ff")
     assert domain.tracking_code_from("ff") != domain.tracking_code_from("fe")
+
+
+def test_a_link_is_a_new_version_of_the_case() -> None:
+    linked = domain.linked(a_case("received"), "PA-ZZZZZ-22222", NOW)
+
+    assert linked.version == 4
+
+
+def test_a_tracking_code_from_a_seed_reads_it_in_hexadecimal() -> None:
+    # 0x1f = 31 = 1 x 30 + 1: the first two characters are the alphabet's second ("3").
+    assert domain.tracking_code_from("1f") == "PA-33222-22222"
+    assert domain.tracking_code_from("1e") == "PA-23222-22222"
+
+
+def test_each_group_of_a_tracking_code_is_checked() -> None:
+    assert not domain.is_tracking_code("PA-2345O-789AB")  # O, not a digit
+    assert not domain.is_tracking_code("PA-234-56789AB")

@@ -223,6 +223,32 @@ def test_a_statement_of_exactly_200000_lines_is_whole() -> None:
     assert parsed.errors == [] and not parsed.truncated
 
 
+# The same limit, made small so that mutation testing (which leaves the 200,000-line tests
+# out as slow) still holds the cut to its line.
+def test_a_statement_stops_after_its_limit_with_blank_lines_not_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(reconciliation, "MAX_STATEMENT_LINES", 3)
+    rows = ["P1,T1,1000,20240501083000", "", "P2,T2,1000,20240501083000"]
+    rows += ["P3,T3,1000,20240501083000", "P4,T4,1000,20240501083000"]
+    parsed = parse_statement(statement(*rows, "P5,T5,1000,20240501083000"))
+
+    assert [line.order_id for line in parsed.lines] == ["P1", "P2", "P3"]
+    assert parsed.truncated
+    assert parsed.errors == [
+        LineError(6, "statement longer than 3 lines; the rest was not read"),
+    ]
+
+
+def test_a_statement_of_exactly_its_limit_is_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reconciliation, "MAX_STATEMENT_LINES", 3)
+    rows = ["P1,T1,1000,20240501083000", "P2,T2,1000,20240501083000"]
+    parsed = parse_statement(statement(*rows, "P3,T3,1000,20240501083000", ""))
+
+    assert [line.order_id for line in parsed.lines] == ["P1", "P2", "P3"]
+    assert parsed.errors == [] and not parsed.truncated
+
+
 def test_period_of_spans_the_earliest_and_latest_payment() -> None:
     parsed = parse_statement(
         statement(
@@ -557,3 +583,40 @@ def test_a_line_keeps_its_leading_blanks_and_loses_only_its_line_break() -> None
         HEADER + "\r\n\r\nA-1,T1,1000,20240501083000\r\nB-2,T2,5,20240501083000"
     )
     assert [(line.order_id, line.line) for line in parsed.lines] == [("A-1", 3), ("B-2", 4)]
+
+
+def test_what_is_named_twice_is_said_in_full() -> None:
+    line = StatementLine("A-1", "T1", 1000, MAY_1)
+    with pytest.raises(ValueError) as refused:
+        reconcile([line, StatementLine("A-1", "T2", 1000, MAY_1)], [])
+    assert str(refused.value) == "statement lines name order 'A-1' twice"
+    with pytest.raises(ValueError) as refused:
+        reconcile([line], [paid("A-1", 1000, "T1"), paid("A-1", 1000, "T1")])
+    assert str(refused.value) == "orders name order 'A-1' twice"
+
+
+def test_a_naive_time_is_refused_saying_whose_it_is() -> None:
+    with pytest.raises(ValueError) as refused:
+        OrderFacts("A-1", "paid", 1000, "T1", datetime(2024, 5, 1))
+    assert str(refused.value) == "OrderFacts.paid_at must be timezone-aware"
+    with pytest.raises(ValueError) as refused:
+        StatementLine("A-1", "T1", 1000, datetime(2024, 5, 1))
+    assert str(refused.value) == "StatementLine.paid_at must be timezone-aware"
+
+
+def test_a_payment_at_the_end_of_time_is_refused_not_a_crash() -> None:
+    # 23:00 UTC on the last day Python knows is past it in Hà Nội.
+    last = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+    with pytest.raises(reconciliation.StatementRefused) as refused:
+        reconciliation.statement_days(_on(last))
+    assert refused.value.reason == "a paid_at is out of range"
+    assert str(refused.value) == "a paid_at is out of range"
+
+
+def test_a_blank_first_line_is_a_missing_header() -> None:
+    parsed = parse_statement("\n" + statement("P1,T1,1000,20240501083000"))
+
+    assert parsed.lines == []
+    assert parsed.errors == [
+        LineError(1, "header must be order_id,bank_transaction_no,amount_vnd,paid_at")
+    ]

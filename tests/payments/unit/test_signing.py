@@ -8,6 +8,8 @@ import hmac
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
+
 from infra.sandbox_bank import vnpay_sign
 from services.payments import momo, vnpay
 
@@ -196,3 +198,79 @@ def test_a_refund_answer_is_genuine_only_over_vnpays_thirteen_fields_in_order() 
         {**answer, "vnp_Amount": "1500000", "vnp_SecureHash": signature}, SECRET
     )
     assert not vnpay.refund_answer_is_genuine({**answer, "vnp_SecureHash": signature}, "other")
+
+
+def test_a_pay_url_carries_the_fee_in_hundredths_of_a_dong_and_its_expiry() -> None:
+    url = vnpay.payment_url(
+        base_url="https://sandbox.vnpayment.vn/paymentv2/vpcpay.html",
+        tmn_code="PORTAL01",
+        secret=SECRET,
+        order_id="0123456789ABCDEFGHJK",
+        amount_vnd=1_500_000,
+        description="Lệ phí cấp đổi giấy phép lái xe",
+        return_url="https://portal.example/payments/callbacks/vnpay/return",
+        client_ip="203.113.1.2",
+        created_at=datetime(2026, 5, 1, 1, 30, tzinfo=UTC),  # 08:30 in Hà Nội
+        expires_at=datetime(2026, 5, 1, 1, 45, tzinfo=UTC),
+    )
+
+    base, query = url.split("?", 1)
+    params = dict(parse_qsl(query))
+    signature = params.pop("vnp_SecureHash")
+    assert base == "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+    assert params == {
+        "vnp_Version": "2.1.0",
+        "vnp_Command": "pay",
+        "vnp_TmnCode": "PORTAL01",
+        "vnp_Amount": "150000000",
+        "vnp_CurrCode": "VND",
+        "vnp_TxnRef": "0123456789ABCDEFGHJK",
+        "vnp_OrderInfo": "Le phi cap doi giay phep lai xe",
+        "vnp_OrderType": "billpayment",
+        "vnp_Locale": "vn",
+        "vnp_ReturnUrl": "https://portal.example/payments/callbacks/vnpay/return",
+        "vnp_IpAddr": "203.113.1.2",
+        "vnp_CreateDate": "20260501083000",
+        "vnp_ExpireDate": "20260501084500",
+    }
+    assert signature == vnpay_sign(SECRET, params)
+
+
+def test_order_info_is_cut_to_vnpays_255_characters() -> None:
+    long = "Lệ phí hồ sơ " + "a" * 300
+
+    assert vnpay.order_info(long) == "Le phi ho so " + "a" * 242
+
+
+def test_a_refund_answer_without_a_bank_code_is_signed_over_an_empty_field() -> None:
+    answer = {
+        "vnp_ResponseId": "R9",
+        "vnp_Command": "refund",
+        "vnp_ResponseCode": "00",
+        "vnp_Message": "Refund success",
+        "vnp_TmnCode": "PORTAL01",
+        "vnp_TxnRef": "0123456789ABCDEFGHJK",
+        "vnp_Amount": "15000000",
+        "vnp_PayDate": "20260501083000",
+        "vnp_TransactionNo": "14000001",
+        "vnp_TransactionType": "02",
+        "vnp_TransactionStatus": "05",
+        "vnp_OrderInfo": "Hoan le phi",
+    }
+    text = (
+        "R9|refund|00|Refund success|PORTAL01|0123456789ABCDEFGHJK|15000000|"
+        "|20260501083000|14000001|02|05|Hoan le phi"
+    )
+    signature = hmac.new(SECRET.encode(), text.encode(), hashlib.sha512).hexdigest()
+
+    assert vnpay.refund_answer_is_genuine({**answer, "vnp_SecureHash": signature}, SECRET)
+
+
+@pytest.mark.parametrize(
+    "text", ["2026050108300", "２０２６０５０１０８３０００", "2026-05-01 08:30"]
+)
+def test_a_vnpay_time_not_in_its_form_is_refused_saying_the_form(text: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        vnpay.parse_vnp_time(text)
+
+    assert str(refused.value) == "vnp time is yyyyMMddHHmmss in ASCII digits"
