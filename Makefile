@@ -41,13 +41,7 @@ test: lint browser
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: install
-	$(BIN)/python bench/catalogue.py
-	$(BIN)/python bench/payments.py
-	$(BIN)/python bench/feedback.py
-	$(BIN)/python bench/ratings.py
-	$(BIN)/python bench/dossiers.py
-	$(BIN)/python bench/reports.py
-	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/all.py
 
 # Mutation testing of the rule books ([tool.mutmut] in pyproject.toml, docs/testing.md): not part
 # of `make test`. Prints the share of mutants killed per module and every mutant that lived.
