@@ -41,6 +41,22 @@ def moto_world(stage: str = "bench") -> AbstractContextManager[None]:
     return shared_world.moto_world(stage)
 
 
+def empty_queues(stage: str, *queues: str) -> None:
+    """Empty the queues the consumers would keep short (untimed): moto's SQS slows with
+    every message waiting, and in AWS the consumer drains them as they come."""
+    import boto3
+
+    sqs = boto3.client("sqs")
+    for short in queues:
+        url = sqs.get_queue_url(QueueName=f"portal-{stage}-{short}")["QueueUrl"]
+        # Received and deleted, not purged: SQS allows one purge a minute per queue.
+        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+            entries = [
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(batch)
+            ]
+            sqs.delete_message_batch(QueueUrl=url, Entries=entries)
+
+
 def timed(call: Callable[[], object]) -> float:
     """Seconds one call takes."""
     from time import perf_counter
