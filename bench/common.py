@@ -51,10 +51,8 @@ def empty_queues(stage: str, *queues: str) -> None:
         url = sqs.get_queue_url(QueueName=f"portal-{stage}-{short}")["QueueUrl"]
         # Received and deleted, not purged: SQS allows one purge a minute per queue.
         while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-            entries = [
-                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(batch)
-            ]
-            sqs.delete_message_batch(QueueUrl=url, Entries=entries)
+            for message in batch:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
 def timed(call: Callable[[], object]) -> float:
