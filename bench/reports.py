@@ -74,7 +74,7 @@ def deliver(client: Any, bodies: list[dict[str, Any]]) -> None:
 def write_large(total: int) -> None:
     """The large agency's dossiers past the sample: fact rows and summed counters, as the
     consumer would leave them."""
-    from services.core.messages import REPORT_EVENTS
+    from services.core.messages import DossierReported
     from services.reports import domain, service, storage
 
     sums: dict[tuple[str, str], dict[str, int]] = {}
@@ -82,7 +82,7 @@ def write_large(total: int) -> None:
     with table.batch_writer() as batch:
         for n in range(SAMPLE, total):
             kind, fact_id, order, contribution = service.facts_of(
-                REPORT_EVENTS.parse(json.dumps(message(LARGE, n)))
+                DossierReported.model_validate_json(json.dumps(message(LARGE, n)))
             )
             batch.put_item(
                 Item={
@@ -108,11 +108,13 @@ def write_large(total: int) -> None:
 def bare_operations(body: dict[str, Any]) -> list[dict[str, Any]]:
     """The transaction counting ``body`` makes, item for item: its fact row and one ``ADD``
     per bucket it moves."""
-    from services.core.messages import REPORT_EVENTS
+    from services.core.messages import DossierReported
     from services.core.settings import get_settings
     from services.reports import service, storage
 
-    kind, fact_id, order, contribution = service.facts_of(REPORT_EVENTS.parse(json.dumps(body)))
+    kind, fact_id, order, contribution = service.facts_of(
+        DossierReported.model_validate_json(json.dumps(body))
+    )
     fact = {
         "TableName": get_settings().reports_table,
         "Item": {

@@ -34,6 +34,7 @@ from services.core.messages import (
     DossierEvent,
     DossierPaid,
     DossierReported,
+    DossiersReported,
     Message,
     NotificationAbout,
     NotificationRequested,
@@ -446,18 +447,23 @@ def _tell_ratings(dossiers: Sequence[tuple[Dossier, str | None]]) -> int:
     return len(taken)
 
 
+REPORTED_TOGETHER = 100
+"""Dossier states in one report message: a whole batch, so one request to SQS."""
+
+
 def _tell_reports(dossiers: Sequence[Dossier]) -> int:
-    """Send each written dossier's state to reports (no personal data). Best effort: a
-    state lost here is counted by the dossier's next write, or by ``portal reports
-    rebuild``."""
+    """Send each written dossier's state to reports (no personal data), a batch's in one
+    message. Best effort: a state lost here is counted by the dossier's next write, or by
+    ``portal reports rebuild``."""
     if not dossiers:
         return 0
     now = clock.now()
     try:
-        messages: list[tuple[str, Message]] = [
-            (str(n), _report(dossier, now)) for n, dossier in enumerate(dossiers)
-        ]
-        return len(queues.send_batch(get_settings().report_events_queue, messages))
+        states = [_report(dossier, now) for dossier in dossiers]
+        queue = get_settings().report_events_queue
+        for start in range(0, len(states), REPORTED_TOGETHER):
+            queues.send(queue, DossiersReported(dossiers=states[start : start + REPORTED_TOGETHER]))
+        return len(states)
     except Exception as error:
         log.warning("report events not sent", extra={"trace": observability.safe_trace(error)})
         return 0

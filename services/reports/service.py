@@ -16,6 +16,7 @@ from services.core.auth import Principal, Role
 from services.core.messages import (
     REPORT_EVENTS,
     DossierReported,
+    DossiersReported,
     FeedbackReported,
     PaymentSettled,
     ProcedureReported,
@@ -163,9 +164,10 @@ def take_report_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return queues.consume(event, context, REPORT_EVENTS, _count_queued, log)
 
 
-def _count_queued(message: ReportEvent) -> None:
-    counted = count(message)
-    log.info("report fact", extra={"type": message.type, "counted_now": counted})
+def _count_queued(message: ReportEvent | DossiersReported) -> None:
+    for fact in message.dossiers if isinstance(message, DossiersReported) else [message]:
+        counted = count(fact)
+        log.info("report fact", extra={"type": fact.type, "counted_now": counted})
 
 
 # -- the index --------------------------------------------------------------------------------
