@@ -113,3 +113,27 @@ def test_procedures_changed_since_the_layout_rank_as_if_laid_out(docs: list[Sear
     laid_out.replace_all(final.values())
     assert answers(index) == answers(laid_out)
     assert len(index) == len(laid_out) == 1100 - 30
+
+
+def test_a_procedure_published_since_the_layout_is_found_by_its_number() -> None:
+    index = SearchIndex()
+    index.replace_all(catalogue(6))
+    index.upsert(doc("2.000777", "Cấp giấy phép kinh doanh vận tải"))
+    assert [d.code for d in index.search("000777").docs] == ["2.000777"]
+    assert [d.code for d in index.search("2.000777").docs] == ["2.000777"]
+    fresh = SearchIndex()
+    fresh.upsert(doc("1.000555", "Đăng ký khai sinh"))
+    assert [d.code for d in fresh.search("000555").docs] == ["1.000555"]
+
+
+def test_the_first_procedure_alone_is_listed_and_filtered() -> None:
+    index = SearchIndex()
+    index.replace_all([doc("1.000001", "Đăng ký khai sinh", agency_ids=("ubnd-ha-noi",))])
+    assert [d.code for d in index.search().docs] == ["1.000001"]
+    index.replace_all(
+        [
+            doc("1.000001", "Đăng ký khai sinh", agency_ids=("ubnd-ha-noi",)),
+            doc("1.000002", "Đăng ký kết hôn"),
+        ]
+    )
+    assert [d.code for d in index.search(agency_id="ubnd-ha-noi").docs] == ["1.000001"]

@@ -93,3 +93,12 @@ def test_a_typo_in_the_last_word_still_leaves_the_prefix_first(index: SearchInde
     # While typing, a last word that begins a published word is a prefix, not a typo.
     assert codes(index, "dang ky thuon") == ["1.100005"]
     assert codes(index, "dang ky thuonf") == ["1.100005"]
+
+
+def test_a_word_two_letters_away_is_not_a_correction() -> None:
+    # "khanh" and "hoanh" share the deletion "hanh" but differ in their first two letters:
+    # a citizen typing Khánh must not get the procedures of Hoành Bồ.
+    index = SearchIndex()
+    index.replace_all([doc("2.000901", "Cấp phép khai thác cát huyện Hoành Bồ")])
+    assert codes(index, "khanh") == []
+    assert codes(index, "hoanhh") == ["2.000901"]
