@@ -102,3 +102,22 @@ def test_a_word_two_letters_away_is_not_a_correction() -> None:
     index.replace_all([doc("2.000901", "Cấp phép khai thác cát huyện Hoành Bồ")])
     assert codes(index, "khanh") == []
     assert codes(index, "hoanhh") == ["2.000901"]
+
+
+def test_corrections_come_most_used_first() -> None:
+    index = SearchIndex()
+    index.replace_all(
+        [
+            doc("1.000001", "Thỉnh cầu giám đốc thẩm"),
+            doc("1.000002", "Thành lập hội"),
+            doc("1.000003", "Thành lập quỹ xã hội"),
+        ]
+    )
+    assert index.corrections("thonh") == ["thanh", "thinh"]
+    assert index.corrections("thanhh") == ["thanh"]
+
+
+def test_a_mistyped_word_of_four_letters_is_not_corrected(index: SearchIndex) -> None:
+    # "truu" is one letter from "tru" (thường trú), but four letters are too few to guess.
+    assert codes(index, "dang ky thuong truu") == []
+    assert codes(index, "dang ky thuong tru") == ["1.100005"]
