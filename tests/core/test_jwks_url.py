@@ -48,7 +48,11 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                 provider.released.wait(30)
             # The provider negotiates content, as gateways in front of identity providers do:
             # without asking for JSON the caller gets a page for people.
-            if "application/json" not in self.headers.get("Accept", "").lower():
+            asked = {
+                media.split(";")[0].strip().lower()
+                for media in self.headers.get("Accept", "").split(",")
+            }
+            if not asked & {"application/json", "application/*", "*/*"}:
                 self.send_response(406)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
