@@ -144,6 +144,7 @@ def test_an_empty_index_answers_an_empty_page() -> None:
     assert len(index) == 0
     assert index.search().docs == []
     assert index.search("dang ky khai sinh").docs == []
+    assert index.search("thuong tru").docs == []  # a long word, with nothing to correct it to
 
 
 def test_the_documents_held_leave_out_the_removed_ones() -> None:

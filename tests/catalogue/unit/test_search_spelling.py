@@ -109,11 +109,11 @@ def test_corrections_come_most_used_first() -> None:
     index.replace_all(
         [
             doc("1.000001", "Thỉnh cầu giám đốc thẩm"),
-            doc("1.000002", "Thành lập hội"),
+            doc("1.000002", "Thỉnh nguyện của công dân"),
             doc("1.000003", "Thành lập quỹ xã hội"),
         ]
     )
-    assert index.corrections("thonh") == ["thanh", "thinh"]
+    assert index.corrections("thonh") == ["thinh", "thanh"]
     assert index.corrections("thanhh") == ["thanh"]
 
 
