@@ -121,3 +121,11 @@ def test_a_mistyped_word_of_four_letters_is_not_corrected(index: SearchIndex) ->
     # "truu" is one letter from "tru" (thường trú), but four letters are too few to guess.
     assert codes(index, "dang ky thuong truu") == []
     assert codes(index, "dang ky thuong tru") == ["1.100005"]
+
+
+def test_a_word_published_after_a_correction_was_made_can_be_a_correction() -> None:
+    index = SearchIndex()
+    index.replace_all([doc("1.000001", "Đăng ký khai sinh")])
+    assert codes(index, "khaii sinh") == ["1.000001"]  # the typo neighbourhood is built
+    index.upsert(doc("1.000002", "Chứng thực bản sao"))
+    assert codes(index, "chong thuc") == ["1.000002"]
