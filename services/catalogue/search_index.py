@@ -130,10 +130,6 @@ def _lowest(bits: int, count: int) -> list[int]:
     return found
 
 
-def _has(bits: int, position: int) -> bool:
-    return bool(bits >> position & 1)
-
-
 def _one_letter_apart(a: str, b: str) -> bool:
     """Whether ``b`` is ``a`` with one letter replaced, added or dropped, or two neighbours
     swapped (``a != b``)."""

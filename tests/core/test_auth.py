@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable, Iterator
 
 import jwt
 import pytest
 
-from services.core import tokens
-from services.core.auth import Role, principal_from_header, require, verify
+from services.core import auth, settings, tokens
+from services.core.auth import Principal, Role, principal_from_header, require, verify
 from services.core.problems import Problem
 
 
@@ -164,3 +166,100 @@ def test_require_without_roles_takes_any_signed_in_caller(signing_key: str) -> N
     citizen = verify(tokens.mint(signing_key, roles=["citizen"], sub="cd-8"))
     assert require(citizen) is citizen
     assert require(citizen, Role.OPERATOR, Role.CITIZEN) is citizen
+
+
+REFUSED = "The token is invalid or expired."
+
+
+def _refusal(token: str) -> str:
+    with pytest.raises(Problem) as refused:
+        verify(token)
+    assert refused.value.status == 401
+    return refused.value.detail.en
+
+
+def test_every_refused_token_is_told_it_is_invalid_or_expired(signing_key: str) -> None:
+    # The front end shows this text to explain a sign-out; the generic "a valid bearer token
+    # is required" would say the caller sent none.
+    assert _refusal(tokens.mint(signing_key, roles=[], issuer="https://x.example")) == REFUSED
+    assert _refusal(tokens.mint(signing_key, roles=[], kid="retired-key")) == REFUSED
+    assert _refusal(tokens.mint(signing_key, roles=[], lifetime_seconds=-120)) == REFUSED
+    assert _refusal(_signed(signing_key, sub=" ")) == REFUSED
+    assert _refusal("not-a-token") == REFUSED
+    with pytest.raises(Problem) as other_scheme:
+        principal_from_header("Token abc")
+    assert other_scheme.value.detail.en == REFUSED
+
+
+def test_a_valid_token_under_another_scheme_is_401(signing_key: str) -> None:
+    token = tokens.mint(signing_key, roles=["operator"], sub="op-1")
+    for header in (f"Token {token}", f"Basic {token}", f"Bearerish {token}"):
+        with pytest.raises(Problem) as refused:
+            principal_from_header(header)
+        assert refused.value.status == 401
+
+
+def test_thirty_seconds_of_clock_skew_are_forgiven_and_no_more(signing_key: str) -> None:
+    now = int(time.time())
+    assert verify(_signed(signing_key, exp=now - 25)).sub == "cd-1"
+    assert _refusal(_signed(signing_key, exp=now - 30)) == REFUSED
+    assert _refusal(_signed(signing_key, exp=now - 31)) == REFUSED
+
+
+def test_a_token_without_roles_signs_in_a_caller_with_none(signing_key: str) -> None:
+    principal = verify(_signed(signing_key, roles=_ABSENT))
+    assert (principal.sub, principal.roles) == ("cd-1", frozenset())
+
+
+def test_a_one_stop_system_acts_for_its_own_agency_only() -> None:
+    system = Principal(sub="mot-cua-hn", roles=frozenset({Role.SYSTEM}), agency_id="ubnd-ha-noi")
+    assert system.acts_for(["ubnd-ha-noi"])
+    assert not system.acts_for(["bo-tu-phap"])
+    no_agency = Principal(sub="mot-cua", roles=frozenset({Role.SYSTEM}))
+    assert not no_agency.acts_for(["ubnd-ha-noi"])
+
+
+OTHER_KEY = tokens.generate_private_key_pem()
+
+
+def _unnamed(pem: str) -> str:
+    claims = {
+        "iss": "https://id.portal.local",
+        "aud": "public-service-portal",
+        "sub": "cd-2",
+        "exp": int(time.time()) + 60,
+    }
+    return jwt.encode(claims, pem, algorithm="ES256")
+
+
+@pytest.fixture
+def local_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    def trust(*keys: tuple[str, str]) -> None:
+        sets = [json.loads(tokens.jwks_json(pem, kid=kid))["keys"][0] for pem, kid in keys]
+        monkeypatch.setenv("PORTAL_JWKS_JSON", json.dumps({"keys": sets}))
+        settings.get_settings.cache_clear()
+        auth.reset_key_caches()
+
+    yield trust
+    monkeypatch.undo()
+    settings.get_settings.cache_clear()
+    auth.reset_key_caches()
+
+
+def test_a_token_without_a_key_id_is_checked_against_the_only_local_key(
+    signing_key: str, local_keys: Callable[..., None]
+) -> None:
+    local_keys((signing_key, tokens.LOCAL_KID))
+    assert verify(_unnamed(signing_key)).sub == "cd-2"
+    assert _refusal(_unnamed(OTHER_KEY)) == REFUSED
+    # A key id the set lacks is refused even when the only key would verify the signature.
+    assert _refusal(tokens.mint(signing_key, roles=[], kid="retired-key")) == REFUSED
+
+
+def test_a_token_without_a_key_id_is_401_when_there_are_two_local_keys(
+    signing_key: str, local_keys: Callable[..., None]
+) -> None:
+    local_keys((signing_key, tokens.LOCAL_KID), (OTHER_KEY, "local-2"))
+    assert _refusal(_unnamed(signing_key)) == REFUSED
+    assert _refusal(_unnamed(OTHER_KEY)) == REFUSED
+    assert verify(tokens.mint(OTHER_KEY, roles=[], sub="cd-3", kid="local-2")).sub == "cd-3"

@@ -30,6 +30,8 @@ class Provider:
         self.published: list[tuple[str, str]] = [(KEY_2026, "idp-2026")]
         self.fetches = 0
         self.down = False
+        self.stalled = threading.Event()
+        self.released = threading.Event()
 
     def document(self) -> bytes:
         keys = [
@@ -42,6 +44,19 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
     class Jwks(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             provider.fetches += 1
+            if provider.stalled.is_set():
+                provider.released.wait(30)
+            # The provider negotiates content, as gateways in front of identity providers do:
+            # without asking for JSON the caller gets a page for people.
+            asked = {
+                media.split(";")[0].strip().lower()
+                for media in self.headers.get("Accept", "").split(",")
+            }
+            if not asked & {"application/json", "application/*", "*/*"}:
+                self.send_response(406)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if provider.down:
                 self.send_response(503)
                 self.send_header("Content-Length", "0")
@@ -73,6 +88,7 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[Provider]:
     settings.get_settings.cache_clear()
     auth.reset_key_caches()
     yield published
+    published.released.set()
     server.shutdown()
     monkeypatch.undo()
     settings.get_settings.cache_clear()
@@ -138,3 +154,63 @@ def test_local_tokens_stay_trusted_beside_the_provider(
     # The test environment's inline key set is still there: portal up trusts both.
     assert auth.verify(tokens.mint(signing_key, roles=["operator"], sub="op")).sub == "op"
     assert auth.verify(_token(KEY_2026, "idp-2026")).sub == "cd-1"
+
+
+def test_a_provider_down_at_the_first_token_refuses_it_and_says_so(
+    provider: Provider, caplog: pytest.LogCaptureFixture
+) -> None:
+    provider.down = True
+    with caplog.at_level("WARNING", logger="portal.auth"):
+        assert _refused(_token(KEY_2026, "idp-2026")) == 401
+    [record] = [r for r in caplog.records if r.name == "portal.auth"]
+    assert record.getMessage() == "jwks not refreshed"
+    assert record.error == "HTTPError"  # type: ignore[attr-defined]
+    provider.down = False  # and the next token, naming a key the empty set lacks, fetches it
+    assert auth.verify(_token(KEY_2026, "idp-2026")).sub == "cd-1"
+
+
+def test_a_provider_that_never_answers_is_given_up_on(provider: Provider) -> None:
+    provider.stalled.set()
+    statuses: list[int] = []
+    waiting = threading.Thread(
+        target=lambda: statuses.append(_refused(_token(KEY_2026, "idp-2026"))), daemon=True
+    )
+    waiting.start()
+    waiting.join(timeout=12)  # the fetch gives up after 5 s; a request must not hang
+    assert statuses == [401]
+
+
+class _Monotonic:
+    """A monotonic clock that moves only when told: the cache ages are compared exactly."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_the_set_is_fetched_again_at_exactly_max_age_and_an_unknown_key_at_ten_seconds(
+    provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monotonic = _Monotonic()
+    monkeypatch.setattr(auth, "time", monotonic)
+    monkeypatch.setattr(auth, "UNKNOWN_KID_REFETCH_SECONDS", 10.0)
+    monkeypatch.setenv("PORTAL_JWKS_MAX_AGE_SECONDS", "60")
+    settings.get_settings.cache_clear()
+    auth.reset_key_caches()
+    assert auth.verify(_token(KEY_2026, "idp-2026")).sub == "cd-1"
+    assert provider.fetches == 1
+    stranger = _token(KEY_2027, "idp-2027")
+    monotonic.now += 9.5
+    assert _refused(stranger) == 401
+    assert provider.fetches == 1  # a forged key id within 10 s costs the provider nothing
+    monotonic.now += 0.5
+    assert _refused(stranger) == 401
+    assert provider.fetches == 2
+    monotonic.now += 59.5
+    assert auth.verify(_token(KEY_2026, "idp-2026")).sub == "cd-1"
+    assert provider.fetches == 2
+    monotonic.now += 0.5
+    assert auth.verify(_token(KEY_2026, "idp-2026")).sub == "cd-1"
+    assert provider.fetches == 3

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.core.periods import containing
+from services.core.periods import bounds, containing
 
 
 @pytest.mark.parametrize(
@@ -26,3 +26,9 @@ from services.core.periods import containing
 )
 def test_boundaries(moment: datetime, expected: list[str]) -> None:
     assert containing(moment) == expected
+
+
+def test_a_year_runs_from_its_first_midnight_in_vietnam_to_the_next_ones() -> None:
+    start, end = bounds("2026")
+    assert start.isoformat() == "2026-01-01T00:00:00+07:00"
+    assert end.isoformat() == "2027-01-01T00:00:00+07:00"

@@ -93,3 +93,39 @@ def test_a_typo_in_the_last_word_still_leaves_the_prefix_first(index: SearchInde
     # While typing, a last word that begins a published word is a prefix, not a typo.
     assert codes(index, "dang ky thuon") == ["1.100005"]
     assert codes(index, "dang ky thuonf") == ["1.100005"]
+
+
+def test_a_word_two_letters_away_is_not_a_correction() -> None:
+    # "khanh" and "hoanh" share the deletion "hanh" but differ in their first two letters:
+    # a citizen typing Khánh must not get the procedures of Hoành Bồ.
+    index = SearchIndex()
+    index.replace_all([doc("2.000901", "Cấp phép khai thác cát huyện Hoành Bồ")])
+    assert codes(index, "khanh") == []
+    assert codes(index, "hoanhh") == ["2.000901"]
+
+
+def test_corrections_come_most_used_first() -> None:
+    index = SearchIndex()
+    index.replace_all(
+        [
+            doc("1.000001", "Thỉnh cầu giám đốc thẩm"),
+            doc("1.000002", "Thỉnh nguyện của công dân"),
+            doc("1.000003", "Thành lập quỹ xã hội"),
+        ]
+    )
+    assert index.corrections("thonh") == ["thinh", "thanh"]
+    assert index.corrections("thanhh") == ["thanh"]
+
+
+def test_a_mistyped_word_of_four_letters_is_not_corrected(index: SearchIndex) -> None:
+    # "truu" is one letter from "tru" (thường trú), but four letters are too few to guess.
+    assert codes(index, "dang ky thuong truu") == []
+    assert codes(index, "dang ky thuong tru") == ["1.100005"]
+
+
+def test_a_word_published_after_a_correction_was_made_can_be_a_correction() -> None:
+    index = SearchIndex()
+    index.replace_all([doc("1.000001", "Đăng ký khai sinh")])
+    assert codes(index, "khaii sinh") == ["1.000001"]  # the typo neighbourhood is built
+    index.upsert(doc("1.000002", "Chứng thực bản sao"))
+    assert codes(index, "chong thuc") == ["1.000002"]

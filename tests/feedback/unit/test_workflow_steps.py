@@ -303,3 +303,23 @@ def test_a_tracking_code_from_a_seed_reads_it_in_hexadecimal() -> None:
 def test_each_group_of_a_tracking_code_is_checked() -> None:
     assert not domain.is_tracking_code("PA-2345O-789AB")  # O, not a digit
     assert not domain.is_tracking_code("PA-234-56789AB")
+
+
+def test_the_stored_digest_of_an_access_key_is_its_salted_sha256() -> None:
+    # sha256("feedback-access:abc"), computed apart from the code
+    digest = "19727859f1d6b9b80978be95755658b70529ecce163449092081376e5dd3e08b"
+    assert domain.key_digest("abc") == digest
+
+
+def test_an_access_key_is_24_random_bytes_in_32_url_safe_characters() -> None:
+    keys = {domain.new_access_key() for _ in range(5)}
+    assert len(keys) == 5
+    assert {len(key) for key in keys} == {32}
+
+
+def test_a_link_holds_a_slot_until_it_expires_or_brings_its_file() -> None:
+    now = datetime(2026, 5, 4, 3, 0, tzinfo=UTC)
+    at = int(now.timestamp())
+    links = {"waiting": at + 1, "expired-now": at, "used": at + 600}
+    assert domain.unused_links(links, {"used"}, now) == {"waiting": at + 1}
+    assert domain.slots_taken(links, {"used", "uploaded-before"}, now) == 3
