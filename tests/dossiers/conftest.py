@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import boto3
 import pytest
 from chalice.test import Client
 
 from tests.conftest import SetClock, body_of
 from tests.support.catalogue import publish_procedure
+from tests.support.queues import drain
 
 HANOI = timezone(timedelta(hours=7))
 NOW = datetime(2026, 3, 16, 10, 0, tzinfo=HANOI)  # Monday 16 March 2026, 10:00 in Hà Nội
@@ -63,18 +63,6 @@ def client(catalogue_client: Client) -> Iterator[Client]:
 
     with Client(app) as test_client:
         yield test_client
-
-
-def drain(queue: str) -> list[str]:
-    """Every message body the queue holds, removed from it."""
-    sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-    bodies: list[str] = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        for message in batch:
-            bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
 
 
 def sent_emails() -> list[Any]:

@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import pytest
 from chalice.test import Client
 
 from services.core.identifiers import NATIONAL_CODE_PATTERN, is_agency_id
 from tests.conftest import SetClock, body_of
 from tests.support.catalogue import publish_procedure
+from tests.support.queues import drain
 
 NOW = datetime(2025, 5, 20, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội, May 2025 (Q2)
 RECEIVED = datetime(2025, 5, 10, 2, 0, tzinfo=UTC)
@@ -64,18 +64,6 @@ def feedback_client(moto_world: None) -> Iterator[Client]:
         # once an HTTP request has been served: serve one first (see the ratings report).
         assert test_client.http.get("/health").status_code == 200
         yield test_client
-
-
-def drain(queue: str) -> list[str]:
-    """Every message body the queue holds, removed from it."""
-    sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-    bodies: list[str] = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        for message in batch:
-            bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
 
 
 def sqs_event(client: Client, bodies: list[str], queue: str) -> tuple[dict[str, Any], list[str]]:

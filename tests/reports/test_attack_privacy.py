@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from tests.reports.conftest import QUEUE, Reports
 from tests.support.catalogue import publish_procedure
+from tests.support.queues import drain
 
 CITIZEN_ID = "079187654321"
 NAME = "Lê Thị Hồng Nhung"
@@ -34,17 +35,6 @@ def dossiers_client(catalogue_client: Client) -> Iterator[Client]:
 
     with Client(app) as client:
         yield client
-
-
-def _drain() -> list[str]:
-    sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
-    bodies: list[str] = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        for message in batch:
-            bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
 
 
 def _clean(text: str, where: str) -> None:
@@ -73,7 +63,7 @@ def test_no_personal_data_anywhere_in_reports(
     }
     answer = dossiers_client.http.put(f"/{agency}-P1", headers=system, body=json.dumps(body))
     assert answer.status_code in (200, 201), answer.body
-    bodies = _drain()
+    bodies = drain(QUEUE)
     assert any('"report.dossier"' in b for b in bodies)
     for message in bodies:
         _clean(message, "report message")

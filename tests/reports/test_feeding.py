@@ -8,13 +8,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from chalice.test import Client
 
 from tests.conftest import SetClock
 from tests.reports.conftest import QUEUE, Reports, indicators
 from tests.support.catalogue import publish_procedure
+from tests.support.queues import drain
 
 APPLICANT = {"citizen_id": "079123456789", "name": "Trần Thị Mai", "phone": "0912 345 678"}
 
@@ -25,17 +25,6 @@ def dossiers_client(catalogue_client: Client) -> Iterator[Client]:
 
     with Client(app) as client:
         yield client
-
-
-def drain() -> list[str]:
-    sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
-    bodies: list[str] = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        for message in batch:
-            bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
 
 
 def test_catalogue_and_dossiers_feed_the_index(
@@ -72,7 +61,7 @@ def test_catalogue_and_dossiers_feed_the_index(
         status=3,
         status_at="2026-03-17T08:00:00+07:00",
     )
-    bodies = drain()
+    bodies = drain(QUEUE)
     assert len(bodies) >= 5  # the procedure, and each dossier's two states
     reports.deliver_bodies(bodies)
     reports.deliver_bodies(bodies)  # delivered twice: counted once
