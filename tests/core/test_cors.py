@@ -16,7 +16,7 @@ from tests.conftest import Headers
 
 pytestmark = pytest.mark.usefixtures("moto_world")
 
-APPS = ("catalogue", "payments", "feedback", "ratings")
+APPS = ("catalogue", "payments", "feedback", "ratings", "dossiers", "reports")
 FRONT_END = "http://localhost:5173"
 
 
