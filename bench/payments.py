@@ -187,7 +187,12 @@ def bench_queues() -> Queues:
     from services.core.settings import get_settings
 
     bare = aws.sqs().create_queue(QueueName=f"portal-{STAGE}-bench-bare-sends")["QueueUrl"]
-    return Queues(aws.queue_url(get_settings().payment_settled_queue), bare)
+    settings = get_settings()
+    return Queues(
+        aws.queue_url(settings.payment_settled_queue),
+        aws.queue_url(settings.report_events_queue),
+        bare,
+    )
 
 
 def bare_send(queue_url: str) -> None:
@@ -222,14 +227,16 @@ class Samples:
 
 @dataclass
 class Queues:
-    """The settled-event queue the IPN sends to, and a bench queue for the bare sends.
+    """The two queues the IPN sends its settled event to (payment-settled, report-events),
+    and a bench queue for the bare sends.
 
     Nothing consumes them here, and moto's SendMessage walks every message already in a
     queue (it recomputes the queue's attributes), so a queue left to fill would make each
-    send slower than the last: both are emptied between blocks, outside the timings, as the
-    receipt consumer keeps the real queue near empty."""
+    send slower than the last: all three are emptied between blocks, outside the timings,
+    as the receipt and reports consumers keep the real queues near empty."""
 
     settled: str
+    reports: str
     bare: str
     sent_by_notices: int = 0
 
@@ -237,7 +244,7 @@ class Queues:
         from services.core import aws
 
         sqs = aws.sqs()
-        for url in (self.settled, self.bare):
+        for url in (self.settled, self.reports, self.bare):
             while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
                 "Messages"
             ):

@@ -23,6 +23,8 @@ drift on a shared machine hits both alike.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import sys
 from pathlib import Path
@@ -151,7 +153,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=200)
     args = parser.parse_args()
     signing_key = prepare_environment(STAGE)
-    with moto_world(STAGE):
+    # With metrics disabled, Powertools still prints a metric set once it holds 100 values.
+    with moto_world(STAGE), contextlib.redirect_stdout(io.StringIO()):
         from chalice.test import Client
 
         from services.catalogue.app import app as catalogue_app
