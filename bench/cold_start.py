@@ -1,6 +1,6 @@
 """Cold start of the four apps as Lambda runs them, and the size of their bundles.
 
-    .venv/bin/python bench/cold_start.py [--runs 7]
+    .venv/bin/python bench/cold_start.py [--runs 5]
 
 The four services are packaged for stage ``dev`` with ``infra.packaging`` (the bundles a
 deploy would upload) and each bundle is extracted. For each app, a fresh interpreter sees
@@ -491,7 +491,7 @@ def report(bundle: Bundle, found: Samples, probed: Probe, runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=7, help="timed runs of each interpreter")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each interpreter")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
