@@ -93,26 +93,53 @@ def _copy_code(source: Path, target: Path) -> None:
     )
 
 
+def _build_environment() -> dict[str, str]:
+    """Only what pip and the interpreter need, as a copy: a table or queue name from the
+    operator's shell (or a local stack's endpoint) must not find its way into a template,
+    and nothing a build sets may reach the process that asked for it."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k in PASSED_TO_CHALICE or k.startswith(("PIP_", "LC_"))
+    }
+
+
 def build_dependencies(target: Path) -> Path:
     """The runtime requirements built for Lambda's platform into ``target``, once for all
     services: every service has the same requirements, and Chalice would build them again
     for each (about 25 s of pip a service). Built by Chalice's own dependency builder, as
-    ``chalice package`` builds them, for the Python version it writes into the templates;
-    a requirement with no wheel for Lambda's platform stops packaging here."""
+    ``chalice package`` builds them, for the Python version it writes into the templates
+    and Lambda's default architecture (no service's config names another); a requirement
+    that cannot be built for that platform stops packaging here, with what went wrong."""
     from chalice.config import Config
-    from chalice.deploy.packager import DependencyBuilder, MissingDependencyError
+    from chalice.deploy import packager
     from chalice.utils import OSUtils
+
+    class PipOnly(OSUtils):
+        # Chalice's builder hands pip the process's own os.environ, and writes into it
+        # (CC, to build a source package without a compiler).
+        def environ(self) -> dict[str, str]:
+            return _build_environment()
 
     target.mkdir(parents=True)
     requirements = target.parent / "requirements.txt"
     requirements.write_text("\n".join(runtime_requirements()) + "\n")
     # "python3.11" -> "cp311", the wheels' ABI tag
     abi = "cp" + Config().lambda_python_version.removeprefix("python").replace(".", "")
+    builder = packager.DependencyBuilder(PipOnly())
     try:
-        DependencyBuilder(OSUtils()).build_site_packages(abi, str(requirements), str(target))
-    except MissingDependencyError as missing:
+        builder.build_site_packages(abi, str(requirements), str(target))
+    except packager.MissingDependencyError as missing:
         names = ", ".join(sorted(package.identifier for package in missing.missing))
         raise PackagingError(f"no package for Lambda's platform: {names}") from None
+    except (
+        packager.NoSuchPackageError,
+        packager.PackageDownloadError,
+        packager.EmptyPackageError,
+        packager.UnsupportedPackageError,
+        packager.InvalidSourceDistributionNameError,
+    ) as failed:
+        raise PackagingError(f"the dependencies for Lambda could not be built: {failed}") from None
     return target
 
 
@@ -129,6 +156,9 @@ def chalice_project(service: str, into: Path, dependencies: Path) -> Path:
     )
     config_path = project / ".chalice" / "config.json"
     config = json.loads(config_path.read_text())
+    if "lambda_architecture" in config_path.read_text():
+        # The shared dependencies are built for Lambda's default, x86_64.
+        raise PackagingError(f"{service}: lambda_architecture is not supported by packaging")
     # Roles are the portal's (infra.access), one per function, not Chalice's guess from
     # reading the code; this placeholder is replaced in every function of the template.
     config.update(manage_iam_role=False, iam_role_arn=PLACEHOLDER_ROLE)
@@ -144,13 +174,7 @@ def chalice_project(service: str, into: Path, dependencies: Path) -> Path:
 
 
 def _chalice_package(project: Path, stage_name: str, region: str, out: Path) -> None:
-    # Only what pip and the interpreter need: a table or queue name from the operator's
-    # shell (or a local stack's endpoint) must not find its way into the template.
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if k in PASSED_TO_CHALICE or k.startswith(("PIP_", "LC_"))
-    }
+    environment = _build_environment()
     # The apps name their queues from the stage when Chalice imports them.
     environment.update(PORTAL_STAGE=stage_name, AWS_DEFAULT_REGION=region)
     chalice = Path(sys.executable).with_name("chalice")
