@@ -16,6 +16,7 @@ benchmark's output is printed whole when it ends, so two never interleave.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import threading
@@ -44,22 +45,30 @@ def main() -> int:
         began = time.monotonic()
         with printing:
             print(f"[{(began - started) / 60:4.1f} min] {name}: started", flush=True)
-        done = subprocess.run(
-            [sys.executable, str(HERE / f"{name}.py")],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            check=False,
-        )
+        try:
+            done = subprocess.run(
+                [sys.executable, str(HERE / f"{name}.py")],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+                # Unbuffered, so that a warning or a traceback stays where it was written.
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                check=False,
+            )
+            output, code = done.stdout, done.returncode
+        except Exception as error:  # one benchmark that cannot run must not stop the others
+            output, code = f"{name} could not run: {error!r}\n", -1
         took[name] = time.monotonic() - began
         with printing:
             print(f"\n===== {name} ({took[name] / 60:.1f} min) =====", flush=True)
-            print(done.stdout, end="", flush=True)
-            if done.returncode:
+            print(output, end="", flush=True)
+            if code:
                 failed.append(name)
-                print(f"{name}: exited with {done.returncode}", flush=True)
+                print(f"{name}: exited with {code}", flush=True)
 
-    names = args.only or list(BENCHMARKS)
+    chosen = set(args.only or BENCHMARKS)
+    names = [name for name in BENCHMARKS if name in chosen]  # the longest first, once each
     with ThreadPoolExecutor(max_workers=1 if args.one_at_a_time else AT_ONCE) as pool:
         list(pool.map(run, names))
     total = time.monotonic() - started
