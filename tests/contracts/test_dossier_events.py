@@ -19,6 +19,7 @@ from chalice.test import Client
 from services.core.messages import FEEDBACK_INTAKE, RatingDissatisfied
 from tests.conftest import Headers, SetClock, body_of
 from tests.support.catalogue import publish_procedure
+from tests.support.queues import drain
 
 AGENCY = "ubnd-phuong-contract-dossier"
 NOW = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)  # 09:00 on 10 November 2026 in Hà Nội
@@ -64,18 +65,6 @@ def contract_event(dossier_code: str, citizen_id: str) -> dict[str, object]:
     }
 
 
-def drained(queue: str) -> list[str]:
-    from services.core import aws
-
-    sqs, url = aws.sqs(), aws.queue_url(queue)
-    bodies: list[str] = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        for message in batch:
-            bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
-
-
 def deliver(ratings: Client, handler: str, queue: str, bodies: list[str]) -> None:
     event = ratings.events.generate_sqs_event(message_bodies=bodies, queue_name=queue)
     assert ratings.lambda_.invoke(handler, event).payload == {"batchItemFailures": []}
@@ -92,7 +81,7 @@ def test_a_one_stop_systems_event_without_type_or_version_is_taken(
     event = contract_event("H55.242-261102-0007", "079123456789")
     assert "type" not in event and "schema_version" not in event
     aws.sqs().send_message(QueueUrl=aws.queue_url(queue), MessageBody=json.dumps(event))
-    deliver(ratings, "take-dossier-events", queue, drained(queue))
+    deliver(ratings, "take-dossier-events", queue, drain(queue))
 
     summary = ratings.http.get(f"/summary?agency_id={AGENCY}&period=2026-11")
     assert body_of(summary)["completed"] == 1
@@ -116,8 +105,8 @@ def test_the_dissatisfied_rating_sent_to_feedback_is_what_its_inbox_reads(
         "/dossiers", headers=auth("system", sub="mot-cua", agency=AGENCY), body=json.dumps(event)
     )
     assert taken.status_code == 200, taken.body
-    drained(settings.rating_events_queue)
-    drained(settings.feedback_intake_queue)
+    drain(settings.rating_events_queue)
+    drain(settings.feedback_intake_queue)
     body = {
         "dossier_code": "H55.242-261102-0008",
         "answers": {"overall": "khong_hai_long"},
@@ -131,10 +120,10 @@ def test_the_dissatisfied_rating_sent_to_feedback_is_what_its_inbox_reads(
         ratings,
         "count-ratings",
         settings.rating_events_queue,
-        drained(settings.rating_events_queue),
+        drain(settings.rating_events_queue),
     )
 
-    sent = drained(settings.feedback_intake_queue)
+    sent = drain(settings.feedback_intake_queue)
     assert len(sent) == 1
     assert FEEDBACK_INTAKE.parse(sent[0]) == RatingDissatisfied(
         dossier_code="H55.242-261102-0008",

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import boto3
 import pytest
 from chalice.test import Client
 
@@ -18,6 +17,7 @@ from services.core.clock import VIETNAM_TZ
 from services.core.messages import DOSSIER_EVENTS, DossierEvent
 from tests.conftest import SetClock
 from tests.support.catalogue import publish_procedure
+from tests.support.queues import drain
 
 QUEUE = "portal-test-dossier-events"
 AGENCY = "000.00.43.H26"
@@ -42,17 +42,6 @@ def clients(moto_world: None, auth: Any) -> Iterator[tuple[Client, Client]]:
         yield dossiers, ratings
 
 
-def _drain() -> list[str]:
-    sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
-    bodies: list[str] = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        for message in batch:
-            bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
-
-
 def test_a_handled_dossier_reaches_ratings_and_its_citizen_rates_it(
     clients: tuple[Client, Client], auth: Any, clock: SetClock
 ) -> None:
@@ -71,11 +60,11 @@ def test_a_handled_dossier_reaches_ratings_and_its_citizen_rates_it(
         "official_id": "cb-xa-01",
     }
     assert dossiers.http.put(f"/{code}", headers=system, body=json.dumps(copy)).status_code == 201
-    assert _drain() == []  # not handled yet: nothing for ratings
+    assert drain(QUEUE) == []  # not handled yet: nothing for ratings
     step = {"status": 9, "at": "2026-03-18T15:00:00+07:00", "official_id": "cb-xa-01"}
     done = dossiers.http.post(f"/{code}/progress", headers=system, body=json.dumps(step))
     assert done.status_code == 200, done.body
-    sent = _drain()
+    sent = drain(QUEUE)
     assert len(sent) == 1
     event = DOSSIER_EVENTS.parse(sent[0])
     assert event == DossierEvent(
@@ -98,4 +87,4 @@ def test_a_handled_dossier_reaches_ratings_and_its_citizen_rates_it(
     assert rated.status_code == 201, rated.body
     # The same step again sends nothing more.
     dossiers.http.post(f"/{code}/progress", headers=system, body=json.dumps(step))
-    assert _drain() == []
+    assert drain(QUEUE) == []

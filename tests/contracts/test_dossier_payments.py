@@ -8,13 +8,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from chalice.test import Client
 
 from services.core.messages import DOSSIER_PAYMENTS, DossierPaid
 from tests.conftest import body_of
 from tests.payments.conftest import FEES, Bank, Citizen, catalogue, client  # noqa: F401
+from tests.support.queues import drain
 
 SETTLED = "portal-test-payment-settled"
 PAYMENTS = "portal-test-dossier-payments"
@@ -33,17 +33,6 @@ def dossiers(catalogue: None) -> Iterator[Client]:  # noqa: F811
 
     with Client(app) as test_client:
         yield test_client
-
-
-def _drain(queue: str) -> list[str]:
-    sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-    bodies: list[str] = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        for message in batch:
-            bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
 
 
 def _deliver(app_client: Client, handler: str, queue: str, bodies: list[str]) -> Any:
@@ -79,9 +68,9 @@ def test_a_settled_payment_marks_the_dossier_paid_online(
     order = body_of(Citizen(client, auth, sub=APPLICANT).order(CODE))
     assert bank.send(bank.notice(order["order_id"], sum(FEES)))["RspCode"] == "00"
     assert service.relay_quietly() == 0  # the paying notice sent the settled event itself
-    assert _deliver(client, "issue-receipts", SETTLED, _drain(SETTLED)) == {"batchItemFailures": []}
+    assert _deliver(client, "issue-receipts", SETTLED, drain(SETTLED)) == {"batchItemFailures": []}
 
-    sent = _drain(PAYMENTS)
+    sent = drain(PAYMENTS)
     assert len(sent) == 1
     message = DOSSIER_PAYMENTS.parse(sent[0])
     assert message == DossierPaid(

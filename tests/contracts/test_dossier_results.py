@@ -10,13 +10,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from chalice.test import Client
 
 from services.dossiers.models import RESULT_UPLOADS
 from tests.support.catalogue import publish_procedure
+from tests.support.queues import drain
 
 QUEUE = "portal-test-dossier-results"
 AGENCY = "000.00.42.H26"
@@ -40,17 +40,6 @@ def dossiers(moto_world: None, auth: Any) -> Iterator[Client]:
         yield client
 
 
-def _drain() -> list[str]:
-    sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
-    bodies: list[str] = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        for message in batch:
-            bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
-
-
 def test_what_s3_sends_for_an_upload_the_consumer_reads(dossiers: Client, auth: Any) -> None:
     code = f"{AGENCY}-260316-0001"
     system = auth("system", sub="mot-cua", agency=AGENCY)
@@ -64,7 +53,7 @@ def test_what_s3_sends_for_an_upload_the_consumer_reads(dossiers: Client, auth: 
         "status_at": "2026-03-06T08:00:00+07:00",
     }
     assert dossiers.http.put(f"/{code}", headers=system, body=json.dumps(body)).status_code == 201
-    first = _drain()
+    first = drain(QUEUE)
     # The bucket's test event, sent once when it was told of the queue: read, and nothing.
     assert [RESULT_UPLOADS.parse(b).Records for b in first] == [[]] * len(first)
     registered = json.loads(
@@ -88,7 +77,7 @@ def test_what_s3_sends_for_an_upload_the_consumer_reads(dossiers: Client, auth: 
         timeout=10,
     )
     assert put.status_code == 200
-    bodies = _drain()
+    bodies = drain(QUEUE)
     assert len(bodies) == 1
     [record] = RESULT_UPLOADS.parse(bodies[0]).Records
     assert record.eventName.startswith("ObjectCreated")

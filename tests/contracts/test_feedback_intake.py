@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from chalice.test import Client
 
@@ -20,6 +19,7 @@ from services.core.messages import RatingDissatisfied
 from services.core.settings import get_settings
 from tests.conftest import Headers, body_of
 from tests.feedback.conftest import case_body
+from tests.support.queues import drain
 
 AGENCY = "so-xay-dung-da-nang"
 QUEUE = "portal-test-feedback-intake"
@@ -57,17 +57,6 @@ def submit(client: Client) -> str:
     return str(body_of(answer)["tracking_code"])
 
 
-def drain() -> list[str]:
-    sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
-    bodies: list[str] = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        for message in batch:
-            bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
-
-
 def deliver(client: Client, bodies: list[str]) -> dict[str, Any]:
     event = client.events.generate_sqs_event(message_bodies=bodies, queue_name=QUEUE)
     for n, record in enumerate(event["Records"]):
@@ -88,10 +77,10 @@ def as_official(client: Client, auth: Headers, code: str) -> dict[str, Any]:
 
 
 def test_what_intake_sends_is_what_the_consumer_routes(client: Client, auth: Headers) -> None:
-    drain()
+    drain(QUEUE)
     code = submit(client)
 
-    sent = drain()
+    sent = drain(QUEUE)
 
     assert len(sent) == 1
     assert json.loads(sent[0]) == {
@@ -108,7 +97,7 @@ def test_what_intake_sends_is_what_the_consumer_routes(client: Client, auth: Hea
 def test_a_dissatisfied_rating_as_ratings_builds_it_opens_a_case(
     client: Client, auth: Headers
 ) -> None:
-    drain()
+    drain(QUEUE)
     rating = {  # what ratings holds of a rating when it tells feedback
         "dossier_code": "000.00.12.H26-261122-0001",
         "agency_id": AGENCY,
@@ -125,7 +114,7 @@ def test_a_dissatisfied_rating_as_ratings_builds_it_opens_a_case(
         ),
     )
 
-    assert deliver(client, drain()) == {"batchItemFailures": []}
+    assert deliver(client, drain(QUEUE)) == {"batchItemFailures": []}
 
     (listed,) = [
         item for item in agency_cases(client, auth) if "000.00.12.H26-261122-0001" in item["title"]
@@ -150,10 +139,10 @@ def test_a_dissatisfied_rating_as_ratings_builds_it_opens_a_case(
 def test_an_unreadable_body_is_dropped_not_retried(
     client: Client, auth: Headers, unreadable: str
 ) -> None:
-    drain()
+    drain(QUEUE)
     code = submit(client)
 
     # In one batch with a good message: the bad one fails nothing and does not come back.
-    assert deliver(client, [unreadable, *drain()]) == {"batchItemFailures": []}
+    assert deliver(client, [unreadable, *drain(QUEUE)]) == {"batchItemFailures": []}
 
     assert as_official(client, auth, code)["agency_id"] == AGENCY

@@ -15,6 +15,7 @@ from chalice.test import Client
 from services.core.messages import NOTIFICATIONS, NotificationRequested
 from tests.dossiers.conftest import sent_emails
 from tests.support.catalogue import publish_procedure
+from tests.support.queues import drain
 
 QUEUE = "portal-test-notifications"
 AGENCY = "000.00.41.H26"
@@ -51,17 +52,6 @@ def feedback(catalogue: None) -> Iterator[Client]:
         yield client
 
 
-def _drain() -> list[str]:
-    sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
-    bodies: list[str] = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        for message in batch:
-            bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
-
-
 def _deliver(dossiers: Client, bodies: list[str]) -> Any:
     event = dossiers.events.generate_sqs_event(message_bodies=bodies, queue_name=QUEUE)
     return dossiers.lambda_.invoke("send-notifications", event).payload
@@ -84,14 +74,14 @@ def test_an_apology_notification_is_what_the_consumer_sends(dossiers: Client, au
         "status_at": "2026-03-03T08:00:00+07:00",
     }
     assert dossiers.http.put(f"/{code}", headers=system, body=json.dumps(body)).status_code == 201
-    _drain()
+    drain(QUEUE)
     apology = dossiers.http.post(
         f"/{code}/apologies",
         headers=auth("official", sub="cb-1", agency=AGENCY),
         body=json.dumps({"reason": "Chờ đo đạc", "new_due_at": "2099-01-05T17:00:00+07:00"}),
     )
     assert apology.status_code == 201, apology.body
-    bodies = _drain()
+    bodies = drain(QUEUE)
     [message] = _sent(bodies)
     assert (message.id, message.channel, message.recipient, message.about.kind) == (
         f"apology:{code}:PXL-2026-000001",
@@ -141,7 +131,7 @@ def test_a_feedback_answer_notification_is_what_the_consumer_sends(
             f"/cases/{code}/actions", headers=official, body=json.dumps(step)
         )
         assert answered.status_code == 200, answered.body
-    bodies = _drain()
+    bodies = drain(QUEUE)
     [message] = _sent(bodies)
     assert (message.channel, message.recipient, message.about.kind) == (
         "email",

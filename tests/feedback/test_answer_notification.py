@@ -7,11 +7,11 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-import boto3
 import pytest
 
 from services.core.messages import NOTIFICATIONS
 from tests.feedback.conftest import PERSON
+from tests.support.queues import drain
 
 QUEUE = "portal-test-notifications"
 ANSWER = "Cơ quan đã trả kết quả qua dịch vụ bưu chính công ích ngày 12/3."
@@ -25,23 +25,12 @@ def own_address(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(app, "_client_ip", lambda: f"198.51.100.{next(_addresses) % 250}")
 
 
-def drained() -> list[str]:
-    sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
-    bodies: list[str] = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        for message in batch:
-            bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
-
-
 def answered(desk: Any, submitter: dict[str, Any]) -> str:
     receipt = desk.submitted(submitter=submitter)
     desk.route_all()
     code = str(receipt["tracking_code"])
     assert desk.act(code, action="accept").status_code == 200
-    drained()
+    drain(QUEUE)
     assert desk.act(code, action="answer", answer=ANSWER).status_code == 200
     return code
 
@@ -49,7 +38,7 @@ def answered(desk: Any, submitter: dict[str, Any]) -> str:
 def test_the_submitter_is_emailed_the_answer(desk: Any, capsys: pytest.CaptureFixture[str]) -> None:
     person = {**PERSON, "email": "answer.test@example.vn", "phone": "0912000333"}
     code = answered(desk, person)
-    sent = [NOTIFICATIONS.parse(body) for body in drained()]
+    sent = [NOTIFICATIONS.parse(body) for body in drain(QUEUE)]
     assert len(sent) == 1
     message = sent[0]
     assert (message.id, message.channel, message.recipient) == (
@@ -65,7 +54,7 @@ def test_the_submitter_is_emailed_the_answer(desk: Any, capsys: pytest.CaptureFi
 
 def test_without_an_email_the_submitter_gets_an_sms(desk: Any) -> None:
     code = answered(desk, {"name": "Đỗ Văn Hải", "phone": "0912 000 444"})
-    sent = [NOTIFICATIONS.parse(body) for body in drained()]
+    sent = [NOTIFICATIONS.parse(body) for body in drain(QUEUE)]
     assert [(m.channel, m.recipient) for m in sent] == [("sms", "+84912000444")]
     assert sent[0].text.startswith(f"PAKN {code} da duoc tra loi.")
 
@@ -73,6 +62,6 @@ def test_without_an_email_the_submitter_gets_an_sms(desk: Any) -> None:
 def test_other_steps_tell_nobody(desk: Any) -> None:
     receipt = desk.submitted(submitter={"name": "Vũ Thị Lan", "phone": "0912000555"})
     desk.route_all()
-    drained()
+    drain(QUEUE)
     assert desk.act(receipt["tracking_code"], action="accept").status_code == 200
-    assert drained() == []
+    assert drain(QUEUE) == []
